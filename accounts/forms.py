@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+
+
+class ProfileForm(forms.ModelForm):
+    remove_avatar = forms.BooleanField(required=False, label="Remove the current avatar")
+
+    class Meta:
+        model = User
+        fields = ["bio", "avatar"]
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4, "maxlength": 300}),
+            "avatar": forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+        help_texts = {
+            "bio": "At most 300 characters, shown in the About card of your channel.",
+            "avatar": "JPEG, PNG or WebP, at most 2 MB.",
+        }
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if self.cleaned_data.get("remove_avatar") and not self.files.get("avatar"):
+            if user.avatar:
+                user.avatar.delete(save=False)
+            user.avatar = ""
+        if commit:
+            user.save()
+        return user

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.validators import (
+    ImageUploadValidator,
+    username_format_validator,
+    validate_username_not_reserved,
+)
+
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+
+
+def avatar_upload_to(user: User, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return f"avatars/{user.pk}/{uuid.uuid4().hex}.{extension}"
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username: str) -> User:
+        # `manage.py createsuperuser`, the admin login and ModelBackend match any casing.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = models.CharField(
+        max_length=30,
+        unique=True,
+        help_text="3 to 30 characters: letters, digits, _ and -.",
+        validators=[username_format_validator, validate_username_not_reserved],
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    email = models.EmailField("email address", blank=True)
+    bio = models.TextField(max_length=300, blank=True)
+    avatar = models.ImageField(
+        upload_to=avatar_upload_to,
+        blank=True,
+        validators=[ImageUploadValidator(AVATAR_MAX_BYTES)],
+    )
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+
+from streams.models import Stream
+
+
+class StreamTitleForm(forms.ModelForm):
+    class Meta:
+        model = Stream
+        fields = ["title"]
+        widgets = {"title": forms.TextInput(attrs={"maxlength": 100})}
+        help_texts = {"title": "1 to 100 characters, shown on your channel and in the feed."}
+
+
+class ThumbnailForm(forms.ModelForm):
+    class Meta:
+        model = Stream
+        fields = ["thumbnail"]
+        widgets = {
+            "thumbnail": forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        }
+        help_texts = {"thumbnail": "JPEG, PNG or WebP, at most 4 MB."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["thumbnail"].required = True
+
+    def save(self, commit: bool = True) -> Stream:
+        old = Stream.objects.filter(pk=self.instance.pk).values_list("thumbnail", flat=True)
+        previous = old.first()
+        stream = super().save(commit=commit)
+        if commit and previous and previous != stream.thumbnail.name:
+            stream.thumbnail.storage.delete(previous)
+        return stream
+
+
+class ChatSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Stream
+        fields = ["is_chat_enabled", "is_chat_delayed", "is_chat_followers_only"]
+        labels = {
+            "is_chat_enabled": "Enable chat",
+            "is_chat_delayed": "Slow mode",
+            "is_chat_followers_only": "Followers only",
+        }
+        help_texts = {
+            "is_chat_enabled": "Viewers can chat while you are live.",
+            "is_chat_delayed": "Each viewer can send one message every 3 seconds.",
+            "is_chat_followers_only": "Only your followers can chat.",
+        }

@@ -1,0 +1,57 @@
+"""Demo data for `make run`: a few creators with bios, follows and a block, so a newcomer
+sees a populated site. Safe to run again: existing demo users are left as they are."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from social import services as social
+
+DEMO_PASSWORD = "demo-password-123"
+
+DEMO_USERS = [
+    ("alice", "Speedruns, retro games and the occasional cooking stream.", "Any% practice"),
+    ("bob", "Lo-fi beats to code to. Requests welcome.", "Beats and code"),
+    ("carol", "Painting landscapes live, one layer at a time.", "Oil painting: alpine lake"),
+    ("dave", "", "Just chatting"),
+]
+DEMO_FOLLOWS = [("bob", "alice"), ("carol", "alice"), ("alice", "bob"), ("dave", "bob")]
+DEMO_BLOCKS = [("alice", "dave")]
+
+
+class Command(BaseCommand):
+    help = "Create demo creators, follows and a block (idempotent) and print their log-ins."
+
+    def handle(self, *args, **options) -> None:
+        self.verbosity = options["verbosity"]
+        users = {name: self.ensure_user(name, bio, title) for name, bio, title in DEMO_USERS}
+        for follower, following in DEMO_FOLLOWS:
+            if not self.blocked_either_way(users[follower], users[following]):
+                social.follow_create(follower=users[follower], following=users[following])
+        for blocker, blocked in DEMO_BLOCKS:
+            social.block_create(blocker=users[blocker], blocked=users[blocked])
+        if self.verbosity:
+            self.stdout.write("Demo log-ins (username / password):")
+            for name, _, _ in DEMO_USERS:
+                self.stdout.write(f"  {name} / {DEMO_PASSWORD}")
+            self.stdout.write("alice has blocked dave, so dave cannot open alice's channel.")
+
+    def ensure_user(self, username: str, bio: str, title: str):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com", "bio": bio}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            user.stream.title = title
+            user.stream.save(update_fields=["title", "updated_at"])
+            if self.verbosity > 1:
+                self.stdout.write(f"Created {username}")
+        return user
+
+    def blocked_either_way(self, a, b) -> bool:
+        from social.models import Block
+
+        return Block.objects.filter(blocker__in=[a, b], blocked__in=[a, b]).exists()

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef
+
+from accounts.validators import ImageUploadValidator
+
+THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024
+
+
+def thumbnail_upload_to(stream: Stream, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return f"thumbnails/{stream.user_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class StreamQuerySet(models.QuerySet):
+    def visible_to(self, viewer) -> StreamQuerySet:
+        """Streams whose owner has not blocked `viewer` (everything for anonymous viewers)."""
+        if viewer is None or not viewer.is_authenticated:
+            return self
+        from social.models import Block
+
+        blocked_viewer = Block.objects.filter(blocker=OuterRef("user_id"), blocked=viewer)
+        return self.exclude(Exists(blocked_viewer))
+
+    def live_first(self) -> StreamQuerySet:
+        return self.order_by("-is_live", "-updated_at", "-pk")
+
+
+class Stream(models.Model):
+    class IngressType(models.TextChoices):
+        RTMP = "rtmp", "RTMP"
+        WHIP = "whip", "WHIP"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stream"
+    )
+    title = models.CharField(max_length=100)
+    thumbnail = models.ImageField(
+        upload_to=thumbnail_upload_to,
+        blank=True,
+        validators=[ImageUploadValidator(THUMBNAIL_MAX_BYTES)],
+    )
+    ingress_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    server_url = models.CharField(max_length=300, blank=True)
+    stream_key = models.CharField(max_length=200, blank=True)
+    ingress_type = models.CharField(max_length=8, choices=IngressType.choices, blank=True)
+    is_live = models.BooleanField(default=False)
+    is_chat_enabled = models.BooleanField("chat enabled", default=True)
+    is_chat_delayed = models.BooleanField("slow mode", default=False)
+    is_chat_followers_only = models.BooleanField("followers-only chat", default=False)
+    live_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StreamQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["is_live", "updated_at"], name="streams_live_updated")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,152 @@
+"""Browse, channel and creator dashboard pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.forms import ProfileForm
+from social import selectors
+from streams.forms import ChatSettingsForm, StreamTitleForm, ThumbnailForm
+from streams.models import Stream
+from streams.services import stream_remove_thumbnail
+
+FEED_PAGE_SIZE = 24
+COMMUNITY_PAGE_SIZE = 20
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.feed_for(request.user), FEED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "streams/home.html", {"page": page})
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    term = request.GET.get("term", "").strip()
+    if not term:
+        return redirect("home")
+    page = Paginator(selectors.search_streams(request.user, term), FEED_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "streams/search.html", {"page": page, "term": term})
+
+
+@require_GET
+def channel(request: HttpRequest, username: str) -> HttpResponse:
+    host = selectors.visible_host_or_404(request.user, username=username)
+    return render(request, "streams/channel.html", _channel_context(request, host))
+
+
+def _channel_context(request: HttpRequest, host) -> dict:
+    return {
+        "host": host,
+        "stream": host.stream,
+        "is_host": request.user.is_authenticated and request.user.pk == host.pk,
+        "is_following": selectors.is_following(request.user, host),
+        "follower_count": selectors.follower_count(host),
+    }
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        "User-agent: *\nDisallow: /u/\nDisallow: /api/\n", content_type="text/plain"
+    )
+
+
+def _own_stream_or_404(request: HttpRequest, username: str) -> Stream:
+    """The dashboard belongs to its owner only; to anyone else it does not exist."""
+    if request.user.username.lower() != username.lower():
+        raise Http404("No such dashboard.")
+    return Stream.objects.select_related("user").get(user=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    user = stream.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = {
+        "title_form": StreamTitleForm(
+            request.POST if action == "title" else None, instance=stream, prefix="title"
+        ),
+        "thumbnail_form": ThumbnailForm(
+            request.POST if action == "thumbnail" else None,
+            request.FILES if action == "thumbnail" else None,
+            instance=stream,
+            prefix="thumbnail",
+        ),
+        "profile_form": ProfileForm(
+            request.POST if action == "profile" else None,
+            request.FILES if action == "profile" else None,
+            instance=user,
+            prefix="profile",
+        ),
+    }
+    if action == "remove_thumbnail":
+        stream_remove_thumbnail(stream=stream)
+        messages.success(request, "Thumbnail removed.")
+        return redirect("dashboard_stream", username=user.username)
+    bound = {"title": "title_form", "thumbnail": "thumbnail_form", "profile": "profile_form"}
+    if action in bound:
+        form = forms[bound[action]]
+        if form.is_valid():
+            form.save()
+            messages.success(request, _SAVED_MESSAGES[action])
+            return redirect("dashboard_stream", username=user.username)
+        # Show the unsaved form with its errors; the others keep the stored values.
+        stream.refresh_from_db()
+        user.refresh_from_db()
+    context = {**_channel_context(request, user), **forms, "section": "stream"}
+    return render(request, "dashboard/stream.html", context, status=400 if action else 200)
+
+
+_SAVED_MESSAGES = {
+    "title": "Stream title saved.",
+    "thumbnail": "Thumbnail uploaded.",
+    "profile": "Profile saved.",
+}
+
+
+@login_required
+@require_GET
+def dashboard_keys(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    return render(request, "dashboard/keys.html", {"stream": stream, "section": "keys"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    form = ChatSettingsForm(request.POST or None, instance=stream)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Chat settings saved.")
+        return redirect("dashboard_chat", username=stream.user.username)
+    return render(
+        request, "dashboard/chat.html", {"stream": stream, "form": form, "section": "chat"}
+    )
+
+
+@login_required
+@require_GET
+def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    term = request.GET.get("q", "").strip()
+    page = Paginator(selectors.blocked_users_of(stream.user, term), COMMUNITY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "dashboard/community.html",
+        {"stream": stream, "page": page, "term": term, "section": "community"},
+    )

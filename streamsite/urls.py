@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from social import views as social_views
+from streams import views as stream_views
+
+urlpatterns = [
+    path("", stream_views.home, name="home"),
+    path("search/", stream_views.search, name="search"),
+    path("robots.txt", stream_views.robots_txt, name="robots_txt"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("u/<str:username>/", stream_views.dashboard_stream, name="dashboard_stream"),
+    path("u/<str:username>/keys/", stream_views.dashboard_keys, name="dashboard_keys"),
+    path("u/<str:username>/chat/", stream_views.dashboard_chat, name="dashboard_chat"),
+    path(
+        "u/<str:username>/community/",
+        stream_views.dashboard_community,
+        name="dashboard_community",
+    ),
+    # Channel routes come last: reserved usernames keep them from shadowing the ones above.
+    path("<str:username>/", stream_views.channel, name="channel"),
+    path("<str:username>/follow/", social_views.follow, name="follow"),
+    path("<str:username>/unfollow/", social_views.unfollow, name="unfollow"),
+    path("<str:username>/block/", social_views.block, name="block"),
+    path("<str:username>/unblock/", social_views.unblock, name="unblock"),
+]
+
+if settings.SERVE_MEDIA:
+    # Small deployments may let Django serve uploads; larger ones put a web server or
+    # object storage in front (see README, Production).
+    urlpatterns = [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+        *urlpatterns,
+    ]
