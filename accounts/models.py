@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -36,7 +37,7 @@ class User(AbstractUser):
         error_messages={"unique": "A user with that username already exists."},
     )
     email = models.EmailField("email address", blank=True)
-    bio = models.TextField(max_length=300, blank=True)
+    bio = models.TextField(max_length=300, blank=True, validators=[MaxLengthValidator(300)])
     avatar = models.ImageField(
         upload_to=avatar_upload_to,
         blank=True,

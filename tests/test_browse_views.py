@@ -1,0 +1,132 @@
+"""The home feed, search, and the sidebar they share."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from streams.models import Stream
+from tests.factories import BlockFactory, FollowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _card_users(response) -> list[str]:
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [p.get_text(strip=True) for p in soup.select(".card-grid .card-user")]
+
+
+def _sidebar(response, heading: str) -> list[str]:
+    soup = BeautifulSoup(response.content, "html.parser")
+    for section in soup.select(".sidebar-section"):
+        if section.h2.get_text(strip=True) == heading:
+            return [
+                n.get_text(strip=True) + (" LIVE" if n.find_next_sibling(class_="live-dot") else "")
+                for n in section.select(".sidebar-name")
+            ]
+    return []
+
+
+def test_home_shows_an_empty_state_without_streams(guest_client):
+    response = guest_client.get("/")
+    assert response.status_code == 200
+    assert "No streams yet." in response.content.decode()
+
+
+def test_home_shows_cards_live_first_with_a_live_badge(guest_client, alice, bob):
+    Stream.objects.filter(user=bob).update(is_live=True, title="Beats")
+    response = guest_client.get("/")
+    assert _card_users(response) == ["bob", "alice"]
+    soup = BeautifulSoup(response.content, "html.parser")
+    first_card = soup.select_one(".card-grid .card")
+    assert first_card.select_one(".badge-live").get_text() == "LIVE"
+    assert "Beats" in first_card.get_text()
+
+
+def test_home_hides_streams_of_hosts_who_blocked_the_viewer(carol_client, alice):
+    assert "alice" not in _card_users(carol_client.get("/"))
+
+
+def test_home_paginates_24_streams_per_page(guest_client, db):
+    for n in range(30):
+        UserFactory(username=f"streamer{n}")
+    first = guest_client.get("/")
+    second = guest_client.get("/?page=2")
+    assert len(_card_users(first)) == 24
+    assert len(_card_users(second)) == 6
+    assert set(_card_users(first)).isdisjoint(_card_users(second))
+    assert guest_client.get("/?page=abc").status_code == 200
+
+
+def test_home_escapes_html_in_titles(guest_client, alice):
+    Stream.objects.filter(user=alice).update(title="<script>alert(1)</script>")
+    content = guest_client.get("/").content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_search_with_an_empty_term_redirects_home(guest_client):
+    response = guest_client.get("/search/?term=+")
+    assert response.status_code == 302
+    assert response.url == "/"
+
+
+def test_search_finds_by_title_and_username(guest_client, alice, bob):
+    Stream.objects.filter(user=bob).update(title="Retro games night")
+    assert _card_users(guest_client.get("/search/?term=RETRO")) == ["bob"]
+    assert _card_users(guest_client.get("/search/?term=alic")) == ["alice"]
+
+
+def test_search_without_results_says_so(guest_client, alice):
+    content = guest_client.get("/search/?term=zzz").content.decode()
+    assert "No results found for “zzz”" in content
+
+
+def test_search_hides_hosts_who_blocked_the_viewer(carol_client):
+    assert _card_users(carol_client.get("/search/?term=alice")) == []
+
+
+def test_sidebar_shows_following_with_live_markers_and_recommended(bob_client, alice, bob):
+    UserFactory(username="dave")
+    Stream.objects.filter(user=alice).update(is_live=True)
+    response = bob_client.get("/")
+    assert _sidebar(response, "Following") == ["alice LIVE"]
+    assert _sidebar(response, "Recommended") == ["dave"]
+
+
+def test_sidebar_hides_empty_sections(guest_client, db):
+    content = guest_client.get("/").content.decode()
+    assert "Following" not in content
+    assert "Recommended" not in content
+
+
+def test_sidebar_recommended_leaves_out_blocks_either_way(client_for, alice, carol):
+    dave = UserFactory(username="dave")
+    BlockFactory(blocker=dave, blocked=carol)
+    FollowFactory(follower=carol, following=UserFactory(username="erin"))
+    response = client_for(carol).get("/")
+    assert _sidebar(response, "Recommended") == []
+    assert _sidebar(response, "Following") == ["erin"]
+
+
+@pytest.mark.parametrize("url", ["/", "/search/?term=stream"])
+def test_browse_pages_run_a_constant_number_of_queries(
+    url, client_for, django_assert_max_num_queries
+):
+    viewer = UserFactory(username="viewer")
+    client = client_for(viewer)
+
+    def grow(count: int) -> None:
+        start = UserFactory._meta.model.objects.count()
+        for n in range(start, start + count):
+            host = UserFactory(username=f"host{n}")
+            FollowFactory(follower=viewer, following=host)
+            if n % 3 == 0:
+                BlockFactory(blocker=host, blocked=UserFactory(username=f"troll{n}"))
+
+    grow(3)
+    with django_assert_max_num_queries(8) as small:
+        assert client.get(url).status_code == 200
+    grow(30)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from streams.models import Stream
+from tests.factories import FollowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def test_a_guest_sees_the_offline_channel(guest_client, alice):
+    response = guest_client.get("/alice/")
+    assert response.status_code == 200
+    soup = _soup(response)
+    assert soup.select_one(".player").get_text(" ", strip=True) == "AL alice is offline"
+    assert soup.select_one(".channel-title").get_text() == "alice's stream"
+    assert soup.select_one(".badge-offline").get_text() == "Offline"
+    assert "About alice" in soup.select_one(".about").get_text()
+    assert "Speedruns and retro games." in soup.select_one(".about-bio").get_text()
+
+
+def test_the_channel_url_ignores_username_case(guest_client, alice):
+    assert guest_client.get("/ALICE/").status_code == 200
+
+
+def test_a_live_channel_shows_the_live_badge(guest_client, alice):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    assert _soup(guest_client.get("/alice/")).select_one(".channel-actions .badge-live")
+
+
+def test_an_unknown_user_gets_the_friendly_404(guest_client, db):
+    response = guest_client.get("/nobody/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_a_viewer_blocked_by_the_host_gets_the_same_404_as_an_unknown_user(
+    carol_client, guest_client
+):
+    blocked = carol_client.get("/alice/")
+    unknown = carol_client.get("/nobody/")
+    assert blocked.status_code == unknown.status_code == 404
+    assert (
+        _soup(blocked).select_one("main").get_text() == _soup(unknown).select_one("main").get_text()
+    )
+
+
+def test_the_follower_count_is_pluralised(guest_client, alice):
+    assert "0 followers" in _soup(guest_client.get("/alice/")).select_one(".about").get_text(
+        " ", strip=True
+    )
+    FollowFactory(follower=UserFactory(username="bob"), following=alice)
+    assert "1 follower" in _soup(guest_client.get("/alice/")).select_one(".about").get_text(
+        " ", strip=True
+    )
+    FollowFactory(follower=UserFactory(username="dave"), following=alice)
+    assert "2 followers" in _soup(guest_client.get("/alice/")).select_one(".about").get_text(
+        " ", strip=True
+    )
+
+
+def test_an_empty_bio_shows_the_air_of_mystery(guest_client, db):
+    UserFactory(username="dave")
+    content = guest_client.get("/dave/").content.decode()
+    assert "This user prefers to keep an air of mystery about them." in content
+
+
+def test_a_guest_gets_a_follow_link_that_logs_in_then_comes_back(guest_client, alice):
+    link = _soup(guest_client.get("/alice/")).select_one(".channel-actions a")
+    assert link.get_text() == "Follow"
+    assert link["href"] == "/accounts/login/?next=/alice/"
+
+
+def test_a_follower_sees_unfollow_and_others_see_follow(bob_client, client_for, alice):
+    assert _soup(bob_client.get("/alice/")).select_one(".channel-actions button").get_text() == (
+        "Unfollow"
+    )
+    dave_page = client_for(UserFactory(username="dave")).get("/alice/")
+    assert _soup(dave_page).select_one(".channel-actions button").get_text() == "Follow"
+
+
+def test_the_host_sees_no_follow_button(alice_client):
+    assert _soup(alice_client.get("/alice/")).select_one(".channel-actions button") is None
+
+
+def test_html_in_bio_and_title_is_escaped(guest_client, alice):
+    alice.bio = '<img src=x onerror="alert(1)">'
+    alice.save()
+    Stream.objects.filter(user=alice).update(title="<b>bold</b>")
+    content = guest_client.get("/alice/").content.decode()
+    assert "<img src=x" not in content
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in content
+    assert "<b>bold</b>" not in content
+
+
+def test_the_stream_key_never_appears_on_the_channel_page(guest_client, alice_client, alice):
+    Stream.objects.filter(user=alice).update(stream_key="sk_secret_key_123")
+    assert "sk_secret_key_123" not in guest_client.get("/alice/").content.decode()
+    assert "sk_secret_key_123" not in alice_client.get("/alice/").content.decode()
+
+
+def test_the_initials_avatar_is_shown_when_none_was_uploaded(guest_client, alice):
+    avatar = _soup(guest_client.get("/alice/")).select_one(".channel-identity .avatar-initials")
+    assert avatar.get_text() == "AL"
+    assert avatar["aria-label"] == "alice's avatar"
+    assert "background-color: hsl(" in avatar["style"]
+
+
+def test_the_channel_page_runs_a_constant_number_of_queries(
+    bob_client, alice, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12) as small:
+        assert bob_client.get("/alice/").status_code == 200
+    for n in range(30):
+        follower = UserFactory(username=f"fan{n}")
+        FollowFactory(follower=follower, following=alice)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert bob_client.get("/alice/").status_code == 200

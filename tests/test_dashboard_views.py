@@ -1,0 +1,218 @@
+"""The creator dashboard: access, stream title, thumbnail, profile, chat settings,
+community and keys pages."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from streams.models import Stream
+from tests.conftest import image_bytes
+from tests.factories import BlockFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_PAGES = ["/u/alice/", "/u/alice/keys/", "/u/alice/chat/", "/u/alice/community/"]
+
+
+@pytest.mark.parametrize("url", DASHBOARD_PAGES)
+def test_anonymous_visitors_are_sent_to_log_in(guest_client, alice, url):
+    response = guest_client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("url", DASHBOARD_PAGES)
+def test_other_users_get_a_404(bob_client, url):
+    assert bob_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/u/alice/", "/u/alice/chat/"])
+def test_other_users_cannot_change_anything(bob_client, url):
+    data = {"action": "title", "title-title": "pwned", "is_chat_followers_only": "on"}
+    assert bob_client.post(url, data).status_code == 404
+    stream = Stream.objects.get(user__username="alice")
+    assert (stream.title, stream.is_chat_enabled) == ("alice's stream", True)
+
+
+@pytest.mark.parametrize("url", DASHBOARD_PAGES)
+def test_the_owner_sees_every_page(alice_client, url):
+    response = alice_client.get(url)
+    assert response.status_code == 200
+    assert "Creator dashboard" in response.content.decode()
+
+
+def test_the_stream_page_shows_the_channel_as_the_host_sees_it(alice_client):
+    soup = BeautifulSoup(alice_client.get("/u/alice/").content, "html.parser")
+    assert "alice is offline" in soup.select_one(".player").get_text(" ", strip=True)
+    assert soup.select_one(".channel-actions button") is None  # no Follow on your own channel
+
+
+def test_the_owner_changes_the_title(alice_client, alice):
+    response = alice_client.post("/u/alice/", {"action": "title", "title-title": "  New title "})
+    assert response.status_code == 302
+    assert Stream.objects.get(user=alice).title == "New title"
+    assert "Stream title saved." in alice_client.get(response.url).content.decode()
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 101])
+def test_a_bad_title_shows_a_field_error_and_changes_nothing(alice_client, alice, title):
+    response = alice_client.post("/u/alice/", {"action": "title", "title-title": title})
+    assert response.status_code == 400
+    assert response.context["title_form"].errors["title"]
+    assert Stream.objects.get(user=alice).title == "alice's stream"
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_the_owner_uploads_a_thumbnail(alice_client, alice, image_format):
+    name = f"thumb.{image_format.lower()}"
+    upload = SimpleUploadedFile(name, image_bytes(image_format), "application/octet-stream")
+    response = alice_client.post(
+        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
+    )
+    assert response.status_code == 302
+    stream = Stream.objects.get(user=alice)
+    assert stream.thumbnail.name.startswith(f"thumbnails/{alice.pk}/")
+    assert stream.thumbnail.storage.exists(stream.thumbnail.name)
+
+
+def test_a_non_image_thumbnail_is_refused_with_nothing_saved(alice_client, alice, settings):
+    upload = SimpleUploadedFile("thumb.png", b"not an image at all", "image/png")
+    response = alice_client.post(
+        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
+    )
+    assert response.status_code == 400
+    assert "Upload a valid image" in str(response.context["thumbnail_form"].errors)
+    assert not Stream.objects.get(user=alice).thumbnail
+    assert not (settings.MEDIA_ROOT / "thumbnails").exists()
+
+
+def test_a_gif_thumbnail_is_refused(alice_client, alice):
+    upload = SimpleUploadedFile("thumb.gif", image_bytes("GIF"), "image/gif")
+    response = alice_client.post(
+        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
+    )
+    assert response.status_code == 400
+    assert "JPEG, PNG or WebP" in str(response.context["thumbnail_form"].errors)
+    assert not Stream.objects.get(user=alice).thumbnail
+
+
+def test_an_oversized_thumbnail_is_refused_with_nothing_saved(alice_client, alice, settings):
+    big = image_bytes("PNG") + b"\0" * (4 * 1024 * 1024)
+    upload = SimpleUploadedFile("big.png", big, "image/png")
+    response = alice_client.post(
+        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
+    )
+    assert response.status_code == 400
+    assert "limit is 4 MB" in str(response.context["thumbnail_form"].errors)
+    assert not Stream.objects.get(user=alice).thumbnail
+    assert not (settings.MEDIA_ROOT / "thumbnails").exists()
+
+
+def test_the_owner_replaces_and_removes_the_thumbnail(alice_client, alice):
+    for _ in range(2):
+        upload = SimpleUploadedFile("t.png", image_bytes(), "image/png")
+        alice_client.post("/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload})
+    stream = Stream.objects.get(user=alice)
+    storage, name = stream.thumbnail.storage, stream.thumbnail.name
+    assert len(storage.listdir(f"thumbnails/{alice.pk}")[1]) == 1  # the old file is gone
+    alice_client.post("/u/alice/", {"action": "remove_thumbnail"})
+    assert not Stream.objects.get(user=alice).thumbnail
+    assert not storage.exists(name)
+
+
+def test_the_thumbnail_shows_on_the_home_page(alice_client, guest_client, alice):
+    upload = SimpleUploadedFile("t.png", image_bytes(), "image/png")
+    alice_client.post("/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload})
+    soup = BeautifulSoup(guest_client.get("/").content, "html.parser")
+    img = soup.select_one(".card-thumb img")
+    assert img["src"] == Stream.objects.get(user=alice).thumbnail.url
+    assert img["alt"] == "Thumbnail of alice's stream"
+
+
+def test_the_owner_edits_the_bio_and_uploads_an_avatar(alice_client, alice, guest_client):
+    upload = SimpleUploadedFile("a.png", image_bytes(), "image/png")
+    response = alice_client.post(
+        "/u/alice/",
+        {"action": "profile", "profile-bio": "Now with speedruns", "profile-avatar": upload},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.bio == "Now with speedruns"
+    assert alice.avatar
+    soup = BeautifulSoup(guest_client.get("/alice/").content, "html.parser")
+    assert soup.select_one(".channel-identity .avatar img")["src"] == alice.avatar.url
+
+
+def test_a_bio_over_300_characters_is_refused(alice_client, alice):
+    response = alice_client.post("/u/alice/", {"action": "profile", "profile-bio": "x" * 301})
+    assert response.status_code == 400
+    assert response.context["profile_form"].errors["bio"]
+    alice.refresh_from_db()
+    assert alice.bio == "Speedruns and retro games."
+
+
+def test_dashboard_forms_enforce_csrf(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert client.post("/u/alice/", {"action": "title", "title-title": "x"}).status_code == 403
+    assert client.post("/u/alice/chat/", {"is_chat_enabled": ""}).status_code == 403
+    assert Stream.objects.get(user=alice).title == "alice's stream"
+
+
+def test_the_owner_saves_chat_settings(alice_client, alice):
+    response = alice_client.post(
+        "/u/alice/chat/", {"is_chat_delayed": "on", "is_chat_followers_only": "on"}
+    )
+    assert response.status_code == 302
+    stream = Stream.objects.get(user=alice)
+    assert (stream.is_chat_enabled, stream.is_chat_delayed, stream.is_chat_followers_only) == (
+        False,
+        True,
+        True,
+    )
+    content = alice_client.get(response.url).content.decode()
+    assert "Chat settings saved." in content
+
+
+def test_the_chat_page_shows_three_switches(alice_client):
+    soup = BeautifulSoup(alice_client.get("/u/alice/chat/").content, "html.parser")
+    labels = [label.get_text(strip=True) for label in soup.select("form label.switch")]
+    assert labels == ["Enable chat", "Slow mode", "Followers only"]
+
+
+def test_the_community_page_lists_blocked_users_with_unblock(alice_client, carol):
+    soup = BeautifulSoup(alice_client.get("/u/alice/community/").content, "html.parser")
+    rows = soup.select("table tbody tr")
+    assert len(rows) == 1
+    assert "carol" in rows[0].get_text()
+    assert rows[0].select_one("form")["action"] == "/carol/unblock/"
+    assert rows[0].select_one("time")
+
+
+def test_the_community_page_filters_and_paginates(alice_client, alice, carol):
+    for n in range(25):
+        BlockFactory(blocker=alice, blocked=UserFactory(username=f"troll{n:02d}"))
+    first = BeautifulSoup(alice_client.get("/u/alice/community/").content, "html.parser")
+    assert len(first.select("table tbody tr")) == 20
+    assert first.select_one(".pagination a[rel=next]")["href"] == "?page=2"
+    second = BeautifulSoup(alice_client.get("/u/alice/community/?page=2").content, "html.parser")
+    assert len(second.select("table tbody tr")) == 6
+    filtered = BeautifulSoup(alice_client.get("/u/alice/community/?q=CAR").content, "html.parser")
+    assert [
+        r.select_one(".table-user").get_text(strip=True) for r in filtered.select("tbody tr")
+    ] == ["CAcarol"]
+
+
+def test_the_community_page_says_when_nobody_is_blocked(client_for):
+    dave = UserFactory(username="dave")
+    content = client_for(dave).get("/u/dave/community/").content.decode()
+    assert "You have not blocked anyone." in content
+
+
+def test_the_keys_page_explains_the_obs_setup(alice_client):
+    content = alice_client.get("/u/alice/keys/").content.decode()
+    assert "Settings → Stream" in content
+    assert "Custom" in content

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+
+from social import selectors
+from social.models import Follow
+from streams.models import Stream
+from tests.factories import BlockFactory, FollowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _set_stream(user, *, live: bool = False, minutes_ago: int = 0) -> None:
+    Stream.objects.filter(user=user).update(
+        is_live=live, updated_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+
+
+def test_visible_host_is_found_by_username_in_any_case(alice, bob):
+    assert selectors.visible_host_or_404(bob, username="ALICE") == alice
+
+
+def test_visible_host_is_hidden_from_a_blocked_viewer_like_an_unknown_user(alice, carol):
+    with pytest.raises(Http404):
+        selectors.visible_host_or_404(carol, username="alice")
+    with pytest.raises(Http404):
+        selectors.visible_host_or_404(carol, username="nobody")
+
+
+def test_visible_host_is_shown_to_guests(alice):
+    assert selectors.visible_host_or_404(AnonymousUser(), username="alice") == alice
+
+
+def test_feed_puts_live_streams_first_then_most_recently_updated(alice, bob):
+    dave, erin = UserFactory(username="dave"), UserFactory(username="erin")
+    _set_stream(alice, minutes_ago=30)
+    _set_stream(bob, minutes_ago=5)
+    _set_stream(dave, live=True, minutes_ago=60)
+    _set_stream(erin, minutes_ago=10)
+    names = [s.user.username for s in selectors.feed_for(AnonymousUser())]
+    assert names == ["dave", "bob", "erin", "alice"]
+
+
+def test_feed_hides_streams_of_hosts_who_blocked_the_viewer(alice, bob, carol):
+    assert "alice" not in [s.user.username for s in selectors.feed_for(carol)]
+    assert "alice" in [s.user.username for s in selectors.feed_for(bob)]
+
+
+def test_search_matches_title_or_username_ignoring_case(alice, bob):
+    Stream.objects.filter(user=bob).update(title="Lo-fi BEATS")
+    assert [s.user.username for s in selectors.search_streams(AnonymousUser(), "beats")] == ["bob"]
+    assert [s.user.username for s in selectors.search_streams(AnonymousUser(), "ALI")] == ["alice"]
+
+
+def test_search_hides_hosts_who_blocked_the_viewer(alice, carol):
+    assert list(selectors.search_streams(carol, "alice")) == []
+
+
+def test_following_lists_live_first_then_most_recent_follow(alice, bob):
+    dave, erin, fay = (UserFactory(username=n) for n in ["dave", "erin", "fay"])
+    for host, minutes in [(dave, 30), (erin, 10), (fay, 20)]:
+        follow = FollowFactory(follower=bob, following=host)
+        Follow.objects.filter(pk=follow.pk).update(
+            created_at=timezone.now() - timedelta(minutes=minutes)
+        )
+    Follow.objects.filter(follower=bob, following=alice).update(
+        created_at=timezone.now() - timedelta(minutes=90)
+    )
+    _set_stream(dave, live=True)
+    assert [u.username for u in selectors.following_for(bob)] == ["dave", "erin", "fay", "alice"]
+
+
+def test_following_leaves_out_hosts_who_blocked_the_viewer(alice, bob):
+    dave = UserFactory(username="dave")
+    FollowFactory(follower=bob, following=dave)
+    BlockFactory(blocker=dave, blocked=bob)
+    assert [u.username for u in selectors.following_for(bob)] == ["alice"]
+
+
+def test_following_is_empty_for_guests(alice):
+    assert selectors.following_for(AnonymousUser()) == []
+
+
+def test_recommended_leaves_out_self_followed_and_blocks_either_way(alice, bob, carol):
+    dave, erin = UserFactory(username="dave"), UserFactory(username="erin")
+    BlockFactory(blocker=bob, blocked=dave)  # bob blocked dave
+    BlockFactory(blocker=erin, blocked=bob)  # erin blocked bob
+    fay = UserFactory(username="fay")
+    names = [u.username for u in selectors.recommended_for(bob)]
+    assert names == ["fay", "carol"]
+    assert fay.username in names
+
+
+def test_recommended_puts_live_first_then_newest_users(alice, bob, carol):
+    _set_stream(alice, live=True)
+    names = [u.username for u in selectors.recommended_for(AnonymousUser())]
+    assert names == ["alice", "carol", "bob"]
+
+
+def test_recommended_is_limited(db):
+    for n in range(selectors.RECOMMENDED_LIMIT + 5):
+        UserFactory(username=f"viewer{n}")
+    assert len(selectors.recommended_for(AnonymousUser())) == selectors.RECOMMENDED_LIMIT
+
+
+def test_blocked_users_filter_by_username(alice, carol):
+    BlockFactory(blocker=alice, blocked=UserFactory(username="dave"))
+    assert [b.blocked.username for b in selectors.blocked_users_of(alice, "CAR")] == ["carol"]
+    assert len(selectors.blocked_users_of(alice)) == 2
