@@ -313,6 +313,7 @@ class Server:
                 str(workers),
                 "-b",
                 f"{HOST}:{self.port}",
+                "--no-control-socket",  # no ~/.gunicorn/gunicorn.ctl shared with other servers
             ],
             cwd=ROOT,
             env=env,

@@ -1,0 +1,50 @@
+# The two commands: `make run` (the site on http://127.0.0.1:8000) and `make test` (the suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format setup demo clean bench
+
+run: setup .env
+	@echo "==> Applying database migrations"
+	@$(BIN)/python manage.py migrate --noinput -v0
+	@echo "==> Loading demo data (idempotent)"
+	@$(BIN)/python manage.py seed_demo
+	@echo "==> Serving http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	@$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	@scripts/test.sh
+
+lint: setup
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: setup
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+bench: setup
+	@$(BIN)/python bench/pages.py
+
+setup: $(STAMPS)/python-deps
+
+$(BIN)/python:
+	@echo "==> Creating the virtualenv in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/python-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	@echo "==> Installing Python dependencies (requirements-dev.txt)"
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+.env:
+	@echo "==> Creating .env from .env.example (development settings)"
+	@cp .env.example .env
+
+clean:
+	rm -rf $(VENV) $(STAMPS) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make test`: lint, migration check and the whole pytest suite against a throwaway
+# PostgreSQL. Extra arguments go to pytest (scripts/test.sh -k channel).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "==> Lint: ruff check and ruff format --check"
+$BIN/ruff check .
+$BIN/ruff format --check .
+
+DATABASE_URL=$(scripts/postgres.sh start)
+export DATABASE_URL
+trap 'scripts/postgres.sh stop' EXIT
+
+export DJANGO_SETTINGS_MODULE=tests.settings
+echo "==> No pending migrations"
+$BIN/python manage.py makemigrations --check --dry-run
+
+echo "==> pytest on PostgreSQL"
+# pytest exits 5 when it collected no test: that is a failure here like any other non-zero.
+$BIN/python -m pytest "$@"

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
+
+from streams.models import Stream
+from tests.factories import UserFactory
+
+User = get_user_model()
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    return BeautifulSoup(response.content, "html.parser").get_text()
+
+
+@pytest.fixture
+def admin_client(client_for):
+    return client_for(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+
+def test_a_user_added_in_the_admin_gets_a_stream(admin_client):
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "newcreator",
+            "password1": "a-long-password-42",
+            "password2": "a-long-password-42",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(username="newcreator").stream.title == "newcreator's stream"
+
+
+def test_the_admin_refuses_reserved_usernames(admin_client):
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {"username": "api", "password1": "a-long-password-42", "password2": "a-long-password-42"},
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="api").exists()
+
+
+def test_the_user_admin_searches_by_username_and_email(admin_client, alice, bob):
+    content = admin_client.get("/admin/accounts/user/?q=alice@example").content.decode()
+    assert "alice" in content
+    assert ">bob<" not in content
+
+
+def test_the_stream_key_never_shows_in_the_stream_admin(admin_client, alice):
+    Stream.objects.filter(user=alice).update(
+        stream_key="sk_very_secret", ingress_id="IN_abc", server_url="rtmp://127.0.0.1/x"
+    )
+    stream = Stream.objects.get(user=alice)
+    listing = admin_client.get("/admin/streams/stream/")
+    change = admin_client.get(f"/admin/streams/stream/{stream.pk}/change/")
+    assert listing.status_code == change.status_code == 200
+    assert "alice's stream" in _text(listing)
+    assert "sk_very_secret" not in listing.content.decode()
+    assert "sk_very_secret" not in change.content.decode()
+    assert "IN_abc" in change.content.decode()
+
+
+def test_the_stream_admin_filters_live_streams(admin_client, alice, bob):
+    Stream.objects.filter(user=bob).update(is_live=True)
+    content = _text(admin_client.get("/admin/streams/stream/?is_live__exact=1"))
+    assert "bob's stream" in content
+    assert "alice's stream" not in content
+
+
+def test_ingress_fields_are_read_only_in_the_admin(admin_client, alice):
+    stream = Stream.objects.get(user=alice)
+    admin_client.post(
+        f"/admin/streams/stream/{stream.pk}/change/",
+        {"title": "Edited", "ingress_id": "IN_forged", "is_chat_enabled": "on"},
+    )
+    stream.refresh_from_db()
+    assert stream.title == "Edited"
+    assert stream.ingress_id is None
+
+
+@pytest.mark.parametrize("path", ["social/follow", "social/block"])
+def test_follow_and_block_admins_list_their_rows(admin_client, bob, carol, path):
+    content = admin_client.get(f"/admin/{path}/").content.decode()
+    assert "alice" in content
+
+
+def test_non_staff_users_cannot_open_the_admin(alice_client):
+    assert alice_client.get("/admin/streams/stream/").status_code == 302
