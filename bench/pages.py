@@ -588,10 +588,11 @@ def report(
             f"{sum(target.errors.values()):>6}"
         )
     print()
-    print(
-        "rps per round: "
-        + "; ".join(f"{t.label} " + " / ".join(f"{r:.0f}" for r in t.rps) for t in targets)
+    rounds = "; ".join(
+        f"{t.label} " + " / ".join(f"{r:.0f}" for r in t.rps) + f" ({t.requests} requests)"
+        for t in targets
     )
+    print(f"rps per round: {rounds}")
     cpu = sum(t.client_cpu for t in targets)
     wall = args.rounds * args.seconds * len(targets)
     print(f"load clients used {cpu / wall:.2f} cores on average (they share the machine)")
