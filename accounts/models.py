@@ -21,10 +21,15 @@ def avatar_upload_to(user: User, filename: str) -> str:
     return f"avatars/{user.pk}/{uuid.uuid4().hex}.{extension}"
 
 
+# `username__lower=...` compares LOWER(username), which the case-insensitive unique index
+# below serves; `__iexact` compiles to UPPER() on PostgreSQL and would scan the table.
+models.CharField.register_lookup(Lower)
+
+
 class CaseInsensitiveUserManager(UserManager):
     def get_by_natural_key(self, username: str) -> User:
         # `manage.py createsuperuser`, the admin login and ModelBackend match any casing.
-        return self.get(username__iexact=username)
+        return self.get(username__lower=username.lower())
 
 
 class User(AbstractUser):

@@ -5,6 +5,7 @@
 # postgresql package when no server is found.
 #   scripts/postgres.sh start   # install if needed, initialise once, start; prints the URL
 #   scripts/postgres.sh stop
+#   scripts/postgres.sh status  # exit 0 when running
 #   scripts/postgres.sh url
 set -euo pipefail
 
@@ -93,9 +94,17 @@ stop() {
   fi
 }
 
+status() {
+  local bindir
+  bindir=$(find_bindir) || return 1
+  [[ -f "$DATA_DIR/PG_VERSION" ]] || return 1
+  as_owner "$bindir/pg_ctl" -D "$DATA_DIR" status >/dev/null 2>&1
+}
+
 case "${1:-}" in
   start) start ;;
+  status) status ;;
   stop) stop ;;
   url) echo "$URL" ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
 esac

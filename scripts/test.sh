@@ -9,9 +9,12 @@ echo "==> Lint: ruff check and ruff format --check"
 $BIN/ruff check .
 $BIN/ruff format --check .
 
+# Stop PostgreSQL at the end only if this run started it (a bench may be using it).
+if ! scripts/postgres.sh status; then
+  trap 'scripts/postgres.sh stop' EXIT
+fi
 DATABASE_URL=$(scripts/postgres.sh start)
 export DATABASE_URL
-trap 'scripts/postgres.sh stop' EXIT
 
 export DJANGO_SETTINGS_MODULE=tests.settings
 echo "==> No pending migrations"

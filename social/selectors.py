@@ -34,7 +34,7 @@ def visible_host_or_404(viewer, **lookup):
     viewer gets exactly the response an unknown username gets.
     """
     if "username" in lookup:
-        lookup["username__iexact"] = lookup.pop("username")
+        lookup["username__lower"] = lookup.pop("username").lower()
     queryset = User.objects.select_related("stream").filter(is_active=True, **lookup)
     if _authenticated(viewer):
         queryset = queryset.exclude(
@@ -48,7 +48,12 @@ def visible_host_or_404(viewer, **lookup):
 
 def feed_for(viewer) -> QuerySet[Stream]:
     """Home page: every stream the viewer may see, live first, then most recently updated."""
-    return Stream.objects.visible_to(viewer).select_related("user").live_first()
+    return (
+        Stream.objects.visible_to(viewer)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .live_first()
+    )
 
 
 def search_streams(viewer, term: str) -> QuerySet[Stream]:

@@ -64,7 +64,7 @@ def block(request: HttpRequest, username: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_first(request, username)
     # Anyone can be blocked, even a user whose own channel is hidden from you.
-    target = get_object_or_404(User, username__iexact=username)
+    target = get_object_or_404(User, username__lower=username.lower())
     try:
         _, created = services.block_create(blocker=request.user, blocked=target)
     except services.SocialError as error:
@@ -81,7 +81,7 @@ def block(request: HttpRequest, username: str) -> HttpResponse:
 def unblock(request: HttpRequest, username: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_first(request, username)
-    target = get_object_or_404(User, username__iexact=username)
+    target = get_object_or_404(User, username__lower=username.lower())
     if services.block_delete(blocker=request.user, blocked=target):
         messages.success(request, f"Unblocked {target.username}.")
     else:

@@ -130,3 +130,10 @@ def test_browse_pages_run_a_constant_number_of_queries(
     grow(30)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_deactivated_users_disappear_from_the_feed(guest_client, alice, bob):
+    bob.is_active = False
+    bob.save()
+    assert _card_users(guest_client.get("/")) == ["alice"]
+    assert guest_client.get("/bob/").status_code == 404
