@@ -173,6 +173,13 @@ class LiveKitStack:
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def start(self) -> LiveKitStack:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LiveKitStack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         redis = install_redis()
         self._spawn(
@@ -189,7 +196,8 @@ class LiveKitStack:
                 "no",
             ],
         )
-        wait_until(lambda: _port_open(self.config.redis_port), 15, "redis-server", self.processes[-1])
+        redis_up = lambda: _port_open(self.config.redis_port)  # noqa: E731
+        wait_until(redis_up, 15, "redis-server", self.processes[-1])
         config_file = self.log_dir / "livekit.yaml"
         config_file.write_text(self.config.render())
         self._spawn("livekit", [str(LIVEKIT_SERVER), "--config", str(config_file)])

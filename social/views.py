@@ -12,6 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from social import selectors, services
+from streams import services as stream_services
+from streams.livekit import LiveKitError
 
 User = get_user_model()
 
@@ -74,7 +76,20 @@ def block(request: HttpRequest, username: str) -> HttpResponse:
             messages.success(request, f"Blocked {target.username}.")
         else:
             messages.info(request, f"{target.username} is already blocked.")
+        _remove_from_live_room(request, target)
     return _back(request, reverse("dashboard_community", args=[request.user.username]))
+
+
+def _remove_from_live_room(request: HttpRequest, target) -> None:
+    """A blocked person watching right now is disconnected at once; their next token
+    request is refused by the block itself."""
+    try:
+        stream_services.viewer_remove_from_room(host=request.user, viewer=target)
+    except LiveKitError as error:
+        messages.warning(
+            request,
+            f"{target.username} is blocked, but could not be removed from the room: {error}",
+        )
 
 
 @require_POST

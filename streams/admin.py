@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from streams.models import Stream
+from streams import services
+from streams.livekit import LiveKitError
+from streams.models import Stream, WebhookEvent
 
 
 @admin.register(Stream)
@@ -37,6 +39,7 @@ class StreamAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    actions = ["reset_ingress", "end_stream"]
 
     @admin.display(boolean=True, description="Stream key set")
     def has_stream_key(self, stream: Stream) -> bool:
@@ -44,3 +47,34 @@ class StreamAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # every user gets exactly one stream when the user is created
+
+    @admin.action(description="Reset ingress (delete the connection; the key stops working)")
+    def reset_ingress(self, request, queryset) -> None:
+        self._each(request, queryset, services.connection_reset, "Reset the connection of")
+
+    @admin.action(description="End stream (disconnect everyone from the live room)")
+    def end_stream(self, request, queryset) -> None:
+        self._each(request, queryset, services.stream_end, "Ended the stream of")
+
+    def _each(self, request, queryset, operation, done: str) -> None:
+        for stream in queryset.select_related("user"):
+            try:
+                operation(stream=stream)
+            except LiveKitError as error:
+                self.message_user(request, f"{stream.user}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{done} {stream.user}.", messages.SUCCESS)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["event", "event_id", "ingress_id", "room", "outcome", "created_at"]
+    list_filter = ["event", "outcome"]
+    search_fields = ["event_id", "ingress_id", "room"]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -49,3 +49,15 @@ class ChatSettingsForm(forms.ModelForm):
             "is_chat_delayed": "Each viewer can send one message every 3 seconds.",
             "is_chat_followers_only": "Only your followers can chat.",
         }
+
+
+class GenerateConnectionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Connection type",
+        choices=[
+            ("rtmp", "RTMP (OBS default; transcoded for viewers)"),
+            ("whip", "WHIP (WebRTC; passed through without transcoding)"),
+        ],
+        initial="rtmp",
+        widget=forms.RadioSelect,
+    )

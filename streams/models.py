@@ -63,3 +63,22 @@ class Stream(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WebhookEvent(models.Model):
+    """Every LiveKit webhook applied, by event id: duplicates are ignored, and it is the
+    audit trail of live-status changes."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    event = models.CharField(max_length=40)
+    ingress_id = models.CharField(max_length=64, blank=True)
+    room = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(help_text="When LiveKit emitted the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-received_at"], name="streams_webhook_received")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id}"

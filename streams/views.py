@@ -11,9 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors
-from streams.forms import ChatSettingsForm, StreamTitleForm, ThumbnailForm
+from streams import services
+from streams.forms import (
+    ChatSettingsForm,
+    GenerateConnectionForm,
+    StreamTitleForm,
+    ThumbnailForm,
+)
+from streams.livekit import LiveKitError
 from streams.models import Stream
-from streams.services import stream_remove_thumbnail
 
 FEED_PAGE_SIZE = 24
 COMMUNITY_PAGE_SIZE = 20
@@ -92,7 +98,7 @@ def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
         ),
     }
     if action == "remove_thumbnail":
-        stream_remove_thumbnail(stream=stream)
+        services.stream_remove_thumbnail(stream=stream)
         messages.success(request, "Thumbnail removed.")
         return redirect("dashboard_stream", username=user.username)
     bound = {"title": "title_form", "thumbnail": "thumbnail_form", "profile": "profile_form"}
@@ -117,10 +123,33 @@ _SAVED_MESSAGES = {
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def dashboard_keys(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
-    return render(request, "dashboard/keys.html", {"stream": stream, "section": "keys"})
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = GenerateConnectionForm(request.POST if action == "generate" else None)
+    status = 200
+    if action in {"generate", "reset"} and (action == "reset" or form.is_valid()):
+        try:
+            if action == "generate":
+                services.connection_generate(stream=stream, kind=form.cleaned_data["kind"])
+                messages.success(request, "New connection generated. Paste it into OBS.")
+            else:
+                services.connection_reset(stream=stream)
+                messages.success(request, "Connection reset. The old stream key no longer works.")
+            return redirect("dashboard_keys", username=stream.user.username)
+        except LiveKitError as error:
+            stream.refresh_from_db()
+            messages.error(request, f"{error} Your current connection was not changed.")
+            status = 503
+    elif action is not None:
+        status = 400
+    return render(
+        request,
+        "dashboard/keys.html",
+        {"stream": stream, "form": form, "section": "keys"},
+        status=status,
+    )
 
 
 @login_required

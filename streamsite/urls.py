@@ -4,12 +4,17 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from social import views as social_views
+from streams import api as stream_api
 from streams import views as stream_views
 
 urlpatterns = [
     path("", stream_views.home, name="home"),
     path("search/", stream_views.search, name="search"),
     path("robots.txt", stream_views.robots_txt, name="robots_txt"),
+    path("healthz", stream_api.healthz, name="healthz"),
+    path("api/stream/token/<str:host_id>", stream_api.viewer_token, name="api_viewer_token"),
+    path("api/stream/<str:host_id>", stream_api.stream_info, name="api_stream_info"),
+    path("api/webhook/livekit", stream_api.livekit_webhook, name="api_livekit_webhook"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("u/<str:username>/", stream_views.dashboard_stream, name="dashboard_stream"),

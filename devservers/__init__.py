@@ -1,0 +1,1 @@
+"""Local LiveKit (and Redis) for `make run` and the test suite; see servers.py."""

@@ -1,0 +1,139 @@
+"""JSON endpoints: viewer tokens, stream info, the LiveKit webhook and the health check.
+Errors are `{"code", "detail"}` with the matching status; no input gives a 500."""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from social import selectors
+from streams import live_status, livekit
+from streams.services import room_name
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+    def response(self) -> JsonResponse:
+        return JsonResponse({"code": self.code, "detail": self.detail}, status=self.status)
+
+
+def api_visible_host(request: HttpRequest, host_id: str):
+    """The host for these APIs: unknown or malformed id -> 404, blocked viewer -> 403."""
+    try:
+        host_uuid = uuid.UUID(host_id)
+    except ValueError:
+        raise ApiError(404, "not_found", "No such stream.") from None
+    host = User.objects.select_related("stream").filter(pk=host_uuid, is_active=True).first()
+    if host is None:
+        raise ApiError(404, "not_found", "No such stream.")
+    if selectors.is_blocked_by(request.user, host):
+        raise ApiError(403, "blocked", "You cannot watch this stream.")
+    return host
+
+
+def viewer_identity(request: HttpRequest, host) -> tuple[str, str, dict]:
+    """(identity, display name, metadata) of whoever is asking.
+
+    A per-token suffix after '#' lets two tabs of one person join together (LiveKit drops
+    the older participant of a repeated identity); the part before it names the person.
+    """
+    suffix = secrets.token_hex(3)
+    user = request.user
+    if user.is_authenticated and user.pk == host.pk:
+        person, name, role = f"Host-{user.pk}", user.username, "host"
+    elif user.is_authenticated:
+        person, name, role = str(user.pk), user.username, "viewer"
+    else:
+        session = request.session
+        if "guest_id" not in session:
+            session["guest_id"] = uuid.uuid4().hex
+            session["guest_name"] = f"guest-{random.randint(0, 99999):05d}"
+        person, name, role = f"guest-{session['guest_id']}", session["guest_name"], "guest"
+    user_id = str(user.pk) if user.is_authenticated else None
+    metadata = {"user_id": user_id, "username": name, "role": role, "person": person}
+    return f"{person}#{suffix}", name, metadata
+
+
+@require_GET
+def viewer_token(request: HttpRequest, host_id: str) -> JsonResponse:
+    try:
+        host = api_visible_host(request, host_id)
+    except ApiError as error:
+        return error.response()
+    identity, name, metadata = viewer_identity(request, host)
+    token = livekit.create_viewer_token(
+        room=room_name(host), identity=identity, name=name, metadata=metadata
+    )
+    return JsonResponse(
+        {"token": token, "identity": identity, "name": name, "ws_url": settings.LIVEKIT_WS_URL}
+    )
+
+
+@require_GET
+def stream_info(request: HttpRequest, host_id: str) -> JsonResponse:
+    try:
+        host = api_visible_host(request, host_id)
+    except ApiError as error:
+        return error.response()
+    stream = host.stream
+    return JsonResponse(
+        {
+            "id": str(host.pk),
+            "host": {"id": str(host.pk), "username": host.username},
+            "title": stream.title,
+            "is_live": stream.is_live,
+            "thumbnail_url": stream.thumbnail.url if stream.thumbnail else None,
+            "is_chat_enabled": stream.is_chat_enabled,
+            "is_chat_delayed": stream.is_chat_delayed,
+            "is_chat_followers_only": stream.is_chat_followers_only,
+        }
+    )
+
+
+@csrf_exempt  # LiveKit signs its webhooks; a CSRF 403 would silently drop events.
+@require_POST
+def livekit_webhook(request: HttpRequest) -> JsonResponse:
+    try:
+        event = livekit.verify_webhook(request.body, request.headers.get("Authorization"))
+    except livekit.InvalidWebhook as error:
+        logger.warning("Rejected a LiveKit webhook: %s", error)
+        return ApiError(401, "invalid_signature", "The webhook signature is not valid.").response()
+    except livekit.MalformedWebhook as error:
+        logger.warning("Malformed LiveKit webhook: %s", error)
+        return ApiError(400, "malformed", "The webhook body is not a LiveKit event.").response()
+    outcome = live_status.apply_webhook_event(event)
+    logger.info("Webhook %s %s: %s", event.event, event.id, outcome)
+    return JsonResponse({"event": event.event, "outcome": outcome})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": "ok", "livekit": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        logger.exception("Health check: database unavailable")
+        checks["database"] = "unavailable"
+    try:
+        livekit.ping()
+    except livekit.LiveKitError:
+        checks["livekit"] = "unreachable"
+    healthy = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if healthy else "degraded", **checks}
+    return JsonResponse(body, status=200 if healthy else 503)

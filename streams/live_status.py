@@ -1,0 +1,101 @@
+"""Live status: applying LiveKit webhooks, and reconciling with the ingress states LiveKit
+reports (webhooks are best effort, so a lost one must not leave a stream stuck live)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from streams import livekit
+from streams.models import Stream, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+LIVE_EVENTS = {"ingress_started": True, "ingress_ended": False, "room_finished": False}
+
+
+def set_live(streams, *, live: bool, at: datetime) -> int:
+    """Set is_live on `streams` unless a newer change was already applied to them."""
+    not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lte=at)
+    return streams.filter(not_newer).update(
+        is_live=live, live_changed_at=at, updated_at=timezone.now()
+    )
+
+
+def apply_webhook_event(event) -> str:
+    """Apply one verified webhook event once; returns what happened, for the response/log."""
+    created_at = datetime.fromtimestamp(event.created_at, tz=UTC)
+    ingress_id = event.ingress_info.ingress_id if event.HasField("ingress_info") else ""
+    room = event.room.name if event.HasField("room") else ""
+    try:
+        with transaction.atomic():
+            record = WebhookEvent.objects.create(
+                event_id=event.id,
+                event=event.event,
+                ingress_id=ingress_id,
+                room=room,
+                created_at=created_at,
+            )
+            outcome = _apply(event.event, ingress_id, room, created_at)
+            record.outcome = outcome
+            record.save(update_fields=["outcome"])
+    except IntegrityError:
+        return "duplicate"
+    return outcome
+
+
+def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
+    if name not in LIVE_EVENTS:
+        return "ignored"
+    live = LIVE_EVENTS[name]
+    if name.startswith("ingress_"):
+        streams = Stream.objects.filter(ingress_id=ingress_id) if ingress_id else None
+        if streams is None or not streams.exists():
+            logger.info("Webhook %s for unknown ingress %r ignored", name, ingress_id)
+            return "unknown_ingress"
+    else:
+        host_id = _as_uuid(room)
+        streams = Stream.objects.filter(user_id=host_id) if host_id else None
+        if streams is None or not streams.exists():
+            return "unknown_room"
+    if set_live(streams, live=live, at=at) == 0:
+        logger.info("Webhook %s at %s is older than the stream's last change", name, at)
+        return "stale"
+    return "live" if live else "offline"
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class LiveChange:
+    username: str
+    was_live: bool
+    now_live: bool
+
+
+def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
+    """Make is_live match the ingress states LiveKit reports; returns the changes."""
+    publishing = {i.ingress_id for i in livekit.list_ingresses() if i.is_publishing}
+    changes = []
+    now = timezone.now()
+    for stream in Stream.objects.select_related("user").filter(
+        Q(is_live=True) | Q(ingress_id__in=publishing)
+    ):
+        should_be_live = stream.ingress_id in publishing
+        if stream.is_live == should_be_live:
+            continue
+        changes.append(LiveChange(stream.user.username, stream.is_live, should_be_live))
+        if not dry_run:
+            set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
+    return changes

@@ -1,0 +1,245 @@
+"""The one module that talks to LiveKit: small synchronous functions over the asyncio SDK.
+
+Every call opens its own `LiveKitAPI` inside `async_to_sync` (a cached client breaks with
+"Event loop is closed"), and every network failure or Twirp error becomes `LiveKitError`
+with a message a person can act on. Token signing and webhook verification are local.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+import aiohttp
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from google.protobuf.json_format import ParseError
+from livekit import api
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+VIEWER_TOKEN_TTL = timedelta(hours=6)
+REQUEST_TIMEOUT_SECONDS = 10
+
+INGRESS_INPUTS = {"rtmp": api.IngressInput.RTMP_INPUT, "whip": api.IngressInput.WHIP_INPUT}
+# States in which an ingress is receiving media from the encoder.
+PUBLISHING_STATES = frozenset(
+    {api.IngressState.ENDPOINT_PUBLISHING, api.IngressState.ENDPOINT_BUFFERING}
+)
+
+
+class LiveKitError(Exception):
+    """LiveKit could not do what was asked; the message says why in plain words."""
+
+
+class InvalidWebhook(Exception):
+    """The webhook's signature is missing, forged, expired, or does not match the body."""
+
+
+class MalformedWebhook(Exception):
+    """The webhook is signed correctly but its body is not a LiveKit event."""
+
+
+@dataclass(frozen=True)
+class Ingress:
+    ingress_id: str
+    room: str
+    url: str
+    stream_key: str
+    kind: str
+    is_publishing: bool
+
+
+@dataclass(frozen=True)
+class Participant:
+    identity: str
+    name: str
+    metadata: str
+    is_ingress: bool
+
+
+def _call(operation: Callable[[api.LiveKitAPI], Awaitable[T]], what: str) -> T:
+    async def run() -> T:
+        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+        async with api.LiveKitAPI(
+            settings.LIVEKIT_URL,
+            settings.LIVEKIT_API_KEY,
+            settings.LIVEKIT_API_SECRET,
+            timeout=timeout,
+        ) as client:
+            return await operation(client)
+
+    try:
+        return async_to_sync(run)()
+    except api.TwirpError as error:
+        logger.warning("LiveKit refused to %s: %s %s", what, error.code, error.message)
+        raise LiveKitError(
+            f"LiveKit refused to {what}: {error.message or error.code} (HTTP {error.status})."
+        ) from error
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        logger.warning("LiveKit unreachable at %s (%s): %r", settings.LIVEKIT_URL, what, error)
+        raise LiveKitError(
+            f"LiveKit is not reachable at {settings.LIVEKIT_URL}. Is livekit-server running?"
+        ) from error
+
+
+def _is_not_found(error: LiveKitError) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, api.TwirpError) and cause.code == api.TwirpErrorCode.NOT_FOUND
+
+
+def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
+    """A subscribe-only token: no publishing of tracks or data (chat goes through Django)."""
+    grants = api.VideoGrants(
+        room_join=True,
+        room=room,
+        can_subscribe=True,
+        can_publish=False,
+        can_publish_data=False,
+        can_update_own_metadata=False,
+    )
+    return (
+        api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+        .with_identity(identity)
+        .with_name(name)
+        .with_metadata(json.dumps(metadata))
+        .with_grants(grants)
+        .with_ttl(VIEWER_TOKEN_TTL)
+        .to_jwt()
+    )
+
+
+def _ingress(info: api.IngressInfo) -> Ingress:
+    kind = "whip" if info.input_type == api.IngressInput.WHIP_INPUT else "rtmp"
+    return Ingress(
+        ingress_id=info.ingress_id,
+        room=info.room_name,
+        url=info.url,
+        stream_key=info.stream_key,
+        kind=kind,
+        is_publishing=info.state.status in PUBLISHING_STATES,
+    )
+
+
+def create_ingress(*, kind: str, name: str, room: str, identity: str, participant_name: str):
+    """RTMP is transcoded to a preset a 2-core machine can carry; WHIP is passed through."""
+    request = api.CreateIngressRequest(
+        input_type=INGRESS_INPUTS[kind],
+        name=name,
+        room_name=room,
+        participant_identity=identity,
+        participant_name=participant_name,
+    )
+    if kind == "whip":
+        request.enable_transcoding = False
+    else:
+        request.enable_transcoding = True
+        request.video.CopyFrom(
+            api.IngressVideoOptions(
+                source=api.TrackSource.CAMERA,
+                preset=api.IngressVideoEncodingPreset.H264_540P_25FPS_2_LAYERS,
+            )
+        )
+        request.audio.CopyFrom(
+            api.IngressAudioOptions(
+                source=api.TrackSource.MICROPHONE,
+                preset=api.IngressAudioEncodingPreset.OPUS_STEREO_96KBPS,
+            )
+        )
+    info = _call(lambda lk: lk.ingress.create_ingress(request), "create a stream connection")
+    return _ingress(info)
+
+
+def list_ingresses(room: str | None = None) -> list[Ingress]:
+    request = api.ListIngressRequest(room_name=room or "")
+    response = _call(lambda lk: lk.ingress.list_ingress(request), "list stream connections")
+    return [_ingress(info) for info in response.items]
+
+
+def delete_ingress(ingress_id: str) -> None:
+    """Delete one ingress; one that is already gone counts as deleted."""
+    request = api.DeleteIngressRequest(ingress_id=ingress_id)
+    try:
+        _call(lambda lk: lk.ingress.delete_ingress(request), "delete a stream connection")
+    except LiveKitError as error:
+        if not _is_not_found(error):
+            raise
+
+
+def delete_room(room: str) -> None:
+    """End a room, disconnecting everyone in it; a room that does not exist is fine."""
+    request = api.DeleteRoomRequest(room=room)
+    try:
+        _call(lambda lk: lk.room.delete_room(request), "end the stream")
+    except LiveKitError as error:
+        if not _is_not_found(error):
+            raise
+
+
+def list_participants(room: str) -> list[Participant]:
+    request = api.ListParticipantsRequest(room=room)
+    try:
+        response = _call(lambda lk: lk.room.list_participants(request), "list participants")
+    except LiveKitError as error:
+        if _is_not_found(error):
+            return []
+        raise
+    return [
+        Participant(
+            identity=p.identity,
+            name=p.name,
+            metadata=p.metadata,
+            is_ingress=p.kind == api.ParticipantInfo.Kind.INGRESS,
+        )
+        for p in response.participants
+    ]
+
+
+def remove_participant(room: str, identity: str) -> None:
+    request = api.RoomParticipantIdentity(room=room, identity=identity)
+    try:
+        _call(lambda lk: lk.room.remove_participant(request), "remove a participant")
+    except LiveKitError as error:
+        if not _is_not_found(error):
+            raise
+
+
+def send_data(room: str, payload: dict, *, topic: str) -> None:
+    """Broadcast a JSON payload to everyone in the room, reliably."""
+    request = api.SendDataRequest(
+        room=room,
+        data=json.dumps(payload, separators=(",", ":")).encode(),
+        kind=api.DataPacket.Kind.RELIABLE,
+        topic=topic,
+    )
+    _call(lambda lk: lk.room.send_data(request), "send a message to the room")
+
+
+def ping() -> None:
+    """Raise LiveKitError unless the server answers an authenticated request."""
+    _call(lambda lk: lk.room.list_rooms(api.ListRoomsRequest(names=["healthz"])), "answer")
+
+
+def verify_webhook(body: bytes, authorization: str | None) -> api.WebhookEvent:
+    """Check the signed JWT and the body hash, then parse the event."""
+    if not authorization:
+        raise InvalidWebhook("missing Authorization header")
+    receiver = api.WebhookReceiver(
+        api.TokenVerifier(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+    )
+    try:
+        text = body.decode()
+    except UnicodeDecodeError as error:
+        raise MalformedWebhook("body is not UTF-8") from error
+    try:
+        return receiver.receive(text, authorization)
+    except ParseError as error:
+        raise MalformedWebhook(str(error)) from error
+    except Exception as error:  # the SDK raises bare Exception and PyJWT errors alike
+        raise InvalidWebhook(str(error)) from error
