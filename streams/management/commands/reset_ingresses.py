@@ -47,6 +47,4 @@ class Command(BaseCommand):
             if not found:
                 raise CommandError(f"No user named {username!r}.")
             return found
-        return list(
-            streams.exclude(ingress_id=None).exclude(ingress_id="") | streams.filter(is_live=True)
-        )
+        return list(streams.filter(Q(ingress_id__isnull=False) | Q(is_live=True)))
