@@ -4,8 +4,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
-HOST ?= 127.0.0.1
-PORT ?= 8000
 
 .PHONY: run test lint format setup demo clean bench
 
@@ -14,8 +12,14 @@ run: setup .env
 	@$(BIN)/python manage.py migrate --noinput -v0
 	@echo "==> Loading demo data (idempotent)"
 	@$(BIN)/python manage.py seed_demo
-	@echo "==> Serving http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	@$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "==> Installing LiveKit (livekit-server and redis-server) when possible"
+	@if $(BIN)/python -m devservers install --optional; then \
+		echo "==> Serving http://127.0.0.1:8000 with LiveKit on ws://127.0.0.1:7880 (Ctrl-C stops all)"; \
+		exec $(BIN)/honcho -f Procfile.dev start; \
+	else \
+		echo "==> Serving http://127.0.0.1:8000 without LiveKit (Ctrl-C to stop)"; \
+		exec $(BIN)/python manage.py runserver 127.0.0.1:8000; \
+	fi
 
 test: setup
 	@scripts/test.sh

@@ -4,6 +4,7 @@ she blocked, and a guest (anonymous client)."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from django.test import Client
@@ -71,3 +72,75 @@ def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (32, 18)) -> 
     buffer = io.BytesIO()
     Image.new("RGB", size, (145, 71, 255)).save(buffer, format=image_format)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the real LiveKit server
+
+
+@pytest.fixture(scope="session")
+def livekit_stack(live_server, tmp_path_factory):
+    """One real livekit-server (and Redis) for the whole session, on free loopback ports,
+    sending its webhooks to the Django live server."""
+    from django.conf import settings
+
+    from devservers.servers import (
+        LiveKitConfig,
+        LiveKitStack,
+        free_port,
+        free_udp_port,
+        livekit_installed,
+    )
+
+    if not livekit_installed():
+        message = "livekit-server is not installed: run `python -m devservers install`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
+        pytest.skip(message)
+    config = LiveKitConfig(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        webhook_url=f"{live_server.url}/api/webhook/livekit",
+        port=free_port(),
+        rtc_tcp_port=free_port(),
+        rtc_udp_port=free_udp_port(),
+        redis_port=free_port(),
+        empty_timeout=1,
+        departure_timeout=1,
+    )
+    stack = LiveKitStack(config, tmp_path_factory.mktemp("livekit")).start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def livekit_server(livekit_stack, settings):
+    """Point the site at the real server for one test."""
+    settings.LIVEKIT_URL = livekit_stack.config.url
+    settings.LIVEKIT_WS_URL = livekit_stack.config.ws_url
+    return livekit_stack
+
+
+@pytest.fixture
+def livekit_down(settings):
+    """Point the site at a loopback port where nothing listens: LiveKit is stopped."""
+    from devservers.servers import free_port
+
+    settings.LIVEKIT_URL = f"http://127.0.0.1:{free_port()}"
+    settings.LIVEKIT_WS_URL = settings.LIVEKIT_URL.replace("http", "ws")
+
+
+@pytest.fixture
+def rtc_clients():
+    """Make rtc participants; all are disconnected at the end of the test."""
+    from tests.rtc_client import RtcClient
+
+    made = []
+
+    def make(url: str, token: str) -> RtcClient:
+        client = RtcClient(url, token).connect()
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()

@@ -90,3 +90,41 @@ def test_follow_and_block_admins_list_their_rows(admin_client, bob, carol, path)
 
 def test_non_staff_users_cannot_open_the_admin(alice_client):
     assert alice_client.get("/admin/streams/stream/").status_code == 302
+
+
+def test_the_admin_reset_ingress_action_deletes_the_connection(livekit_server, admin_client, alice):
+    from streams import livekit, services
+
+    stream = services.connection_generate(stream=Stream.objects.get(user=alice), kind="rtmp")
+    response = admin_client.post(
+        "/admin/streams/stream/",
+        {"action": "reset_ingress", "_selected_action": [stream.pk]},
+        follow=True,
+    )
+    assert "Reset the connection of alice." in _text(response)
+    assert livekit.list_ingresses(str(alice.pk)) == []
+    assert Stream.objects.get(user=alice).ingress_id is None
+
+
+def test_the_admin_end_stream_action_reports_livekit_errors(livekit_down, admin_client, alice):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    stream = Stream.objects.get(user=alice)
+    response = admin_client.post(
+        "/admin/streams/stream/",
+        {"action": "end_stream", "_selected_action": [stream.pk]},
+        follow=True,
+    )
+    assert "LiveKit is not reachable" in _text(response)
+    assert Stream.objects.get(user=alice).is_live
+
+
+def test_the_admin_end_stream_action_sets_the_stream_offline(livekit_server, admin_client, alice):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    stream = Stream.objects.get(user=alice)
+    response = admin_client.post(
+        "/admin/streams/stream/",
+        {"action": "end_stream", "_selected_action": [stream.pk]},
+        follow=True,
+    )
+    assert "Ended the stream of alice." in _text(response)
+    assert not Stream.objects.get(user=alice).is_live

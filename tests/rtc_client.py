@@ -1,0 +1,128 @@
+"""Real LiveKit participants (the `livekit` rtc package) driven from synchronous tests.
+
+The rtc SDK is asyncio-based; all clients share one event loop running in a background
+thread, and each method waits for its coroutine there. ORM calls stay on the test's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+
+from livekit import api, rtc
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _shared_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="rtc-loop", daemon=True).start()
+    return _loop
+
+
+def _run(coro, timeout: float = 20):
+    return asyncio.run_coroutine_threadsafe(coro, _shared_loop()).result(timeout)
+
+
+def publisher_token(*, api_key: str, api_secret: str, room: str, identity: str, name: str) -> str:
+    """A token like the ingress's: joins as the host's identity and may publish."""
+    grants = api.VideoGrants(room_join=True, room=room, can_publish=True, can_subscribe=False)
+    return (
+        api.AccessToken(api_key, api_secret)
+        .with_identity(identity)
+        .with_name(name)
+        .with_grants(grants)
+        .to_jwt()
+    )
+
+
+@dataclass
+class Received:
+    payload: bytes
+    topic: str
+    sender: str | None
+
+
+@dataclass
+class RtcClient:
+    url: str
+    token: str
+    room: rtc.Room | None = None
+    received: list[Received] = field(default_factory=list)
+    disconnected: threading.Event = field(default_factory=threading.Event)
+    _frames_task: asyncio.Task | None = None
+
+    def connect(self) -> RtcClient:
+        async def connect() -> rtc.Room:
+            room = rtc.Room()
+
+            @room.on("data_received")
+            def on_data(packet: rtc.DataPacket) -> None:
+                sender = packet.participant.identity if packet.participant else None
+                self.received.append(Received(packet.data, packet.topic, sender))
+
+            @room.on("disconnected")
+            def on_disconnected(*args) -> None:
+                self.disconnected.set()
+
+            await room.connect(self.url, self.token)
+            return room
+
+        self.room = _run(connect())
+        return self
+
+    def publish_data(self, payload: bytes, topic: str = "chat") -> None:
+        _run(self.room.local_participant.publish_data(payload, reliable=True, topic=topic))
+
+    def publish_video(self, width: int = 320, height: int = 180):
+        """Publish a synthetic camera track (a moving gradient) until close()."""
+
+        async def publish():
+            source = rtc.VideoSource(width, height)
+            track = rtc.LocalVideoTrack.create_video_track("camera", source)
+            options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)
+            publication = await self.room.local_participant.publish_track(track, options)
+
+            async def frames() -> None:
+                buffer = bytearray(width * height * 4)
+                tick = 0
+                while True:
+                    shade = tick % 256
+                    buffer[0::4] = bytes([shade]) * (width * height)
+                    frame = rtc.VideoFrame(width, height, rtc.VideoBufferType.RGBA, bytes(buffer))
+                    source.capture_frame(frame)
+                    tick += 4
+                    await asyncio.sleep(1 / 30)
+
+            self._frames_task = asyncio.get_running_loop().create_task(frames())
+            return publication
+
+        return _run(publish())
+
+    def remote_identities(self) -> set[str]:
+        return set(self.room.remote_participants) if self.room else set()
+
+    def wait_for(self, condition, timeout: float = 10) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            time.sleep(0.05)
+        return condition()
+
+    def close(self) -> None:
+        async def close() -> None:
+            if self._frames_task is not None:
+                self._frames_task.cancel()
+            if self.room is not None:
+                with contextlib.suppress(Exception):
+                    await self.room.disconnect()
+
+        _run(close())

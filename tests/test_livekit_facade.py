@@ -1,0 +1,55 @@
+"""streams/livekit.py against the real server, including how its failures read."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams import livekit
+
+
+def test_create_list_and_delete_an_ingress(livekit_server):
+    created = livekit.create_ingress(
+        kind="rtmp", name="facade", room="room-facade", identity="id-1", participant_name="x"
+    )
+    assert created.stream_key
+    assert [i.ingress_id for i in livekit.list_ingresses("room-facade")] == [created.ingress_id]
+    livekit.delete_ingress(created.ingress_id)
+    livekit.delete_ingress(created.ingress_id)  # already gone: still fine
+    assert livekit.list_ingresses("room-facade") == []
+
+
+def test_rooms_that_do_not_exist_are_fine_to_end_and_list(livekit_server):
+    livekit.delete_room("no-such-room")
+    assert livekit.list_participants("no-such-room") == []
+    livekit.remove_participant("no-such-room", "nobody")
+
+
+def test_a_wrong_api_secret_reads_as_a_refusal(livekit_server, settings):
+    settings.LIVEKIT_API_SECRET = "a-wrong-secret-with-more-than-32-characters"
+    with pytest.raises(livekit.LiveKitError, match="LiveKit refused to list stream connections"):
+        livekit.list_ingresses()
+
+
+def test_an_unreachable_server_reads_as_not_reachable(livekit_down, settings):
+    with pytest.raises(livekit.LiveKitError) as error:
+        livekit.ping()
+    assert str(error.value) == (
+        f"LiveKit is not reachable at {settings.LIVEKIT_URL}. Is livekit-server running?"
+    )
+
+
+def test_send_data_reaches_a_room_participant(livekit_server, rtc_clients, settings):
+    from tests.rtc_client import publisher_token
+
+    token = publisher_token(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        room="room-data",
+        identity="listener",
+        name="listener",
+    )
+    listener = rtc_clients(livekit_server.config.ws_url, token)
+    livekit.send_data("room-data", {"type": "message", "text": "hi"}, topic="chat")
+    assert listener.wait_for(lambda: listener.received)
+    assert listener.received[0].payload == b'{"type":"message","text":"hi"}'
+    assert listener.received[0].topic == "chat"

@@ -1,0 +1,92 @@
+"""Viewer tokens, blocking and webhooks with real participants on the real server."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+from django.conf import settings
+from livekit.rtc.participant import PublishDataError, PublishTrackError
+
+from streams.models import Stream
+from tests.rtc_client import publisher_token
+
+
+def viewer_token(client, host) -> str:
+    return client.get(f"/api/stream/token/{host.pk}").json()["token"]
+
+
+def join_as_host_publisher(rtc_clients, server, host):
+    token = publisher_token(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        room=str(host.pk),
+        identity=str(host.pk),
+        name=host.username,
+    )
+    return rtc_clients(server.config.ws_url, token)
+
+
+@pytest.mark.django_db
+def test_a_viewer_token_joins_the_room_but_cannot_publish(
+    livekit_server, rtc_clients, bob_client, alice
+):
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
+    assert viewer.room.isconnected()
+    with pytest.raises(PublishTrackError):
+        viewer.publish_video()
+
+
+@pytest.mark.django_db
+def test_data_sent_by_a_viewer_reaches_no_one(livekit_server, rtc_clients, bob_client, alice):
+    host = join_as_host_publisher(rtc_clients, livekit_server, alice)
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
+    assert viewer.wait_for(lambda: str(alice.pk) in viewer.remote_identities())
+    # Control: the host's publisher token may send data, and the viewer receives it.
+    host.publish_data(b'{"type": "message", "text": "from the host"}')
+    assert viewer.wait_for(lambda: len(viewer.received) == 1)
+    # The SDK may refuse locally or send and have the server drop it: either way, nobody
+    # receives it.
+    with contextlib.suppress(PublishDataError):
+        viewer.publish_data(b'{"type": "message", "text": "injected"}')
+    time.sleep(1.5)
+    assert [r.payload for r in host.received] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_blocking_a_viewer_removes_them_from_the_room_and_refuses_new_tokens(
+    livekit_server, rtc_clients, client_for
+):
+    from tests.factories import UserFactory
+
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    bob_client, alice_client = client_for(bob), client_for(alice)
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
+    response = alice_client.post("/bob/block/", {"next": "/u/alice/community/"})
+    assert response.status_code == 302
+    assert viewer.disconnected.wait(10), "the blocked viewer is still connected"
+    assert bob_client.get(f"/api/stream/token/{alice.pk}").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_room_webhooks_reach_the_site_and_room_finished_sets_offline(
+    livekit_server, rtc_clients
+):
+    from streams.models import WebhookEvent
+    from tests.factories import UserFactory
+
+    alice = UserFactory(username="alice")
+    Stream.objects.filter(user=alice).update(is_live=True)
+    publisher = join_as_host_publisher(rtc_clients, livekit_server, alice)
+    publisher.publish_video()
+    room = str(alice.pk)
+
+    def received(name: str) -> bool:
+        return WebhookEvent.objects.filter(event=name, room=room).exists()
+
+    assert publisher.wait_for(lambda: received("room_started"), timeout=15)
+    publisher.close()
+    assert publisher.wait_for(lambda: received("room_finished"), timeout=20)
+    assert WebhookEvent.objects.get(event="room_finished", room=room).outcome == "offline"
+    assert not Stream.objects.get(user=alice).is_live

@@ -1,0 +1,113 @@
+"""GET /api/stream/token/<host_id> and GET /api/stream/<host_id>."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+from django.conf import settings
+from livekit import api
+
+from streams.models import Stream
+
+pytestmark = pytest.mark.django_db
+
+
+def claims(token: str):
+    return api.TokenVerifier(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET).verify(token)
+
+
+def token_url(user) -> str:
+    return f"/api/stream/token/{user.pk}"
+
+
+def test_a_signed_in_viewer_gets_a_subscribe_only_token(bob_client, alice, bob):
+    response = bob_client.get(token_url(alice))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["name"] == "bob"
+    assert data["ws_url"] == settings.LIVEKIT_WS_URL
+    assert data["identity"].split("#")[0] == str(bob.pk)
+    grant = claims(data["token"])
+    assert grant.identity == data["identity"]
+    assert grant.video.room == str(alice.pk)
+    assert grant.video.room_join and grant.video.can_subscribe
+    assert grant.video.can_publish is False
+    assert grant.video.can_publish_data is False
+    assert json.loads(grant.metadata) == {
+        "user_id": str(bob.pk),
+        "username": "bob",
+        "role": "viewer",
+        "person": str(bob.pk),
+    }
+
+
+def test_two_tabs_of_one_viewer_get_distinct_identities(bob_client, alice):
+    first = bob_client.get(token_url(alice)).json()["identity"]
+    second = bob_client.get(token_url(alice)).json()["identity"]
+    assert first != second
+    assert first.split("#")[0] == second.split("#")[0]
+
+
+def test_the_host_watching_their_own_channel_is_host_prefixed(alice_client, alice):
+    data = alice_client.get(token_url(alice)).json()
+    assert data["identity"].startswith(f"Host-{alice.pk}#")
+    assert json.loads(claims(data["token"]).metadata)["role"] == "host"
+
+
+def test_a_guest_gets_a_five_digit_guest_name_kept_across_reloads(guest_client, alice):
+    first = guest_client.get(token_url(alice)).json()
+    second = guest_client.get(token_url(alice)).json()
+    assert re.fullmatch(r"guest-\d{5}", first["name"])
+    assert second["name"] == first["name"]
+    assert first["identity"].split("#")[0] == second["identity"].split("#")[0]
+    assert first["identity"].startswith("guest-")
+
+
+def test_different_guests_get_different_identities(alice, client):
+    from django.test import Client
+
+    one = Client().get(token_url(alice)).json()["identity"].split("#")[0]
+    two = Client().get(token_url(alice)).json()["identity"].split("#")[0]
+    assert one != two
+
+
+@pytest.mark.parametrize("host_id", ["not-a-uuid", str(uuid.uuid4()), "%00", "1' OR 1=1"])
+def test_unknown_or_malformed_host_ids_are_404_json(guest_client, host_id):
+    for url in [f"/api/stream/token/{host_id}", f"/api/stream/{host_id}"]:
+        response = guest_client.get(url)
+        assert response.status_code == 404
+        assert response.json() == {"code": "not_found", "detail": "No such stream."}
+
+
+def test_a_viewer_blocked_by_the_host_is_refused_403(carol_client, alice):
+    for url in [token_url(alice), f"/api/stream/{alice.pk}"]:
+        response = carol_client.get(url)
+        assert response.status_code == 403
+        assert response.json()["code"] == "blocked"
+
+
+def test_a_token_is_issued_while_livekit_is_down(livekit_down, guest_client, alice):
+    assert guest_client.get(token_url(alice)).status_code == 200
+
+
+def test_stream_info_describes_the_stream_without_the_key(guest_client, alice):
+    Stream.objects.filter(user=alice).update(
+        is_live=True, is_chat_delayed=True, stream_key="sk_secret", ingress_id="IN_1"
+    )
+    response = guest_client.get(f"/api/stream/{alice.pk}")
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": str(alice.pk),
+        "host": {"id": str(alice.pk), "username": "alice"},
+        "title": "alice's stream",
+        "is_live": True,
+        "thumbnail_url": None,
+        "is_chat_enabled": True,
+        "is_chat_delayed": True,
+        "is_chat_followers_only": False,
+    }
+    assert "sk_secret" not in response.content.decode()
+    assert "IN_1" not in response.content.decode()

@@ -1,0 +1,170 @@
+"""POST /api/webhook/livekit with events signed the way livekit-server signs them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from livekit import api
+
+from streams.models import Stream, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/webhook/livekit"
+
+
+def sign(body: str, *, secret: str | None = None, ttl: timedelta = timedelta(minutes=5)) -> str:
+    digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    return (
+        api.AccessToken(settings.LIVEKIT_API_KEY, secret or settings.LIVEKIT_API_SECRET)
+        .with_sha256(digest)
+        .with_ttl(ttl)
+        .to_jwt()
+    )
+
+
+def event(name: str, event_id: str, *, created_at: int | None = None, **fields) -> str:
+    payload = {"event": name, "id": event_id, "createdAt": str(created_at or int(time.time()))}
+    payload.update(fields)
+    return json.dumps(payload)
+
+
+def post(body: str, authorization: str | None):
+    client = Client(enforce_csrf_checks=True)  # LiveKit sends no CSRF token
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization is not None else {}
+    return client.post(URL, body, content_type="application/webhook+json", **headers)
+
+
+@pytest.fixture
+def alice_stream(alice) -> Stream:
+    Stream.objects.filter(user=alice).update(ingress_id="IN_alice")
+    return Stream.objects.get(user=alice)
+
+
+def started(event_id: str = "EV_1", **kwargs) -> str:
+    return event("ingress_started", event_id, ingressInfo={"ingressId": "IN_alice"}, **kwargs)
+
+
+def ended(event_id: str = "EV_2", **kwargs) -> str:
+    return event("ingress_ended", event_id, ingressInfo={"ingressId": "IN_alice"}, **kwargs)
+
+
+def test_ingress_started_sets_the_stream_live(alice_stream):
+    body = started()
+    response = post(body, sign(body))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "live"
+    alice_stream.refresh_from_db()
+    assert alice_stream.is_live
+
+
+def test_ingress_ended_sets_it_offline(alice_stream):
+    now = int(time.time())
+    for body in [started(created_at=now), ended(created_at=now + 1)]:
+        assert post(body, sign(body)).status_code == 200
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_room_finished_of_a_host_room_sets_it_offline(alice, alice_stream):
+    Stream.objects.filter(pk=alice_stream.pk).update(is_live=True)
+    body = event("room_finished", "EV_9", room={"name": str(alice.pk)})
+    assert post(body, sign(body)).json()["outcome"] == "offline"
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "not-a-jwt", "Bearer x.y.z"],
+    ids=["missing", "empty", "garbage", "bearer-garbage"],
+)
+def test_a_missing_or_garbage_signature_is_401_and_changes_nothing(alice_stream, authorization):
+    response = post(started(), authorization)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_signature"
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_forged_signature_is_401(alice_stream):
+    body = started()
+    response = post(body, sign(body, secret="a-different-secret-of-32-characters-at-least"))
+    assert response.status_code == 401
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_a_tampered_body_is_401(alice_stream):
+    signature = sign(ended())
+    response = post(started(), signature)
+    assert response.status_code == 401
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_an_expired_signature_is_401(alice_stream):
+    body = started()
+    response = post(body, sign(body, ttl=-timedelta(hours=1)))
+    assert response.status_code == 401
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_malformed_json_with_a_valid_signature_is_400(alice_stream):
+    body = '{"event": "ingress_started", "id": '
+    response = post(body, sign(body))
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_duplicate_event_id_is_applied_once(alice_stream):
+    now = int(time.time())
+    body = started("EV_dup", created_at=now)
+    assert post(body, sign(body)).json()["outcome"] == "live"
+    # The stream is taken offline by hand; the redelivered start must not set it live again.
+    Stream.objects.filter(pk=alice_stream.pk).update(is_live=False)
+    response = post(body, sign(body))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "duplicate"
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+    assert WebhookEvent.objects.filter(event_id="EV_dup").count() == 1
+
+
+def test_an_older_event_arriving_late_does_not_override_a_newer_one(alice_stream):
+    now = int(time.time())
+    newer_end = ended("EV_end", created_at=now)
+    older_start = started("EV_start", created_at=now - 30)
+    assert post(newer_end, sign(newer_end)).json()["outcome"] == "offline"
+    assert post(older_start, sign(older_start)).json()["outcome"] == "stale"
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_an_unknown_ingress_is_answered_200(alice_stream, caplog):
+    body = event("ingress_started", "EV_x", ingressInfo={"ingressId": "IN_unknown"})
+    response = post(body, sign(body))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "unknown_ingress"
+    assert "IN_unknown" in caplog.text
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_other_events_are_recorded_and_ignored(alice_stream):
+    body = event("participant_joined", "EV_p", room={"name": "whatever"})
+    assert post(body, sign(body)).json()["outcome"] == "ignored"
+
+
+def test_the_webhook_only_accepts_post():
+    assert Client().get(URL).status_code == 405
