@@ -3,6 +3,7 @@ Errors are `{"code", "detail"}` with the matching status; no input gives a 500."
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import secrets
@@ -13,11 +14,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from social import selectors
-from streams import live_status, livekit
-from streams.services import room_name
+from social import services as social_services
+from streams import chat, live_status, livekit
+from streams.services import room_name, viewer_remove_from_room
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -137,3 +139,87 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(value == "ok" for value in checks.values())
     body = {"status": "ok" if healthy else "degraded", **checks}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _posted(request: HttpRequest) -> dict:
+    """Form fields or a JSON object, whichever the client sent."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "bad_json", "Send a JSON object.")
+        return data
+    return request.POST
+
+
+def _refused(refusal: chat.ChatRefused) -> JsonResponse:
+    response = JsonResponse({"code": refusal.code, "detail": refusal.detail}, status=refusal.status)
+    if refusal.retry_after is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def chat_messages(request: HttpRequest, host_id: str) -> JsonResponse:
+    """GET: the last 50 messages, oldest first. POST `message`: send one (201)."""
+    try:
+        host = api_visible_host(request, host_id)
+        if request.method == "GET":
+            return JsonResponse(
+                {"messages": [chat.message_json(m) for m in chat.history(host.stream)]}
+            )
+        text = _posted(request).get("message")
+        message = chat.send_message(stream=host.stream, sender=chat.sender_for(request), text=text)
+    except ApiError as error:
+        return error.response()
+    except chat.ChatRefused as refusal:
+        return _refused(refusal)
+    return JsonResponse(chat.message_json(message), status=201)
+
+
+def _own_channel(request: HttpRequest, host_id: str):
+    host = api_visible_host(request, host_id)
+    if not request.user.is_authenticated or request.user.pk != host.pk:
+        raise ApiError(403, "not_host", "Only the host can moderate this chat.")
+    return host
+
+
+@require_POST
+def chat_delete(request: HttpRequest, host_id: str, message_id: int) -> JsonResponse:
+    """The host deletes a message; it disappears for everyone."""
+    try:
+        host = _own_channel(request, host_id)
+    except ApiError as error:
+        return error.response()
+    if not chat.delete_message(stream=host.stream, message_id=message_id):
+        return ApiError(404, "not_found", "No such message.").response()
+    return JsonResponse({"id": message_id, "deleted": True})
+
+
+@require_POST
+def block_participant(request: HttpRequest, host_id: str) -> JsonResponse:
+    """The host blocks someone from the chat or the community tab: removed from the room at
+    once, refused afterwards."""
+    try:
+        host = _own_channel(request, host_id)
+        user_id = str(_posted(request).get("user_id", ""))
+        try:
+            target = User.objects.filter(pk=uuid.UUID(user_id)).first()
+        except ValueError:
+            target = None
+        if target is None:
+            raise ApiError(404, "not_found", "No such user (guests cannot be blocked).")
+        social_services.block_create(blocker=host, blocked=target)
+    except ApiError as error:
+        return error.response()
+    except social_services.SocialError as error:
+        return ApiError(400, "invalid", str(error)).response()
+    try:
+        removed = viewer_remove_from_room(host=host, viewer=target)
+    except livekit.LiveKitError as error:
+        return JsonResponse(
+            {"blocked": target.username, "removed": 0, "warning": str(error)}, status=200
+        )
+    return JsonResponse({"blocked": target.username, "removed": removed})

@@ -47,7 +47,23 @@ def apply_webhook_event(event) -> str:
             record.save(update_fields=["outcome"])
     except IntegrityError:
         return "duplicate"
+    if outcome in {"live", "offline"}:
+        _announce(ingress_id=ingress_id, room=room)
     return outcome
+
+
+def _announce(*, ingress_id: str = "", room: str = "") -> None:
+    """Tell open channel pages that the stream went live or offline (chat opens/closes)."""
+    from streams import chat
+
+    streams = Stream.objects.select_related("user")
+    stream = (
+        streams.filter(ingress_id=ingress_id).first()
+        if ingress_id
+        else streams.filter(user_id=_as_uuid(room)).first()
+    )
+    if stream is not None:
+        chat.broadcast_settings(stream)
 
 
 def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
@@ -98,4 +114,5 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
         changes.append(LiveChange(stream.user.username, stream.is_live, should_be_live))
         if not dry_run:
             set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
+            _announce(room=str(stream.user_id))
     return changes

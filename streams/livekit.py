@@ -211,14 +211,19 @@ def remove_participant(room: str, identity: str) -> None:
 
 
 def send_data(room: str, payload: dict, *, topic: str) -> None:
-    """Broadcast a JSON payload to everyone in the room, reliably."""
+    """Broadcast a JSON payload to everyone in the room, reliably. A room nobody is in
+    (it does not exist) has no one to tell, which is not an error."""
     request = api.SendDataRequest(
         room=room,
         data=json.dumps(payload, separators=(",", ":")).encode(),
         kind=api.DataPacket.Kind.RELIABLE,
         topic=topic,
     )
-    _call(lambda lk: lk.room.send_data(request), "send a message to the room")
+    try:
+        _call(lambda lk: lk.room.send_data(request), "send a message to the room")
+    except LiveKitError as error:
+        if not _is_not_found(error):
+            raise
 
 
 def ping() -> None:

@@ -82,3 +82,39 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.event_id}"
+
+
+class ChatMessage(models.Model):
+    """A chat message, saved before it is broadcast, so history survives reloads."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="messages")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chat_messages",
+    )
+    guest_identity = models.CharField(max_length=64, blank=True)
+    author_name = models.CharField(max_length=40)
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_deleted = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stream", "created_at"], name="streams_chat_stream_created")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(guest_identity=""),
+                name="streams_chat_has_author",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.text[:40]}"
+
+    @property
+    def author_id(self) -> str:
+        return str(self.user_id) if self.user_id else self.guest_identity

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors
-from streams import services
+from streams import chat, services
 from streams.forms import (
     ChatSettingsForm,
     GenerateConnectionForm,
@@ -47,7 +48,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def channel(request: HttpRequest, username: str) -> HttpResponse:
     host = selectors.visible_host_or_404(request.user, username=username)
-    return render(request, "streams/channel.html", _channel_context(request, host))
+    context = _channel_context(request, host)
+    context["chat_history"] = [chat.message_json(m) for m in chat.history(host.stream)]
+    context["page_data"] = _page_data(request, context)
+    return render(request, "streams/channel.html", context)
 
 
 def _channel_context(request: HttpRequest, host) -> dict:
@@ -57,6 +61,32 @@ def _channel_context(request: HttpRequest, host) -> dict:
         "is_host": request.user.is_authenticated and request.user.pk == host.pk,
         "is_following": selectors.is_following(request.user, host),
         "follower_count": selectors.follower_count(host),
+    }
+
+
+def _page_data(request: HttpRequest, context: dict) -> dict:
+    """What the channel page's script needs, passed with json_script (never string-built)."""
+    host, stream = context["host"], context["stream"]
+    user = request.user
+    role = "host" if context["is_host"] else ("viewer" if user.is_authenticated else "guest")
+    host_id = str(host.pk)
+    return {
+        "host": {"id": host_id, "username": host.username},
+        "viewer": {
+            "role": role,
+            "id": str(user.pk) if user.is_authenticated else None,
+            "is_following": context["is_following"],
+        },
+        "chat": chat.settings_json(stream),
+        "slow_mode_seconds": chat.SLOW_MODE_SECONDS,
+        "max_length": chat.MAX_LENGTH,
+        "urls": {
+            "token": reverse("api_viewer_token", args=[host_id]),
+            "info": reverse("api_stream_info", args=[host_id]),
+            "chat": reverse("api_chat", args=[host_id]),
+            "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
+            "block": reverse("api_block", args=[host_id]),
+        },
     }
 
 
@@ -158,7 +188,7 @@ def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
     form = ChatSettingsForm(request.POST or None, instance=stream)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        chat.broadcast_settings(form.save())
         messages.success(request, "Chat settings saved.")
         return redirect("dashboard_chat", username=stream.user.username)
     return render(

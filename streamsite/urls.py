@@ -14,6 +14,13 @@ urlpatterns = [
     path("healthz", stream_api.healthz, name="healthz"),
     path("api/stream/token/<str:host_id>", stream_api.viewer_token, name="api_viewer_token"),
     path("api/stream/<str:host_id>", stream_api.stream_info, name="api_stream_info"),
+    path("api/stream/<str:host_id>/chat", stream_api.chat_messages, name="api_chat"),
+    path(
+        "api/stream/<str:host_id>/chat/<int:message_id>/delete",
+        stream_api.chat_delete,
+        name="api_chat_delete",
+    ),
+    path("api/stream/<str:host_id>/block", stream_api.block_participant, name="api_block"),
     path("api/webhook/livekit", stream_api.livekit_webhook, name="api_livekit_webhook"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -120,9 +120,11 @@ def livekit_server(livekit_stack, settings):
     return livekit_stack
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def livekit_down(settings):
-    """Point the site at a loopback port where nothing listens: LiveKit is stopped."""
+    """Point the site at a loopback port where nothing listens: LiveKit is stopped. Every
+    test starts so (never reaching a LiveKit someone runs on this machine); `livekit_server`
+    points it at the real test server."""
     from devservers.servers import free_port
 
     settings.LIVEKIT_URL = f"http://127.0.0.1:{free_port()}"

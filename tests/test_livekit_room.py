@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 
 import pytest
@@ -90,3 +91,41 @@ def test_real_room_webhooks_reach_the_site_and_room_finished_sets_offline(
     assert publisher.wait_for(lambda: received("room_finished"), timeout=20)
     assert WebhookEvent.objects.get(event="room_finished", room=room).outcome == "offline"
     assert not Stream.objects.get(user=alice).is_live
+
+
+def _payloads(client) -> list[dict]:
+    return [json.loads(r.payload) for r in client.received if r.topic == "chat"]
+
+
+@pytest.mark.django_db
+def test_a_chat_message_is_saved_then_broadcast_to_the_room(
+    livekit_server, rtc_clients, bob_client, guest_client, alice
+):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(guest_client, alice))
+    response = bob_client.post(f"/api/stream/{alice.pk}/chat", {"message": "<b>hi</b> everyone"})
+    assert response.status_code == 201
+    assert viewer.wait_for(lambda: _payloads(viewer))
+    [payload] = _payloads(viewer)
+    assert payload == {"type": "message", **response.json()}
+
+
+@pytest.mark.django_db
+def test_deletions_and_settings_changes_are_broadcast(
+    livekit_server, rtc_clients, alice_client, bob_client, alice
+):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
+    message_id = bob_client.post(f"/api/stream/{alice.pk}/chat", {"message": "x"}).json()["id"]
+    alice_client.post(f"/api/stream/{alice.pk}/chat/{message_id}/delete")
+    alice_client.post("/u/alice/chat/", {"is_chat_enabled": "on", "is_chat_delayed": "on"})
+    assert viewer.wait_for(lambda: len(_payloads(viewer)) == 3)
+    _, deletion, settings_change = _payloads(viewer)
+    assert deletion == {"type": "delete", "id": message_id}
+    assert settings_change == {
+        "type": "settings",
+        "is_live": True,
+        "is_chat_enabled": True,
+        "is_chat_delayed": True,
+        "is_chat_followers_only": False,
+    }
