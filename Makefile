@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: run test lint format setup demo clean bench
+.PHONY: run test lint format setup assets clean bench
 
 run: setup .env
+	@scripts/build-assets.sh
 	@echo "==> Applying database migrations"
 	@$(BIN)/python manage.py migrate --noinput -v0
 	@echo "==> Loading demo data (idempotent)"
@@ -31,6 +32,9 @@ lint: setup
 format: setup
 	@$(BIN)/ruff check --fix .
 	@$(BIN)/ruff format .
+
+assets:
+	@scripts/build-assets.sh
 
 bench: setup
 	@$(BIN)/python bench/pages.py

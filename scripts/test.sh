@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# `make test`: lint, migration check and the whole pytest suite against a throwaway
-# PostgreSQL. Extra arguments go to pytest (scripts/test.sh -k channel).
+# `make test`: system packages, the JavaScript bundle, the real LiveKit server, a throwaway
+# PostgreSQL, then lint, the migration check and the whole pytest suite. Extra arguments go
+# to pytest (scripts/test.sh -k channel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-# The real livekit-server (built with Go) and Redis. In CI a missing one fails the run;
-# elsewhere the tests that need it are skipped with the reason.
+# In CI anything missing fails the run; elsewhere the tests that need it are skipped with
+# the reason.
 if [[ -n "${CI:-}" ]]; then
+  scripts/system-deps.sh
   $BIN/python -m devservers install
 else
+  scripts/system-deps.sh || true
   $BIN/python -m devservers install --optional || true
+fi
+
+scripts/build-assets.sh
+if [[ -n "${CI:-}" ]] && ! git diff --quiet -- static/js/; then
+  echo "static/js/ differs from its sources after the build: commit the rebuilt bundle." >&2
+  git diff --stat -- static/js/ >&2
+  exit 1
 fi
 
 echo "==> Lint: ruff check and ruff format --check"

@@ -1,0 +1,96 @@
+"""Browser tests: Debian's Chromium driven by Playwright for Python, against pytest-django's
+live server and the real livekit-server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+# Playwright's sync API runs an event loop on the test thread; the ORM calls these tests make
+# between browser steps are plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = f"Chromium is not installed at {CHROMIUM} (Debian package 'chromium')"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: `make test` installs it in CI.")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server, livekit_server):
+    """Open a channel page in a new browser context, as a guest or as a signed-in user."""
+    contexts = []
+
+    def open_page(path: str, user=None):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 800}
+        )
+        context.set_default_timeout(15_000)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+            )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def publisher(livekit_server, rtc_clients):
+    """Stands in for OBS and LiveKit Ingress: joins the host's room as the host's identity
+    and publishes a synthetic video track."""
+    from tests.rtc_client import publisher_token
+
+    def start(host):
+        token = publisher_token(
+            api_key=settings.LIVEKIT_API_KEY,
+            api_secret=settings.LIVEKIT_API_SECRET,
+            room=str(host.pk),
+            identity=str(host.pk),
+            name=host.username,
+        )
+        client = rtc_clients(livekit_server.config.ws_url, token)
+        client.publish_video()
+        return client
+
+    return start

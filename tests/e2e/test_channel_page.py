@@ -1,0 +1,186 @@
+"""The channel page in a real Chromium, with a real LiveKit room: what a person sees."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from streams.models import ChatMessage, Stream
+from tests.factories import FollowFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def alice(transactional_db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(alice):
+    bob = UserFactory(username="bob")
+    FollowFactory(follower=bob, following=alice)
+    return bob
+
+
+def go_live(host) -> None:
+    """What the ingress_started webhook does."""
+    Stream.objects.filter(user=host).update(is_live=True)
+
+
+def send(page, text: str) -> None:
+    page.fill("#chat-input", text)
+    page.press("#chat-input", "Enter")
+
+
+def messages(page):
+    return page.locator("[data-chat-messages] .chat-message .chat-text")
+
+
+def test_a_guest_sees_an_offline_channel(open_page, alice):
+    page = open_page("/alice/")
+    expect(page.locator("[data-player-offline]")).to_be_visible()
+    expect(page.locator("[data-player-offline]")).to_contain_text("alice is offline")
+    expect(page.locator("[data-live-badge]")).to_be_hidden()
+    expect(page.locator("[data-chat-banner]")).to_have_text("Chat is disabled")
+    expect(page.locator("#chat-input")).to_be_disabled()
+
+
+def test_the_page_switches_to_live_video_and_back_without_reload(open_page, publisher, alice):
+    page = open_page("/alice/")
+    expect(page.locator("[data-player-offline]")).to_be_visible()
+    stream = publisher(alice)
+    go_live(alice)
+    video = page.locator("[data-player-video]")
+    expect(video).to_be_visible()
+    page.wait_for_function(
+        "() => document.querySelector('[data-player-video]').videoWidth > 0", timeout=20_000
+    )
+    start = video.evaluate("v => v.currentTime")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-player-video]').currentTime > {start} + 0.5"
+    )
+    expect(page.locator("[data-live-badge]")).to_be_visible()
+    expect(page.locator("[data-viewer-count]")).to_have_text("1 viewer")
+    expect(page.locator("[data-player-offline]")).to_be_hidden()
+    # The publisher stops: back to offline, still without a reload.
+    stream.close()
+    expect(page.locator("[data-player-offline]")).to_be_visible(timeout=20_000)
+    expect(video).to_be_hidden()
+    expect(page.locator("[data-live-badge]")).to_be_hidden()
+
+
+def test_the_player_starts_muted_with_working_controls(open_page, publisher, alice):
+    publisher(alice)
+    go_live(alice)
+    page = open_page("/alice/")
+    video = page.locator("[data-player-video]")
+    expect(video).to_be_visible()
+    assert video.evaluate("v => v.muted") is True
+    mute = page.locator("[data-player-mute]")
+    mute.focus()
+    page.keyboard.press("Enter")
+    expect(mute).to_have_text("Mute")
+    assert video.evaluate("v => v.muted") is False
+    page.locator("[data-player-volume]").fill("40")
+    assert abs(video.evaluate("v => v.volume") - 0.4) < 0.01
+    expect(page.locator("[data-player-fullscreen]")).to_be_enabled()
+
+
+def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publisher, alice, bob):
+    publisher(alice)
+    go_live(alice)
+    bob_page = open_page("/alice/", bob)
+    guest_page = open_page("/alice/")
+    expect(bob_page.locator("#chat-input")).to_be_enabled()
+    expect(guest_page.locator("#chat-input")).to_be_enabled()
+    expect(guest_page.locator("[data-chat-empty]")).to_have_text("Welcome to the chat!")
+    send(bob_page, "hello from bob <b>not bold</b>")
+    expect(messages(guest_page)).to_have_text(["hello from bob <b>not bold</b>"])
+    expect(guest_page.locator(".chat-message .chat-name")).to_have_text(["bob"])
+    expect(guest_page.locator("[data-chat-empty]")).to_be_hidden()
+    assert guest_page.locator(".chat-text b").count() == 0
+    send(guest_page, "hi bob")
+    expect(messages(bob_page)).to_have_text(["hello from bob <b>not bold</b>", "hi bob"])
+    guest_page.reload()
+    expect(messages(guest_page)).to_have_text(["hello from bob <b>not bold</b>", "hi bob"])
+
+
+def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_page, alice):
+    go_live(alice)
+    Stream.objects.filter(user=alice).update(is_chat_followers_only=True)
+    page = open_page("/alice/")
+    expect(page.locator("[data-chat-banner]")).to_have_text("Followers only")
+    expect(page.locator("#chat-input")).to_be_disabled()
+    status = page.evaluate(
+        """async (url) => {
+            const token = document.cookie.match(/csrftoken=([^;]+)/);
+            const response = await fetch(url, {
+                method: "POST",
+                headers: {"Content-Type": "application/json",
+                          "X-CSRFToken": token ? token[1] : ""},
+                body: JSON.stringify({message: "sneaky"}),
+            });
+            return response.status;
+        }""",
+        f"/api/stream/{alice.pk}/chat",
+    )
+    assert status == 403
+    assert not ChatMessage.objects.exists()
+
+
+def test_slow_mode_refuses_a_quick_second_message_and_counts_down(open_page, publisher, alice, bob):
+    publisher(alice)
+    go_live(alice)
+    Stream.objects.filter(user=alice).update(is_chat_delayed=True)
+    page = open_page("/alice/", bob)
+    expect(page.locator("[data-chat-banner]")).to_have_text("Slow mode")
+    send(page, "first")
+    expect(messages(page)).to_have_text(["first"])
+    expect(page.locator("[data-chat-countdown]")).to_contain_text("Slow mode:")
+    status = page.evaluate(
+        """async (url) => {
+            const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            const response = await fetch(url, {method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRFToken": token},
+                body: JSON.stringify({message: "second"})});
+            return response.status;
+        }""",
+        f"/api/stream/{alice.pk}/chat",
+    )
+    assert status == 429
+    assert list(ChatMessage.objects.values_list("text", flat=True)) == ["first"]
+    expect(page.locator("[data-chat-countdown]")).to_be_hidden(timeout=6_000)
+    expect(page.locator("#chat-input")).to_be_enabled()
+
+
+def test_the_host_deletes_a_message_and_it_disappears_for_others(open_page, publisher, alice, bob):
+    publisher(alice)
+    go_live(alice)
+    bob_page = open_page("/alice/", bob)
+    host_page = open_page("/alice/", alice)
+    send(bob_page, "please delete me")
+    expect(messages(host_page)).to_have_text(["please delete me"])
+    host_page.locator(".chat-message [data-delete-message]").click()
+    expect(messages(bob_page)).to_have_count(0)
+    expect(messages(host_page)).to_have_count(0)
+    assert ChatMessage.objects.get().is_deleted
+
+
+def test_the_host_blocks_a_viewer_from_the_community_tab(open_page, publisher, alice, bob):
+    publisher(alice)
+    go_live(alice)
+    bob_page = open_page("/alice/", bob)
+    expect(bob_page.locator("[data-player-video]")).to_be_visible()
+    host_page = open_page("/alice/", alice)
+    host_page.locator("[data-tab=community]").click()
+    bob_row = host_page.locator("[data-community-list] li", has_text="bob")
+    expect(bob_row).to_be_visible()
+    expect(host_page.locator("[data-community-list] li", has_text="alice")).to_contain_text("Host")
+    host_page.locator("[data-community-filter]").fill("bo")
+    expect(host_page.locator("[data-community-list] li")).to_have_count(1)
+    bob_row.locator("[data-block-user]").click()
+    expect(bob_page.locator("[data-player-error]")).to_be_visible()
+    expect(bob_page.locator("[data-player-video]")).to_be_hidden()
+    response = bob_page.reload()
+    assert response.status == 404
