@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: run test lint format setup assets clean bench
+.PHONY: run test lint format setup assets screenshots clean bench
 
 run: setup .env
 	@scripts/build-assets.sh
@@ -35,6 +35,9 @@ format: setup
 
 assets:
 	@scripts/build-assets.sh
+
+screenshots: setup assets
+	@$(BIN)/python scripts/screenshots.py
 
 bench: setup
 	@$(BIN)/python bench/pages.py
