@@ -1,0 +1,109 @@
+"""A throwaway copy of the whole site for scripts (README pictures, benches): SQLite in a
+temporary folder with the demo data, Django's server and a real livekit-server, each on a
+free loopback port. Django is set up in the calling process too, pointed at the same
+database, so a script can prepare data with the project's own services."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devservers.servers import (
+    ROOT,
+    LiveKitConfig,
+    LiveKitStack,
+    free_port,
+    free_udp_port,
+    wait_until,
+)
+
+API_KEY = "throwaway"
+API_SECRET = "throwaway-secret-of-at-least-32-characters"
+
+
+@dataclass
+class ThrowawaySite:
+    work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="streamsite-")))
+    web_port: int = field(default_factory=free_port)
+    stack: LiveKitStack | None = None
+    server: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def livekit(self) -> LiveKitConfig:
+        return self.stack.config
+
+    def __enter__(self) -> ThrowawaySite:
+        config = LiveKitConfig(
+            api_key=API_KEY,
+            api_secret=API_SECRET,
+            webhook_url=f"{self.url}/api/webhook/livekit",
+            port=free_port(),
+            rtc_tcp_port=free_port(),
+            rtc_udp_port=free_udp_port(),
+            redis_port=free_port(),
+        )
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "streamsite.settings",
+                "DJANGO_DEBUG": "true",
+                # Scripts call the ORM between Playwright steps, on the thread its loop runs on.
+                "DJANGO_ALLOW_ASYNC_UNSAFE": "true",
+                "DATABASE_URL": f"sqlite:///{self.work / 'db.sqlite3'}",
+                "DJANGO_MEDIA_ROOT": str(self.work / "media"),
+                "LIVEKIT_URL": config.url,
+                "LIVEKIT_WS_URL": config.ws_url,
+                "LIVEKIT_API_KEY": API_KEY,
+                "LIVEKIT_API_SECRET": API_SECRET,
+            }
+        )
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "-v0"], check=True)
+        subprocess.run([*manage, "seed_demo", "-v0"], check=True)
+        self.stack = LiveKitStack(config, self.work / "livekit").start()
+        self.server = subprocess.Popen(
+            [*manage, "runserver", "--noreload", f"127.0.0.1:{self.web_port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(self._answers, 30, "the Django server", self.server)
+        except BaseException:
+            self.__exit__()
+            raise
+        import django
+
+        django.setup()
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/robots.txt", timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def __exit__(self, *exc) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(timeout=10)
+        if self.stack is not None:
+            self.stack.stop()
+
+    def session_cookie(self, user) -> dict:
+        """A Playwright cookie that signs `user` in."""
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        return {"name": cookie.key, "value": cookie.value, "url": self.url}
