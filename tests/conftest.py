@@ -13,6 +13,12 @@ from PIL import Image
 from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's sync API keeps an event loop on the main thread for
+    the rest of the session, where the LiveKit facade's async_to_sync cannot run."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -17,7 +17,9 @@ def test_a_guest_sees_the_offline_channel(guest_client, alice):
     response = guest_client.get("/alice/")
     assert response.status_code == 200
     soup = _soup(response)
-    assert soup.select_one(".player").get_text(" ", strip=True) == "AL alice is offline"
+    offline = soup.select_one("[data-player-offline]")
+    assert offline.get_text(" ", strip=True) == "AL alice is offline"
+    assert "hidden" not in offline.attrs
     assert soup.select_one(".channel-title").get_text() == "alice's stream"
     assert soup.select_one(".badge-offline").get_text() == "Offline"
     assert "About alice" in soup.select_one(".about").get_text()

@@ -1,0 +1,86 @@
+// The community tab: who is watching, with the host's block button.
+
+import { el, qs } from "./dom.js";
+
+export function createCommunity(root, page, moderation) {
+  const list = qs("[data-community-list]", root);
+  const filter = qs("[data-community-filter]", root);
+  const empty = qs("[data-community-empty]", root);
+  const emptyText = empty.textContent;
+  const error = el("p", "chat-error");
+  error.setAttribute("role", "alert");
+  error.hidden = true;
+  list.after(error);
+  const isHost = page.viewer.role === "host";
+  const rows = new Map(); // person -> li, kept across updates so focus and buttons survive
+  let people = [];
+
+  function row(who) {
+    let item = rows.get(who.person);
+    const key = `${who.name}|${who.isHost}|${who.userId}|${who.isSelf}`;
+    if (item && item.dataset.key === key) return item;
+    if (!item) {
+      item = el("li");
+      item.dataset.person = who.person;
+      rows.set(who.person, item);
+    }
+    item.dataset.key = key;
+    const label = el("span", "community-name", who.name);
+    const name = el("span");
+    name.append(label);
+    if (who.isHost) name.append(el("span", "host-mark", "Host"));
+    item.replaceChildren(name);
+    if (isHost && !who.isSelf && who.userId && who.userId !== page.host.id) {
+      const block = el("button", "btn btn-ghost", "Block");
+      block.type = "button";
+      block.dataset.blockUser = who.userId;
+      block.setAttribute("aria-label", `Block ${who.name}`);
+      item.append(block);
+    }
+    return item;
+  }
+
+  function render() {
+    const term = filter.value.trim().toLowerCase();
+    const shown = people.filter((who) => !who.userId || !moderation.isBlocked(who.userId));
+    const present = new Set(shown.map((who) => who.person));
+    for (const person of rows.keys()) if (!present.has(person)) rows.delete(person);
+    // Filtered-out rows leave the list (kept in `rows` for when the filter changes).
+    const wanted = shown.filter((who) => who.name.toLowerCase().includes(term)).map(row);
+    const keep = new Set(wanted);
+    for (const item of [...list.children]) if (!keep.has(item)) item.remove();
+    // Move only what is out of place: re-appending every row would drop keyboard focus.
+    wanted.forEach((item, index) => {
+      if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+    });
+    empty.textContent = shown.length > 0 && term ? "No one matches this filter." : emptyText;
+    empty.hidden = wanted.length > 0;
+  }
+
+  filter.addEventListener("input", render);
+
+  list.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-block-user]");
+    if (!button || button.disabled) return;
+    button.disabled = true;
+    button.textContent = "Blocking…";
+    const result = await moderation.block(button.dataset.blockUser);
+    error.textContent = result.error;
+    error.hidden = result.ok;
+    if (!result.ok) {
+      button.disabled = false;
+      button.textContent = "Block";
+    }
+  });
+
+  // The server removes them from the room too; hide them now rather than on that event.
+  moderation.onBlocked(render);
+
+  return {
+    /** people: from people.js, or null while not connected (nobody is known then). */
+    update(next) {
+      people = next || [];
+      render();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Small DOM and HTTP helpers shared by the channel page modules.
+
+export const qs = (selector, root = document) => root.querySelector(selector);
+export const qsa = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+/** An element with a class and, optionally, text. Text always goes through textContent:
+ * chat messages and names are user input and must never be parsed as HTML. */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  if (match) return decodeURIComponent(match[1]);
+  // The chat form carries {% csrf_token %}, which is also what makes Django set the cookie
+  // for guests; the field is the fallback if the cookie is missing or renamed.
+  const field = qs("input[name=csrfmiddlewaretoken]");
+  return field ? field.value : "";
+}
+
+/** fetch() for the site's JSON API. Resolves for every HTTP status, with `data` always an
+ * object (a CSRF failure or a proxy error page is HTML, not JSON); rejects only when the
+ * request never got an answer. */
+export async function request(url, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  const init = { method, headers, credentials: "same-origin", cache: "no-store" };
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(url, init);
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  return {
+    ok: response.ok,
+    status: response.status,
+    data: data && typeof data === "object" ? data : {},
+    headers: response.headers,
+  };
+}
+
+/** The API's human `detail`, or a fallback that still tells the person what failed. */
+export function detailOf(result, fallback) {
+  const detail = result.data.detail;
+  return typeof detail === "string" && detail ? detail : `${fallback} (error ${result.status})`;
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** "HH:mm" in the reader's time zone; the server renders UTC. */
+export function localTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function fullTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
+}

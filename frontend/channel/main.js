@@ -1,0 +1,78 @@
+// The channel page: the player, the chat and the community tab, fed by one LiveKit room.
+// Everything the script needs from the server is in the #channel-data JSON.
+
+import { createChat } from "./chat.js";
+import { createCommunity } from "./community.js";
+import { qs, request } from "./dom.js";
+import { createModeration } from "./moderation.js";
+import { setupPanel } from "./panel.js";
+import { peopleIn } from "./people.js";
+import { createPlayer } from "./player.js";
+
+function start(page) {
+  const chatRoot = qs("[data-chat]");
+  const moderation = createModeration(page);
+  setupPanel(chatRoot);
+  const chat = createChat(chatRoot, page, moderation, { onStale: () => refreshInfo() });
+  const community = createCommunity(
+    qs('[data-tab-panel="community"]', chatRoot),
+    page,
+    moderation,
+  );
+  const liveBadge = qs("[data-live-badge]");
+  const offlineBadge = qs("[data-offline-badge]");
+  const viewerCount = qs("[data-viewer-count]");
+  const title = qs(".channel-title");
+  const avatar = qs(".channel-identity .avatar");
+
+  // Answers can cross; only the latest request's may update the page.
+  let infoRequest = 0;
+  async function refreshInfo() {
+    const mine = ++infoRequest;
+    let result;
+    try {
+      result = await request(page.urls.info);
+    } catch {
+      return;
+    }
+    if (mine !== infoRequest || !result.ok) return;
+    chat.applySettings(result.data);
+    if (title && typeof result.data.title === "string") title.textContent = result.data.title;
+  }
+
+  createPlayer(qs("[data-player]"), page, {
+    onLive(live, changed) {
+      liveBadge.hidden = !live;
+      offlineBadge.hidden = live;
+      if (avatar) avatar.classList.toggle("avatar-live", live);
+      if (changed) {
+        refreshInfo();
+        // is_live is set by LiveKit's webhook, which may land after the track does; its
+        // settings broadcast covers that too, this is for a broadcast that got lost.
+        setTimeout(refreshInfo, 3000);
+      }
+    },
+    onPeople(room) {
+      const people = room ? peopleIn(room, page.host.id) : null;
+      viewerCount.hidden = !people;
+      if (people) {
+        const n = people.length;
+        viewerCount.textContent = `${n.toLocaleString("en-US")} viewer${n === 1 ? "" : "s"}`;
+      }
+      community.update(people);
+    },
+    onData: (message) => chat.receive(message),
+    // Broadcasts sent while we were not in the room are lost: catch up on both.
+    onConnected: () => {
+      chat.sync();
+      refreshInfo();
+    },
+    onLost: () => refreshInfo(),
+    onExcluded: (text) => chat.exclude(text),
+  });
+}
+
+const data = document.getElementById("channel-data");
+if (data && qs("[data-player]") && qs("[data-chat]")) {
+  start(JSON.parse(data.textContent));
+}
