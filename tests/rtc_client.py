@@ -82,7 +82,7 @@ class RtcClient:
         _run(self.room.local_participant.publish_data(payload, reliable=True, topic=topic))
 
     def publish_video(self, width: int = 320, height: int = 180):
-        """Publish a synthetic camera track (a moving gradient) until close()."""
+        """Publish a synthetic camera track (scrolling colour bars) until close()."""
 
         async def publish():
             source = rtc.VideoSource(width, height)
@@ -91,14 +91,20 @@ class RtcClient:
             publication = await self.room.local_participant.publish_track(track, options)
 
             async def frames() -> None:
-                buffer = bytearray(width * height * 4)
+                # Colour bars that scroll sideways: a picture that visibly moves.
+                colours = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0)]
+                colours += [(192, 0, 192), (192, 0, 0), (0, 0, 192)]
+                row = b"".join(
+                    bytes((*colours[x * len(colours) // width], 255)) for x in range(width)
+                )
                 tick = 0
                 while True:
-                    shade = tick % 256
-                    buffer[0::4] = bytes([shade]) * (width * height)
-                    frame = rtc.VideoFrame(width, height, rtc.VideoBufferType.RGBA, bytes(buffer))
-                    source.capture_frame(frame)
-                    tick += 4
+                    shift = (tick * 4) % width * 4
+                    frame = (row[shift:] + row[:shift]) * height
+                    source.capture_frame(
+                        rtc.VideoFrame(width, height, rtc.VideoBufferType.RGBA, frame)
+                    )
+                    tick += 1
                     await asyncio.sleep(1 / 30)
 
             self._frames_task = asyncio.get_running_loop().create_task(frames())
