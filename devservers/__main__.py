@@ -1,19 +1,25 @@
-"""`python -m devservers install [--optional]` installs livekit-server and redis-server;
-`python -m devservers livekit` renders the loopback config and runs livekit-server in the
-foreground (the `livekit` line of Procfile.dev)."""
+"""`python -m devservers install [--optional]` installs redis-server, livekit-server and
+LiveKit Ingress; `python -m devservers livekit` and `python -m devservers ingress` render the
+loopback configs and run those servers in the foreground (lines of Procfile.dev)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
 from devservers.servers import (
+    BIN_DIR,
+    INGRESS,
+    INGRESS_TEMPLATE,
     LIVEKIT_SERVER,
     ROOT,
     LiveKitConfig,
     SetupError,
+    ingress_installed,
+    install_ingress,
     install_livekit,
     install_redis,
     say,
@@ -29,24 +35,39 @@ def main() -> int:
         action="store_true",
         help="when they cannot be installed, say so and exit 0 (make run goes on without)",
     )
-    run = commands.add_parser("livekit", help="run livekit-server with the loopback config")
-    run.add_argument("--port", type=int, default=7880)
-    run.add_argument("--redis-port", type=int, default=6390)
-    run.add_argument("--webhook", default="http://127.0.0.1:8000/api/webhook/livekit")
+    for name, what in [("livekit", "livekit-server"), ("ingress", "LiveKit Ingress")]:
+        run = commands.add_parser(name, help=f"run {what} with the loopback config")
+        run.add_argument("--port", type=int, default=7880)
+        run.add_argument("--redis-port", type=int, default=6390)
+        run.add_argument("--webhook", default="http://127.0.0.1:8000/api/webhook/livekit")
     args = parser.parse_args()
 
     if args.command == "install":
-        try:
-            install_redis()
-            install_livekit()
-        except (SetupError, subprocess.CalledProcessError) as error:
-            if not args.optional:
-                print(f"error: {error}", file=sys.stderr)
-                return 1
-            say(f"{error} The site runs without LiveKit: no video, keys or live status.")
-            return 3
-        return 0
+        return install(optional=args.optional)
+    return run_server(args)
 
+
+def install(*, optional: bool) -> int:
+    try:
+        install_redis()
+        install_livekit()
+    except (SetupError, subprocess.CalledProcessError) as error:
+        if not optional:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        say(f"{error} The site runs without LiveKit: no video, keys or live status.")
+        return 3
+    try:
+        install_ingress()
+    except (SetupError, subprocess.CalledProcessError) as error:
+        if not optional:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        say(f"{error} The site runs without LiveKit Ingress: OBS cannot stream to it.")
+    return 0
+
+
+def run_server(args) -> int:
     config = LiveKitConfig(
         api_key=os.environ.get("LIVEKIT_API_KEY", ""),
         api_secret=os.environ.get("LIVEKIT_API_SECRET", ""),
@@ -57,10 +78,20 @@ def main() -> int:
     if not config.api_key:
         print("error: LIVEKIT_API_KEY is not set (see .env.example).", file=sys.stderr)
         return 1
-    config_file = ROOT / ".cache" / "livekit.yaml"
+    config_file = ROOT / ".cache" / f"{args.command}.yaml"
     config_file.parent.mkdir(exist_ok=True)
-    config_file.write_text(config.render())
-    os.execv(LIVEKIT_SERVER, [str(LIVEKIT_SERVER), "--config", str(config_file)])
+    if args.command == "livekit":
+        config_file.write_text(config.render())
+        os.execv(LIVEKIT_SERVER, [str(LIVEKIT_SERVER), "--config", str(config_file)])
+    if not ingress_installed():
+        # Keep running, so honcho does not stop the rest of the site.
+        say("LiveKit Ingress is not installed: OBS cannot stream here (see README).")
+        signal.pause()
+        return 0
+    config_file.write_text(config.render(INGRESS_TEMPLATE))
+    # Ingress re-executes itself as `ingress run-handler`: it must be on PATH by that name.
+    os.environ["PATH"] = f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.execv(INGRESS, [str(INGRESS), "--config", str(config_file)])
 
 
 if __name__ == "__main__":

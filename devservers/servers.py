@@ -6,6 +6,7 @@ Standard library only, so it runs before the project's dependencies are installe
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -29,7 +30,30 @@ LIVEKIT_SERVER_MODULE = "github.com/livekit/livekit-server/cmd/server"
 LIVEKIT_SERVER_VERSION = "v1.13.5"
 LIVEKIT_SERVER = BIN_DIR / "livekit-server"
 
-CONFIG_TEMPLATE = Path(__file__).resolve().parent / "livekit.yaml"
+# LiveKit Ingress (OBS -> RTMP/WHIP -> room), built with cgo against Debian's GStreamer.
+# v1.4.3 (the release the design names) is refused by the Go module proxy reachable here;
+# v1.5.0 is served, and works with the server above.
+INGRESS_MODULE = "github.com/livekit/ingress"
+INGRESS_VERSION = "v1.5.0"
+INGRESS = BIN_DIR / "ingress"  # it re-executes itself as `ingress run-handler`: keep the name
+INGRESS_BUILD_PACKAGES = [
+    "pkg-config",
+    "libgstreamer1.0-dev",
+    "libgstreamer-plugins-base1.0-dev",
+    "libgstreamer-plugins-bad1.0-dev",
+    "libglib2.0-dev",
+]
+INGRESS_RUNTIME_PACKAGES = [
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-good",
+    "gstreamer1.0-plugins-bad",
+    "gstreamer1.0-plugins-ugly",
+    "gstreamer1.0-libav",
+]
+
+TEMPLATES = Path(__file__).resolve().parent
+CONFIG_TEMPLATE = TEMPLATES / "livekit.yaml"
+INGRESS_TEMPLATE = TEMPLATES / "ingress.yaml"
 
 
 class SetupError(Exception):
@@ -40,13 +64,17 @@ def say(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
+def _installed(binary: Path, version: str) -> bool:
+    stamp = binary.with_suffix(".version")
+    return binary.is_file() and stamp.is_file() and stamp.read_text().strip() == version
+
+
 def livekit_installed() -> bool:
-    stamp = LIVEKIT_SERVER.with_suffix(".version")
-    return (
-        LIVEKIT_SERVER.is_file()
-        and stamp.is_file()
-        and stamp.read_text().strip() == LIVEKIT_SERVER_VERSION
-    )
+    return _installed(LIVEKIT_SERVER, LIVEKIT_SERVER_VERSION)
+
+
+def ingress_installed() -> bool:
+    return _installed(INGRESS, INGRESS_VERSION)
 
 
 def install_livekit() -> Path:
@@ -73,6 +101,67 @@ def install_livekit() -> Path:
         Path(gobin, "server").replace(LIVEKIT_SERVER)
     LIVEKIT_SERVER.with_suffix(".version").write_text(LIVEKIT_SERVER_VERSION + "\n")
     return LIVEKIT_SERVER
+
+
+def install_ingress() -> Path:
+    """Build LiveKit Ingress into .bin/ingress unless that version is there.
+
+    Its go.mod has `replace` directives, so `go install module@version` refuses it: the
+    module is downloaded from the Go module proxy and built in place instead.
+    """
+    if ingress_installed():
+        return INGRESS
+    go = shutil.which("go")
+    if go is None:
+        raise SetupError(
+            f"Go is not installed, so LiveKit Ingress {INGRESS_VERSION} cannot be built."
+        )
+    install_debian_packages(INGRESS_BUILD_PACKAGES + INGRESS_RUNTIME_PACKAGES, "LiveKit Ingress")
+    BIN_DIR.mkdir(exist_ok=True)
+    say(
+        f"Building LiveKit Ingress {INGRESS_VERSION} (cgo + GStreamer) into .bin/ "
+        "(the first time takes several minutes; later runs reuse it)"
+    )
+    env = {**os.environ, "GOFLAGS": "-buildvcs=false"}
+    download = subprocess.run(
+        [go, "mod", "download", "-json", f"{INGRESS_MODULE}@{INGRESS_VERSION}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    source = json.loads(download.stdout)["Dir"]
+    with tempfile.TemporaryDirectory(dir=BIN_DIR) as out:
+        subprocess.run(
+            [go, "build", "-o", str(Path(out, "ingress")), "./cmd/server"],
+            cwd=source,
+            env=env,
+            check=True,
+        )
+        Path(out, "ingress").replace(INGRESS)
+    INGRESS.with_suffix(".version").write_text(INGRESS_VERSION + "\n")
+    return INGRESS
+
+
+def _dpkg_installed(package: str) -> bool:
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    )
+    return result.returncode == 0 and "install ok installed" in result.stdout
+
+
+def install_debian_packages(packages: list[str], purpose: str) -> None:
+    missing = [p for p in packages if not _dpkg_installed(p)]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise SetupError(f"{purpose} needs Debian packages: apt-get install {' '.join(missing)}")
+    say(f"Installing {' '.join(missing)} from Debian's packages")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-q", *missing]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
+        subprocess.run(install, env=env, capture_output=True, check=True)
 
 
 def install_redis() -> str:
@@ -121,14 +210,17 @@ class LiveKitConfig:
     redis_port: int = 6390
     rtmp_port: int = 1935
     whip_port: int = 8080
+    http_relay_port: int = 9090
+    ingress_health_port: int = 9091
+    ingress_udp_port: int = 7885
     empty_timeout: int = 300
     departure_timeout: int = 20
     log_level: str = "info"
 
-    def render(self) -> str:
+    def render(self, template: Path = CONFIG_TEMPLATE) -> str:
         if len(self.api_secret) < 32:
             raise SetupError("LIVEKIT_API_SECRET must have at least 32 characters.")
-        return Template(CONFIG_TEMPLATE.read_text()).substitute(vars(self))
+        return Template(template.read_text()).substitute(vars(self))
 
     @property
     def url(self) -> str:
@@ -166,11 +258,14 @@ def _port_open(port: int) -> bool:
 
 @dataclass
 class LiveKitStack:
-    """Redis and livekit-server on the ports of `config`, started and stopped together."""
+    """Redis, livekit-server and (optionally) Ingress on the ports of `config`, started and
+    stopped together."""
 
     config: LiveKitConfig
     log_dir: Path
+    with_ingress: bool = False
     processes: list[subprocess.Popen] = field(default_factory=list)
+    ingress: subprocess.Popen | None = None
 
     def start(self) -> LiveKitStack:
         try:
@@ -204,13 +299,32 @@ class LiveKitStack:
         wait_until(
             lambda: _http_ok(self.config.url + "/"), 30, "livekit-server", self.processes[-1]
         )
+        if self.with_ingress:
+            self.start_ingress()
         return self
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def start_ingress(self) -> subprocess.Popen:
+        config_file = self.log_dir / "ingress.yaml"
+        config_file.write_text(self.config.render(INGRESS_TEMPLATE))
+        env = {**os.environ, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
+        process = self._spawn("ingress", [str(INGRESS), "--config", str(config_file)], env=env)
+        self.ingress = process
+        rtmp_up = lambda: _port_open(self.config.rtmp_port)  # noqa: E731
+        wait_until(rtmp_up, 30, "LiveKit Ingress", process)
+        return process
+
+    def kill_ingress(self) -> None:
+        """Kill Ingress at once, as a crash would: no ingress_ended webhook is sent."""
+        self.ingress.kill()
+        self.ingress.wait(timeout=10)
+
+    def _spawn(self, name: str, command: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
-        self.processes.append(
-            subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.log_dir)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=self.log_dir, env=env
         )
+        self.processes.append(process)
+        return process
 
     def stop(self) -> None:
         for process in reversed(self.processes):

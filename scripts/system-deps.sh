@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs beyond Python: Chromium for the browser tests and
-# redis-server for LiveKit. Installs only what is missing (as root), else says what to run.
+# Debian packages the test suite needs beyond Python: Chromium for the browser tests,
+# redis-server for LiveKit and ffmpeg (the OBS stand-in). Installs only what is missing (as
+# root), else says what to run. (GStreamer for Ingress: devservers installs it.)
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 ((${#missing[@]})) || exit 0
 
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then

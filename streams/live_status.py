@@ -101,14 +101,21 @@ class LiveChange:
 
 
 def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
-    """Make is_live match the ingress states LiveKit reports; returns the changes."""
-    publishing = {i.ingress_id for i in livekit.list_ingresses() if i.is_publishing}
+    """Make is_live match what LiveKit reports; returns the changes.
+
+    A stream is live when its ingress says it is publishing AND the ingress participant is
+    in the host's room: an ingress process that died keeps its last state in LiveKit's
+    records, so the state alone could keep a dead stream live.
+    """
+    publishing = {
+        i.ingress_id: i.room for i in livekit.list_ingresses() if i.is_publishing and i.room
+    }
     changes = []
     now = timezone.now()
     for stream in Stream.objects.select_related("user").filter(
         Q(is_live=True) | Q(ingress_id__in=publishing)
     ):
-        should_be_live = stream.ingress_id in publishing
+        should_be_live = stream.ingress_id in publishing and _publisher_present(stream)
         if stream.is_live == should_be_live:
             continue
         changes.append(LiveChange(stream.user.username, stream.is_live, should_be_live))
@@ -116,3 +123,10 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
             set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
             _announce(room=str(stream.user_id))
     return changes
+
+
+def _publisher_present(stream: Stream) -> bool:
+    host_identity = str(stream.user_id)  # the ingress joins as the host's id (services.py)
+    return any(
+        p.identity == host_identity for p in livekit.list_participants(str(stream.user_id))
+    )

@@ -94,6 +94,7 @@ def livekit_stack(live_server, tmp_path_factory):
         LiveKitStack,
         free_port,
         free_udp_port,
+        ingress_installed,
         livekit_installed,
     )
 
@@ -110,10 +111,18 @@ def livekit_stack(live_server, tmp_path_factory):
         rtc_tcp_port=free_port(),
         rtc_udp_port=free_udp_port(),
         redis_port=free_port(),
+        rtmp_port=free_port(),
+        whip_port=free_port(),
+        http_relay_port=free_port(),
+        ingress_health_port=free_port(),
+        ingress_udp_port=free_udp_port(),
         empty_timeout=1,
         departure_timeout=1,
     )
-    stack = LiveKitStack(config, tmp_path_factory.mktemp("livekit")).start()
+    # Ingress too when it is installed; the tests that need it say so (`ingress` fixture).
+    stack = LiveKitStack(
+        config, tmp_path_factory.mktemp("livekit"), with_ingress=ingress_installed()
+    ).start()
     yield stack
     stack.stop()
 
@@ -124,6 +133,21 @@ def livekit_server(livekit_stack, settings):
     settings.LIVEKIT_URL = livekit_stack.config.url
     settings.LIVEKIT_WS_URL = livekit_stack.config.ws_url
     return livekit_stack
+
+
+@pytest.fixture
+def ingress(livekit_server):
+    """The real LiveKit Ingress next to the real server (restarted if a test killed it)."""
+    from devservers.servers import ingress_installed
+
+    if not ingress_installed():
+        message = "LiveKit Ingress is not installed: run `python -m devservers install`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
+        pytest.skip(message)
+    if livekit_server.ingress is None or livekit_server.ingress.poll() is not None:
+        livekit_server.start_ingress()
+    return livekit_server
 
 
 @pytest.fixture(autouse=True)

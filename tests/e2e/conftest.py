@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
+    # A synthetic camera and microphone for the WHIP test (Chromium as the encoder).
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 
 
@@ -94,3 +97,20 @@ def publisher(livekit_server, rtc_clients):
         return client
 
     return start
+
+
+def off_the_browser_thread(function, *args, **kwargs):
+    """Run `function` on another thread: Playwright keeps an event loop on this one, where
+    the LiveKit facade's async_to_sync refuses to run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result(timeout=120)

@@ -1,0 +1,234 @@
+"""The OBS path for real: keys from the dashboard, an encoder pushing to the real LiveKit
+Ingress (ffmpeg over RTMP, Chromium over WHIP), live status from the real ingress webhooks,
+and viewers watching in Chromium. Run alone with `pytest -m obs`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+import urllib.request
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from streams.models import Stream, WebhookEvent
+from tests.e2e.conftest import off_the_browser_thread
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.obs, pytest.mark.django_db(transaction=True)]
+
+LIVE_TIMEOUT = 45
+
+
+@pytest.fixture
+def alice(transactional_db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def encoders():
+    """ffmpeg processes standing in for OBS; all stopped at the end of the test."""
+    started: list[subprocess.Popen] = []
+
+    def push_rtmp(url: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                "ffmpeg",
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-re",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=640x360:rate=25",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:sample_rate=48000",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-tune",
+                "zerolatency",
+                "-g",
+                "50",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                "-f",
+                "flv",
+                url,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        started.append(process)
+        return process
+
+    yield push_rtmp
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_for(condition, timeout: float = LIVE_TIMEOUT, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def is_live(user) -> bool:
+    return Stream.objects.get(user=user).is_live
+
+
+def generate_keys_in_browser(open_page, user, kind: str) -> Stream:
+    page = open_page(f"/u/{user.username}/keys/", user)
+    page.check(f"input[name=kind][value={kind}]")
+    page.get_by_role("button", name="Generate connection").click()
+    expect(page.locator(".message-success")).to_contain_text("New connection generated")
+    stream = Stream.objects.get(user=user)
+    expect(page.locator("#server-url")).to_have_value(stream.server_url)
+    return stream
+
+
+def expect_playing(page) -> None:
+    page.wait_for_function(
+        "() => document.querySelector('[data-player-video]').videoWidth > 0", timeout=30_000
+    )
+    start = page.locator("[data-player-video]").evaluate("v => v.currentTime")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-player-video]').currentTime > {start} + 0.5"
+    )
+
+
+def test_rtmp_from_the_dashboard_to_a_viewer_and_back_offline(ingress, open_page, encoders, alice):
+    stream = generate_keys_in_browser(open_page, alice, "rtmp")
+    assert stream.server_url.startswith("rtmp://127.0.0.1:")
+    encoder = encoders(f"{stream.server_url}/{stream.stream_key}")
+    wait_for(lambda: is_live(alice), what="ingress_started to set the stream live")
+    assert WebhookEvent.objects.filter(event="ingress_started", outcome="live").exists()
+    home = open_page("/")
+    card = home.locator(".card", has_text="alice")
+    expect(card.locator(".badge-live")).to_have_text("LIVE")
+    viewer = open_page("/alice/")
+    expect_playing(viewer)
+    expect(viewer.locator("[data-live-badge]")).to_be_visible()
+    encoder.terminate()
+    wait_for(lambda: not is_live(alice), what="ingress_ended to set the stream offline")
+    assert WebhookEvent.objects.filter(event="ingress_ended", outcome="offline").exists()
+    expect(viewer.locator("[data-player-offline]")).to_be_visible(timeout=30_000)
+
+
+def test_whip_from_chromium_bypasses_transcoding(ingress, open_page, alice):
+    stream = generate_keys_in_browser(open_page, alice, "whip")
+    assert stream.ingress_type == "whip"
+    encoder = open_page("/robots.txt")  # any page of the site: a secure (loopback) context
+    offer = encoder.evaluate(
+        """async () => {
+            const media = await navigator.mediaDevices.getUserMedia(
+                {video: {width: 640, height: 360}, audio: true});
+            const pc = new RTCPeerConnection();
+            for (const track of media.getTracks()) {
+                pc.addTransceiver(track, {direction: "sendonly"});
+            }
+            await pc.setLocalDescription(await pc.createOffer());
+            await new Promise((resolve) => {
+                if (pc.iceGatheringState === "complete") return resolve();
+                pc.onicegatheringstatechange = () => {
+                    if (pc.iceGatheringState === "complete") resolve();
+                };
+                setTimeout(resolve, 3000);
+            });
+            window.whipConnection = pc;
+            return pc.localDescription.sdp;
+        }"""
+    )
+    # The WHIP exchange itself: POST the offer to <server URL>/<stream key>, get the answer.
+    request = urllib.request.Request(
+        f"{stream.server_url}/{stream.stream_key}",
+        data=offer.encode(),
+        headers={"Content-Type": "application/sdp"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        assert response.status == 201
+        answer = response.read().decode()
+    encoder.evaluate(
+        "answer => window.whipConnection.setRemoteDescription({type: 'answer', sdp: answer})",
+        answer,
+    )
+    wait_for(lambda: is_live(alice), what="ingress_started for the WHIP stream")
+    viewer = open_page("/alice/")
+    expect_playing(viewer)
+    encoder.evaluate("() => window.whipConnection.close()")
+    wait_for(lambda: not is_live(alice), what="ingress_ended for the WHIP stream")
+    expect(viewer.locator("[data-player-offline]")).to_be_visible(timeout=30_000)
+
+
+def test_regenerating_keys_while_live_ends_the_stream_and_the_old_key_stops_working(
+    ingress, open_page, encoders, alice, client_for
+):
+    old = generate_keys_in_browser(open_page, alice, "rtmp")
+    old_url = f"{old.server_url}/{old.stream_key}"
+    encoders(old_url)
+    wait_for(lambda: is_live(alice), what="the stream to go live")
+    viewer = open_page("/alice/")
+    expect_playing(viewer)
+    response = off_the_browser_thread(
+        client_for(alice).post, "/u/alice/keys/", {"action": "generate", "kind": "rtmp"}
+    )
+    assert response.status_code == 302
+    new = Stream.objects.get(user=alice)
+    assert new.stream_key != old.stream_key
+    expect(viewer.locator("[data-player-video]")).to_be_hidden(timeout=30_000)
+    assert not is_live(alice)
+    retry = encoders(old_url)
+    assert retry.wait(timeout=30) != 0, "ingress accepted the old stream key"
+    assert not is_live(alice)
+
+
+def test_a_crashed_ingress_is_corrected_by_sync_live_status(ingress, open_page, encoders, alice):
+    stream = generate_keys_in_browser(open_page, alice, "rtmp")
+    encoders(f"{stream.server_url}/{stream.stream_key}")
+    wait_for(lambda: is_live(alice), what="the stream to go live")
+    viewer = open_page("/alice/")
+    expect_playing(viewer)
+    ingress.kill_ingress()  # no ingress_ended is ever sent
+    out = StringIO()
+    wait_for(
+        lambda: (
+            off_the_browser_thread(call_command, "sync_live_status", stdout=out)
+            or not is_live(alice)
+        ),
+        what="sync_live_status to set the stream offline",
+    )
+    assert not WebhookEvent.objects.filter(event="ingress_ended").exists()
+    expect(viewer.locator("[data-player-offline]")).to_be_visible(timeout=30_000)
+
+
+def test_a_wrong_stream_key_is_refused_and_nothing_changes(ingress, open_page, encoders, alice):
+    stream = generate_keys_in_browser(open_page, alice, "rtmp")
+    before = (stream.ingress_id, stream.stream_key, WebhookEvent.objects.count())
+    encoder = encoders(f"{stream.server_url}/not-the-stream-key")
+    assert encoder.wait(timeout=30) != 0, "ingress accepted a wrong stream key"
+    stream.refresh_from_db()
+    assert not stream.is_live
+    assert (stream.ingress_id, stream.stream_key) == before[:2]
+    assert not WebhookEvent.objects.filter(event="ingress_started").exists()
+    assert re.search(r"\S", encoder.stderr.read().decode()), "ffmpeg said nothing"
