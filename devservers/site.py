@@ -6,6 +6,7 @@ database, so a script can prepare data with the project's own services."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,7 @@ class ThrowawaySite:
             self.server.wait(timeout=10)
         if self.stack is not None:
             self.stack.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
 
     def session_cookie(self, user) -> dict:
         """A Playwright cookie that signs `user` in."""
