@@ -15,7 +15,8 @@ BASE_DIR=${STREAMSITE_PG_DIR:-${TMPDIR:-/tmp}/streamsite-pg-$CHECKOUT_HASH}
 DATA_DIR="$BASE_DIR/data"
 RUN_DIR="$BASE_DIR/run"
 LOG_FILE="$BASE_DIR/postgres.log"
-PORT=${TEST_PG_PORT:-$((54000 + CHECKOUT_HASH % 900))}
+# Below the ephemeral range (32768+), where free ports handed to other servers come from.
+PORT=${TEST_PG_PORT:-$((15400 + CHECKOUT_HASH % 500))}
 URL="postgres://postgres@127.0.0.1:$PORT/streamsite"
 
 say() { echo "==> $*" >&2; }

@@ -176,3 +176,27 @@ def rtc_clients():
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def host_publisher(livekit_server, rtc_clients):
+    """Join a host's room as the host's own identity with a publish grant, as LiveKit
+    Ingress does (`video=True` also publishes a synthetic camera track)."""
+    from django.conf import settings
+
+    from tests.rtc_client import publisher_token
+
+    def join(host, *, video: bool = False):
+        token = publisher_token(
+            api_key=settings.LIVEKIT_API_KEY,
+            api_secret=settings.LIVEKIT_API_SECRET,
+            room=str(host.pk),
+            identity=str(host.pk),
+            name=host.username,
+        )
+        client = rtc_clients(livekit_server.config.ws_url, token)
+        if video:
+            client.publish_video()
+        return client
+
+    return join

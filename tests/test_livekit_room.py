@@ -7,26 +7,13 @@ import json
 import time
 
 import pytest
-from django.conf import settings
 from livekit.rtc.participant import PublishDataError, PublishTrackError
 
 from streams.models import Stream
-from tests.rtc_client import publisher_token
 
 
 def viewer_token(client, host) -> str:
     return client.get(f"/api/stream/token/{host.pk}").json()["token"]
-
-
-def join_as_host_publisher(rtc_clients, server, host):
-    token = publisher_token(
-        api_key=settings.LIVEKIT_API_KEY,
-        api_secret=settings.LIVEKIT_API_SECRET,
-        room=str(host.pk),
-        identity=str(host.pk),
-        name=host.username,
-    )
-    return rtc_clients(server.config.ws_url, token)
 
 
 @pytest.mark.django_db
@@ -40,8 +27,10 @@ def test_a_viewer_token_joins_the_room_but_cannot_publish(
 
 
 @pytest.mark.django_db
-def test_data_sent_by_a_viewer_reaches_no_one(livekit_server, rtc_clients, bob_client, alice):
-    host = join_as_host_publisher(rtc_clients, livekit_server, alice)
+def test_data_sent_by_a_viewer_reaches_no_one(
+    livekit_server, rtc_clients, host_publisher, bob_client, alice
+):
+    host = host_publisher(alice)
     viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
     assert viewer.wait_for(lambda: str(alice.pk) in viewer.remote_identities())
     # Control: the host's publisher token may send data, and the viewer receives it.
@@ -72,14 +61,14 @@ def test_blocking_a_viewer_removes_them_from_the_room_and_refuses_new_tokens(
 
 @pytest.mark.django_db(transaction=True)
 def test_real_room_webhooks_reach_the_site_and_room_finished_sets_offline(
-    livekit_server, rtc_clients
+    livekit_server, host_publisher
 ):
     from streams.models import WebhookEvent
     from tests.factories import UserFactory
 
     alice = UserFactory(username="alice")
     Stream.objects.filter(user=alice).update(is_live=True)
-    publisher = join_as_host_publisher(rtc_clients, livekit_server, alice)
+    publisher = host_publisher(alice)
     publisher.publish_video()
     room = str(alice.pk)
 

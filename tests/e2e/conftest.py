@@ -79,24 +79,9 @@ def open_page(browser, live_server, livekit_server):
 
 
 @pytest.fixture
-def publisher(livekit_server, rtc_clients):
-    """Stands in for OBS and LiveKit Ingress: joins the host's room as the host's identity
-    and publishes a synthetic video track."""
-    from tests.rtc_client import publisher_token
-
-    def start(host):
-        token = publisher_token(
-            api_key=settings.LIVEKIT_API_KEY,
-            api_secret=settings.LIVEKIT_API_SECRET,
-            room=str(host.pk),
-            identity=str(host.pk),
-            name=host.username,
-        )
-        client = rtc_clients(livekit_server.config.ws_url, token)
-        client.publish_video()
-        return client
-
-    return start
+def publisher(host_publisher):
+    """Stands in for OBS and LiveKit Ingress: publishes a synthetic video track as the host."""
+    return lambda host: host_publisher(host, video=True)
 
 
 def off_the_browser_thread(function, *args, **kwargs):
