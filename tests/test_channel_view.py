@@ -123,3 +123,11 @@ def test_the_channel_page_runs_a_constant_number_of_queries(
         FollowFactory(follower=follower, following=alice)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert bob_client.get("/alice/").status_code == 200
+
+
+def test_the_500_page_is_friendly_and_standalone(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/alice/"))
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
