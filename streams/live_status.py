@@ -127,6 +127,4 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
 
 def _publisher_present(stream: Stream) -> bool:
     host_identity = str(stream.user_id)  # the ingress joins as the host's id (services.py)
-    return any(
-        p.identity == host_identity for p in livekit.list_participants(str(stream.user_id))
-    )
+    return any(p.identity == host_identity for p in livekit.list_participants(str(stream.user_id)))
