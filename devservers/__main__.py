@@ -29,11 +29,13 @@ from devservers.servers import (
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devservers")
     commands = parser.add_subparsers(dest="command", required=True)
-    install = commands.add_parser("install", help="install livekit-server and redis-server")
-    install.add_argument(
+    setup = commands.add_parser(
+        "install", help="install redis-server, livekit-server and LiveKit Ingress"
+    )
+    setup.add_argument(
         "--optional",
         action="store_true",
-        help="when they cannot be installed, say so and exit 0 (make run goes on without)",
+        help="when LiveKit cannot be installed, say so and exit 3 (make run goes on without)",
     )
     for name, what in [("livekit", "livekit-server"), ("ingress", "LiveKit Ingress")]:
         run = commands.add_parser(name, help=f"run {what} with the loopback config")

@@ -13,7 +13,8 @@ if [[ -n "${CI:-}" ]]; then
   $BIN/python -m devservers install
 else
   scripts/system-deps.sh || true
-  $BIN/python -m devservers install --optional || true
+  # Exit 3: LiveKit cannot be installed here, which the tests report as skips.
+  $BIN/python -m devservers install --optional || [[ $? -eq 3 ]]
 fi
 
 scripts/build-assets.sh
