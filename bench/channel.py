@@ -58,6 +58,7 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devservers.media import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from devservers.site import API_KEY, API_SECRET, ThrowawaySite  # noqa: E402
 from tests.rtc_client import Received, RtcClient, publisher_token  # noqa: E402
 
@@ -68,15 +69,6 @@ KEYS_PAGE = f"/u/{CHANNEL_USER}/keys/"  # loads keys.js; needs the channel owner
 JS_BUDGET = 160_000  # bytes of gzipped JavaScript for the channel page (1 kB = 1000 B)
 
 # The same flags as scripts/screenshots.py.
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 HTTP_TIMEOUT = 10.0
 FIRST_FRAME_TIMEOUT = 30.0  # per page load

@@ -59,6 +59,12 @@ from urllib.parse import urljoin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devservers.media import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FAKE_MEDIA_ARGS,
+    ffmpeg_rtmp_command,
+)
 from devservers.servers import (  # noqa: E402
     INGRESS_VERSION,
     LiveKitStack,
@@ -71,51 +77,7 @@ T = TypeVar("T")
 
 CHANNEL_USER = "alice"  # the streamer (demo user)
 OUT_DIR = ROOT / "bench" / "out"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
-# The encoder browser also gets a synthetic camera and microphone (as in the OBS tests).
-FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
-# The same encoder arguments as tests/e2e/test_obs_ingress.py: test pattern + tone, x264.
-FFMPEG_ARGS = [
-    "-hide_banner",
-    "-loglevel",
-    "error",
-    "-re",
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc2=size=640x360:rate=25",
-    "-f",
-    "lavfi",
-    "-i",
-    "sine=frequency=440:sample_rate=48000",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-tune",
-    "zerolatency",
-    "-g",
-    "50",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:a",
-    "aac",
-    "-b:a",
-    "96k",
-    "-f",
-    "flv",
-]
 
 WHIP_ICE_WAIT_MS = 3000  # as in the test: gathering is awaited at most this long
 HTTP_TIMEOUT = 15.0
@@ -573,7 +535,7 @@ class RtmpEncoder:
         log_file = self.log_path.open("wb")
         self.started = time.time()
         self.process = subprocess.Popen(
-            ["ffmpeg", *FFMPEG_ARGS, self.url],
+            ffmpeg_rtmp_command(self.url),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=log_file,

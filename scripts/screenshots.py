@@ -7,7 +7,6 @@ standing in for OBS.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,16 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devservers.media import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from devservers.site import API_KEY, API_SECRET, ThrowawaySite  # noqa: E402
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 def main() -> None:
@@ -55,9 +46,7 @@ def shoot(site: ThrowawaySite) -> None:
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
         def page_for(user):
             context = browser.new_context(

@@ -10,24 +10,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from devservers.media import CHROMIUM, CHROMIUM_ARGS, FAKE_MEDIA_ARGS
+
 # Playwright's sync API runs an event loop on the test thread; the ORM calls these tests make
 # between browser steps are plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    # A synthetic camera and microphone for the WHIP test (Chromium as the encoder).
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
 
 
 def pytest_collection_modifyitems(items):
@@ -46,7 +33,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA_ARGS
+        )
         yield browser
         browser.close()
 

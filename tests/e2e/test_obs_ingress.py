@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from devservers.media import ffmpeg_rtmp_command
 from streams.models import Stream, WebhookEvent
 from tests.e2e.conftest import off_the_browser_thread
 from tests.factories import UserFactory
@@ -35,38 +36,7 @@ def encoders():
 
     def push_rtmp(url: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            [
-                "ffmpeg",
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-re",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc2=size=640x360:rate=25",
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=frequency=440:sample_rate=48000",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-tune",
-                "zerolatency",
-                "-g",
-                "50",
-                "-pix_fmt",
-                "yuv420p",
-                "-c:a",
-                "aac",
-                "-b:a",
-                "96k",
-                "-f",
-                "flv",
-                url,
-            ],
+            ffmpeg_rtmp_command(url),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
