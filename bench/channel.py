@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import gzip
 import http.client
-import importlib.metadata
 import json
 import os
 import platform
@@ -42,7 +41,6 @@ import secrets
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -58,6 +56,7 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import command_output, log, out, version  # noqa: E402
 from devservers.media import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from devservers.site import API_KEY, API_SECRET, ThrowawaySite  # noqa: E402
 from tests.rtc_client import Received, RtcClient, publisher_token  # noqa: E402
@@ -137,14 +136,6 @@ MILESTONES = """
   };
 }
 """
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def out(line: str = "") -> None:
-    print(line, flush=True)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -803,23 +794,6 @@ def cpu_busy(site: ThrowawaySite, seconds: float) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
-
-
-def version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
-
-
-def command_output(command: list[str]) -> str:
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "?"
 
 
 def print_header(args: argparse.Namespace) -> None:

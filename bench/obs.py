@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.metadata
 import os
 import platform
 import shutil
@@ -59,6 +58,7 @@ from urllib.parse import urljoin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import command_output, log, out, version  # noqa: E402
 from devservers.media import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -176,14 +176,6 @@ WHIP_CLOSE = """
   if (window.whipMedia) for (const track of window.whipMedia.getTracks()) track.stop();
 }
 """
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def out(line: str = "") -> None:
-    print(line, flush=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1005,23 +997,6 @@ def cpu_order(name: str) -> tuple[int, str]:
 # --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
-
-
-def version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
-
-
-def command_output(command: list[str]) -> str:
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "?"
 
 
 def load_average() -> str:
