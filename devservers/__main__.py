@@ -50,22 +50,22 @@ def main() -> int:
 
 
 def install(*, optional: bool) -> int:
-    try:
-        install_redis()
-        install_livekit()
-    except (SetupError, subprocess.CalledProcessError) as error:
-        if not optional:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        say(f"{error} The site runs without LiveKit: no video, keys or live status.")
-        return 3
-    try:
-        install_ingress()
-    except (SetupError, subprocess.CalledProcessError) as error:
-        if not optional:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        say(f"{error} The site runs without LiveKit Ingress: OBS cannot stream to it.")
+    """0 when everything is installed; with --optional, 3 when LiveKit cannot be (the site
+    runs without it), and 0 when only Ingress cannot be (the site runs without OBS)."""
+    steps = [
+        (lambda: (install_redis(), install_livekit()), "LiveKit: no video, keys or live status", 3),
+        (install_ingress, "LiveKit Ingress: OBS cannot stream to it", 0),
+    ]
+    for step, without, optional_status in steps:
+        try:
+            step()
+        except (SetupError, subprocess.CalledProcessError) as error:
+            if not optional:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+            say(f"{error} The site runs without {without}.")
+            if optional_status:
+                return optional_status
     return 0
 
 

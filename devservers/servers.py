@@ -217,6 +217,24 @@ class LiveKitConfig:
     departure_timeout: int = 20
     log_level: str = "info"
 
+    @classmethod
+    def on_free_ports(cls, **fields) -> LiveKitConfig:
+        """A config whose every port (server, WebRTC, Redis, Ingress) is a free one."""
+        ports = {
+            name: free_port()
+            for name in [
+                "port",
+                "rtc_tcp_port",
+                "redis_port",
+                "rtmp_port",
+                "whip_port",
+                "http_relay_port",
+                "ingress_health_port",
+            ]
+        }
+        ports.update(rtc_udp_port=free_udp_port(), ingress_udp_port=free_udp_port())
+        return cls(**{**ports, **fields})
+
     def render(self, template: Path = CONFIG_TEMPLATE) -> str:
         if len(self.api_secret) < 32:
             raise SetupError("LIVEKIT_API_SECRET must have at least 32 characters.")
@@ -266,6 +284,7 @@ class LiveKitStack:
     with_ingress: bool = False
     processes: list[subprocess.Popen] = field(default_factory=list)
     ingress: subprocess.Popen | None = None
+    ingress_ready_seconds: float = 0.0  # from starting Ingress until its RTMP port accepts
 
     def start(self) -> LiveKitStack:
         try:
@@ -307,10 +326,12 @@ class LiveKitStack:
         config_file = self.log_dir / "ingress.yaml"
         config_file.write_text(self.config.render(INGRESS_TEMPLATE))
         env = {**os.environ, "PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}"}
+        began = time.perf_counter()
         process = self._spawn("ingress", [str(INGRESS), "--config", str(config_file)], env=env)
         self.ingress = process
         rtmp_up = lambda: _port_open(self.config.rtmp_port)  # noqa: E731
         wait_until(rtmp_up, 30, "LiveKit Ingress", process)
+        self.ingress_ready_seconds = time.perf_counter() - began
         return process
 
     def kill_ingress(self) -> None:

@@ -19,7 +19,6 @@ from devservers.servers import (
     LiveKitConfig,
     LiveKitStack,
     free_port,
-    free_udp_port,
     wait_until,
 )
 
@@ -31,6 +30,7 @@ API_SECRET = "throwaway-secret-of-at-least-32-characters"
 class ThrowawaySite:
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="streamsite-")))
     web_port: int = field(default_factory=free_port)
+    with_ingress: bool = False
     stack: LiveKitStack | None = None
     server: subprocess.Popen | None = None
 
@@ -43,14 +43,8 @@ class ThrowawaySite:
         return self.stack.config
 
     def __enter__(self) -> ThrowawaySite:
-        config = LiveKitConfig(
-            api_key=API_KEY,
-            api_secret=API_SECRET,
-            webhook_url=f"{self.url}/api/webhook/livekit",
-            port=free_port(),
-            rtc_tcp_port=free_port(),
-            rtc_udp_port=free_udp_port(),
-            redis_port=free_port(),
+        config = LiveKitConfig.on_free_ports(
+            api_key=API_KEY, api_secret=API_SECRET, webhook_url=f"{self.url}/api/webhook/livekit"
         )
         os.environ.update(
             {
@@ -69,7 +63,9 @@ class ThrowawaySite:
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "-v0"], check=True)
         subprocess.run([*manage, "seed_demo", "-v0"], check=True)
-        self.stack = LiveKitStack(config, self.work / "livekit").start()
+        self.stack = LiveKitStack(
+            config, self.work / "livekit", with_ingress=self.with_ingress
+        ).start()
         self.server = subprocess.Popen(
             [*manage, "runserver", "--noreload", f"127.0.0.1:{self.web_port}"],
             stdout=subprocess.DEVNULL,

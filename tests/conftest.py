@@ -92,8 +92,6 @@ def livekit_stack(live_server, tmp_path_factory):
     from devservers.servers import (
         LiveKitConfig,
         LiveKitStack,
-        free_port,
-        free_udp_port,
         ingress_installed,
         livekit_installed,
     )
@@ -103,19 +101,10 @@ def livekit_stack(live_server, tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
         pytest.skip(message)
-    config = LiveKitConfig(
+    config = LiveKitConfig.on_free_ports(
         api_key=settings.LIVEKIT_API_KEY,
         api_secret=settings.LIVEKIT_API_SECRET,
         webhook_url=f"{live_server.url}/api/webhook/livekit",
-        port=free_port(),
-        rtc_tcp_port=free_port(),
-        rtc_udp_port=free_udp_port(),
-        redis_port=free_port(),
-        rtmp_port=free_port(),
-        whip_port=free_port(),
-        http_relay_port=free_port(),
-        ingress_health_port=free_port(),
-        ingress_udp_port=free_udp_port(),
         empty_timeout=1,
         departure_timeout=1,
     )
