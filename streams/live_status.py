@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -19,10 +19,18 @@ logger = logging.getLogger(__name__)
 
 LIVE_EVENTS = {"ingress_started": True, "ingress_ended": False, "room_finished": False}
 
+# LiveKit stamps webhook events in whole seconds.
+WEBHOOK_TIME_RESOLUTION = timedelta(seconds=1)
 
-def set_live(streams, *, live: bool, at: datetime) -> int:
-    """Set is_live on `streams` unless a newer change was already applied to them."""
-    not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lte=at)
+
+def set_live(streams, *, live: bool, at: datetime, resolution: timedelta = timedelta(0)) -> int:
+    """Set is_live on `streams` unless a newer change was already applied to them.
+
+    `resolution` is how coarse `at` is. A webhook stamped 12:00:00 may describe something
+    that happened after a change made at 12:00:00.6 (new keys, then the new ingress
+    starting), so only a change in a later second counts as newer than it.
+    """
+    not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
     return streams.filter(not_newer).update(
         is_live=live, live_changed_at=at, updated_at=timezone.now()
     )
@@ -80,7 +88,7 @@ def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
         streams = Stream.objects.filter(user_id=host_id) if host_id else None
         if streams is None or not streams.exists():
             return "unknown_room"
-    if set_live(streams, live=live, at=at) == 0:
+    if set_live(streams, live=live, at=at, resolution=WEBHOOK_TIME_RESOLUTION) == 0:
         logger.info("Webhook %s at %s is older than the stream's last change", name, at)
         return "stale"
     return "live" if live else "offline"

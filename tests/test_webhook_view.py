@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -147,6 +147,26 @@ def test_an_older_event_arriving_late_does_not_override_a_newer_one(alice_stream
     older_start = started("EV_start", created_at=now - 30)
     assert post(newer_end, sign(newer_end)).json()["outcome"] == "offline"
     assert post(older_start, sign(older_start)).json()["outcome"] == "stale"
+    alice_stream.refresh_from_db()
+    assert not alice_stream.is_live
+
+
+def test_a_start_stamped_in_the_same_second_as_new_keys_sets_the_stream_live(alice_stream):
+    # Webhook times are whole seconds: keys generated at 12:00:00.6 and the new ingress
+    # starting right after arrive as "12:00:00", which is not older than the keys.
+    keys_at = datetime(2026, 1, 1, 12, 0, 0, 600_000, tzinfo=UTC)
+    Stream.objects.filter(pk=alice_stream.pk).update(live_changed_at=keys_at)
+    body = started("EV_same_second", created_at=int(keys_at.timestamp()))
+    assert post(body, sign(body)).json()["outcome"] == "live"
+    alice_stream.refresh_from_db()
+    assert alice_stream.is_live
+
+
+def test_a_start_from_a_second_before_new_keys_is_stale(alice_stream):
+    keys_at = datetime(2026, 1, 1, 12, 0, 0, 600_000, tzinfo=UTC)
+    Stream.objects.filter(pk=alice_stream.pk).update(live_changed_at=keys_at)
+    body = started("EV_second_before", created_at=int(keys_at.timestamp()) - 1)
+    assert post(body, sign(body)).json()["outcome"] == "stale"
     alice_stream.refresh_from_db()
     assert not alice_stream.is_live
 
