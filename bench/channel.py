@@ -56,7 +56,7 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import command_output, log, out, version  # noqa: E402
+from bench.common import command_output, load_average, log, machine, out, version  # noqa: E402
 from devservers.media import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from devservers.site import API_KEY, API_SECRET, ThrowawaySite  # noqa: E402
 from tests.rtc_client import Received, RtcClient, publisher_token  # noqa: E402
@@ -797,22 +797,11 @@ def cpu_busy(site: ThrowawaySite, seconds: float) -> dict[str, float]:
 
 
 def print_header(args: argparse.Namespace) -> None:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     chromium = command_output([CHROMIUM, "--version"])
     livekit_server = command_output([str(ROOT / ".bin" / "livekit-server"), "--version"])
     redis = command_output(["redis-server", "--version"])
     redis = redis.split()[2].removeprefix("v=") if redis.startswith("Redis") else redis
-    out(
-        f"machine: {os.cpu_count()} cores ({usable} usable), {cpu}, {platform.machine()}, "
-        f"load average {load}"
-    )
+    out(f"machine: {machine()}, load average {load_average()}")
     out(
         f"software: Python {platform.python_version()}, Django {version('django')}, "
         f"SQLite {sqlite3.sqlite_version}, livekit (rtc) {version('livekit')}, livekit-api "
@@ -937,8 +926,7 @@ def main(argv: list[str]) -> None:
         log("stopping the throwaway site")
     total = time.perf_counter() - started
     parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings)
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    out(f"wall time: {total:.0f} s ({parts}); load average at the end {load}")
+    out(f"wall time: {total:.0f} s ({parts}); load average at the end {load_average()}")
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -3,9 +3,13 @@ the machine description each run prints."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import os
+import platform
 import subprocess
 import sys
+from pathlib import Path
 
 
 def log(message: str) -> None:
@@ -31,3 +35,19 @@ def command_output(command: list[str]) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "?"
+
+
+def machine() -> str:
+    """Cores (and how many this process may use), CPU model and architecture."""
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    return f"{os.cpu_count()} cores ({usable} usable), {cpu}, {platform.machine()}"
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -58,7 +58,7 @@ from urllib.parse import urljoin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import command_output, log, out, version  # noqa: E402
+from bench.common import command_output, load_average, log, machine, out, version  # noqa: E402
 from devservers.media import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -968,26 +968,12 @@ def cpu_order(name: str) -> tuple[int, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def print_header(args: argparse.Namespace) -> None:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     chromium = command_output([CHROMIUM, "--version"])
     livekit_server = command_output([str(ROOT / ".bin" / "livekit-server"), "--version"])
     ffmpeg = " ".join(command_output(["ffmpeg", "-version"]).split()[:3])
     gstreamer = command_output(["dpkg-query", "-W", "-f=${Version}", "libgstreamer1.0-0"])
-    out(
-        f"machine: {os.cpu_count()} cores ({usable} usable), {cpu}, {platform.machine()}, "
-        f"load average {load_average()}"
-    )
+    out(f"machine: {machine()}, load average {load_average()}")
     out(
         f"software: Python {platform.python_version()}, Django {version('django')}, "
         f"livekit-api {version('livekit-api')}, Playwright {version('playwright')}, {chromium}, "

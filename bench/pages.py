@@ -40,6 +40,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine  # noqa: E402
+
 OUT_DIR = ROOT / "bench" / "out"
 PYTHON = sys.executable
 BENCH_DB = "streamsite_bench"
@@ -551,9 +555,8 @@ def report(
 ) -> None:
     import django
 
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     print(
-        f"machine: {os.cpu_count()} cores ({usable} usable), {platform.machine()}, "
+        f"machine: {machine()}, "
         f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"PostgreSQL {pg_version}"
     )
