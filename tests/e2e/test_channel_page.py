@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
 from streams.models import ChatMessage, Stream
+from tests.e2e.flaky_link import FlakyLink
 from tests.factories import FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,6 +88,45 @@ def test_the_player_starts_muted_with_working_controls(open_page, publisher, ali
     page.locator("[data-player-volume]").fill("40")
     assert abs(video.evaluate("v => v.volume") - 0.4) < 0.01
     expect(page.locator("[data-player-fullscreen]")).to_be_enabled()
+
+
+@pytest.fixture
+def flaky_link(livekit_server, settings):
+    """Browsers reach livekit-server's signal port through a link the test can cut."""
+    target = urlsplit(livekit_server.config.ws_url)
+    link = FlakyLink(target.hostname, target.port).restore()
+    settings.LIVEKIT_WS_URL = link.url
+    yield link
+    link.cut()
+
+
+def expect_video_advancing(page) -> None:
+    video = page.locator("[data-player-video]")
+    expect(video).to_be_visible(timeout=30_000)
+    start = video.evaluate("v => v.currentTime")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-player-video]').currentTime > {start} + 0.5"
+    )
+
+
+def test_the_player_says_it_is_reconnecting_during_a_blip_and_recovers(
+    open_page, publisher, flaky_link, alice
+):
+    publisher(alice)
+    go_live(alice)
+    page = open_page("/alice/")
+    expect_video_advancing(page)
+    flaky_link.cut()
+    status = page.locator("[data-player-status]")
+    expect(status).to_be_visible()
+    expect(status).to_have_text("Reconnecting…")
+    expect(page.locator("[data-live-badge]")).to_be_visible()  # a blip is not "offline"
+    page.wait_for_timeout(3_000)  # still cut: every new connection is refused
+    expect(status).to_have_text("Reconnecting…")
+    flaky_link.restore()
+    expect_video_advancing(page)
+    expect(page.locator("[data-player-offline]")).to_be_hidden()
+    expect(page.locator("[data-player-error]")).to_be_hidden()
 
 
 def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publisher, alice, bob):
