@@ -45,7 +45,8 @@ def open_page(browser, live_server, livekit_server):
     """Open a channel page in a new browser context, as a guest or as a signed-in user."""
     contexts = []
 
-    def open_page(path: str, user=None):
+    def open_page(path: str, user=None, *, before_load=None):
+        """`before_load(context)` runs before the page loads, to route its requests."""
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1280, "height": 800}
         )
@@ -58,6 +59,8 @@ def open_page(browser, live_server, livekit_server):
                 [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
             )
         contexts.append(context)
+        if before_load is not None:
+            before_load(context)
         page = context.new_page()
         page.goto(path)
         return page

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from social.services import block_create
 from streams.models import ChatMessage, Stream
 from tests.e2e.flaky_link import FlakyLink
 from tests.factories import FollowFactory, UserFactory
@@ -127,6 +128,38 @@ def test_the_player_says_it_is_reconnecting_during_a_blip_and_recovers(
     expect_video_advancing(page)
     expect(page.locator("[data-player-offline]")).to_be_hidden()
     expect(page.locator("[data-player-error]")).to_be_hidden()
+
+
+def refuse_by_blocking(host, viewer) -> str:
+    block_create(blocker=host, blocked=viewer)
+    return "You cannot watch this stream."  # 403
+
+
+def refuse_by_deactivating(host, viewer) -> str:
+    type(host).objects.filter(pk=host.pk).update(is_active=False)
+    return "No such stream."  # 404
+
+
+@pytest.mark.parametrize("refuse", [refuse_by_blocking, refuse_by_deactivating])
+def test_a_refused_token_shows_why_instead_of_a_spinner(open_page, publisher, alice, bob, refuse):
+    publisher(alice)
+    go_live(alice)
+    held = []  # the player's token request, answered only once the refusal is in place
+
+    def hold_token_request(context):
+        context.route("**/api/stream/token/*", lambda route: held.append(route))
+
+    page = open_page("/alice/", bob, before_load=hold_token_request)
+    while not held:
+        page.wait_for_timeout(50)
+    expected = refuse(alice, bob)
+    held[0].continue_()
+    expect(page.locator("[data-player-error-text]")).to_have_text(expected)
+    expect(page.locator("[data-player-loading]")).to_be_hidden()
+    expect(page.locator("[data-player-video]")).to_be_hidden()
+    page.wait_for_timeout(2_000)  # and it stays so: no retry loop behind a spinner
+    expect(page.locator("[data-player-error-text]")).to_have_text(expected)
+    expect(page.locator("[data-player-loading]")).to_be_hidden()
 
 
 def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publisher, alice, bob):
