@@ -38,7 +38,6 @@ import os
 import platform
 import re
 import secrets
-import signal
 import sqlite3
 import statistics
 import sys
@@ -56,7 +55,15 @@ from urllib.parse import urljoin, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import command_output, load_average, log, machine, out, version  # noqa: E402
+from bench.common import (  # noqa: E402
+    command_output,
+    load_average,
+    log,
+    machine,
+    out,
+    run_main,
+    version,
+)
 from devservers.media import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from devservers.site import API_KEY, API_SECRET, ThrowawaySite  # noqa: E402
 from tests.rtc_client import Received, RtcClient, publisher_token  # noqa: E402
@@ -929,14 +936,5 @@ def main(argv: list[str]) -> None:
     out(f"wall time: {total:.0f} s ({parts}); load average at the end {load_average()}")
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # run the `finally` blocks (rtc clients, servers) on SIGTERM too
-
-
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        main(sys.argv[1:])
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -7,8 +7,10 @@ import contextlib
 import importlib.metadata
 import os
 import platform
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -51,3 +53,18 @@ def machine() -> str:
 
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run_main(main: Callable[[list[str]], object]) -> None:
+    """Run a bench's main; SIGTERM stops it like Ctrl-C, so its `finally` blocks (clients,
+    servers) run either way."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        main(sys.argv[1:])
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

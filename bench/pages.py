@@ -42,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, run_main  # noqa: E402
 
 OUT_DIR = ROOT / "bench" / "out"
 PYTHON = sys.executable
@@ -618,17 +618,8 @@ def report(
         print("\n".join(counted["sql"]))
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # run the `finally` blocks (stop gunicorn) on SIGTERM too
-
-
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         run_child(sys.argv[2:])
     else:
-        signal.signal(signal.SIGTERM, _terminate)
-        try:
-            main(sys.argv[1:])
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            sys.exit(130)
+        run_main(main)

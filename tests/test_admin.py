@@ -16,6 +16,15 @@ def _text(response) -> str:
     return BeautifulSoup(response.content, "html.parser").get_text()
 
 
+def run_action(admin_client, action: str, stream: Stream):
+    """Run an admin action on one stream from the change list; returns the page after it."""
+    return admin_client.post(
+        "/admin/streams/stream/",
+        {"action": action, "_selected_action": [stream.pk]},
+        follow=True,
+    )
+
+
 @pytest.fixture
 def admin_client(client_for):
     return client_for(UserFactory(username="root", is_staff=True, is_superuser=True))
@@ -96,11 +105,7 @@ def test_the_admin_reset_ingress_action_deletes_the_connection(livekit_server, a
     from streams import livekit, services
 
     stream = services.connection_generate(stream=Stream.objects.get(user=alice), kind="rtmp")
-    response = admin_client.post(
-        "/admin/streams/stream/",
-        {"action": "reset_ingress", "_selected_action": [stream.pk]},
-        follow=True,
-    )
+    response = run_action(admin_client, "reset_ingress", stream)
     assert "Reset the connection of alice." in _text(response)
     assert livekit.list_ingresses(str(alice.pk)) == []
     assert Stream.objects.get(user=alice).ingress_id is None
@@ -109,11 +114,7 @@ def test_the_admin_reset_ingress_action_deletes_the_connection(livekit_server, a
 def test_the_admin_end_stream_action_reports_livekit_errors(livekit_down, admin_client, alice):
     Stream.objects.filter(user=alice).update(is_live=True)
     stream = Stream.objects.get(user=alice)
-    response = admin_client.post(
-        "/admin/streams/stream/",
-        {"action": "end_stream", "_selected_action": [stream.pk]},
-        follow=True,
-    )
+    response = run_action(admin_client, "end_stream", stream)
     assert "LiveKit is not reachable" in _text(response)
     assert Stream.objects.get(user=alice).is_live
 
@@ -121,10 +122,6 @@ def test_the_admin_end_stream_action_reports_livekit_errors(livekit_down, admin_
 def test_the_admin_end_stream_action_sets_the_stream_offline(livekit_server, admin_client, alice):
     Stream.objects.filter(user=alice).update(is_live=True)
     stream = Stream.objects.get(user=alice)
-    response = admin_client.post(
-        "/admin/streams/stream/",
-        {"action": "end_stream", "_selected_action": [stream.pk]},
-        follow=True,
-    )
+    response = run_action(admin_client, "end_stream", stream)
     assert "Ended the stream of alice." in _text(response)
     assert not Stream.objects.get(user=alice).is_live

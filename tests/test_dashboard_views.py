@@ -65,13 +65,15 @@ def test_a_bad_title_shows_a_field_error_and_changes_nothing(alice_client, alice
     assert Stream.objects.get(user=alice).title == "alice's stream"
 
 
+def upload_thumbnail(client, upload):
+    return client.post("/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload})
+
+
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
 def test_the_owner_uploads_a_thumbnail(alice_client, alice, image_format):
     name = f"thumb.{image_format.lower()}"
     upload = SimpleUploadedFile(name, image_bytes(image_format), "application/octet-stream")
-    response = alice_client.post(
-        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
-    )
+    response = upload_thumbnail(alice_client, upload)
     assert response.status_code == 302
     stream = Stream.objects.get(user=alice)
     assert stream.thumbnail.name.startswith(f"thumbnails/{alice.pk}/")
@@ -80,9 +82,7 @@ def test_the_owner_uploads_a_thumbnail(alice_client, alice, image_format):
 
 def test_a_non_image_thumbnail_is_refused_with_nothing_saved(alice_client, alice, settings):
     upload = SimpleUploadedFile("thumb.png", b"not an image at all", "image/png")
-    response = alice_client.post(
-        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
-    )
+    response = upload_thumbnail(alice_client, upload)
     assert response.status_code == 400
     assert "Upload a valid image" in str(response.context["thumbnail_form"].errors)
     assert not Stream.objects.get(user=alice).thumbnail
@@ -91,9 +91,7 @@ def test_a_non_image_thumbnail_is_refused_with_nothing_saved(alice_client, alice
 
 def test_a_gif_thumbnail_is_refused(alice_client, alice):
     upload = SimpleUploadedFile("thumb.gif", image_bytes("GIF"), "image/gif")
-    response = alice_client.post(
-        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
-    )
+    response = upload_thumbnail(alice_client, upload)
     assert response.status_code == 400
     assert "JPEG, PNG or WebP" in str(response.context["thumbnail_form"].errors)
     assert not Stream.objects.get(user=alice).thumbnail
@@ -102,9 +100,7 @@ def test_a_gif_thumbnail_is_refused(alice_client, alice):
 def test_an_oversized_thumbnail_is_refused_with_nothing_saved(alice_client, alice, settings):
     big = image_bytes("PNG") + b"\0" * (4 * 1024 * 1024)
     upload = SimpleUploadedFile("big.png", big, "image/png")
-    response = alice_client.post(
-        "/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
-    )
+    response = upload_thumbnail(alice_client, upload)
     assert response.status_code == 400
     assert "limit is 4 MB" in str(response.context["thumbnail_form"].errors)
     assert not Stream.objects.get(user=alice).thumbnail
@@ -114,7 +110,7 @@ def test_an_oversized_thumbnail_is_refused_with_nothing_saved(alice_client, alic
 def test_the_owner_replaces_and_removes_the_thumbnail(alice_client, alice):
     for _ in range(2):
         upload = SimpleUploadedFile("t.png", image_bytes(), "image/png")
-        alice_client.post("/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload})
+        upload_thumbnail(alice_client, upload)
     stream = Stream.objects.get(user=alice)
     storage, name = stream.thumbnail.storage, stream.thumbnail.name
     assert len(storage.listdir(f"thumbnails/{alice.pk}")[1]) == 1  # the old file is gone
@@ -125,7 +121,7 @@ def test_the_owner_replaces_and_removes_the_thumbnail(alice_client, alice):
 
 def test_the_thumbnail_shows_on_the_home_page(alice_client, guest_client, alice):
     upload = SimpleUploadedFile("t.png", image_bytes(), "image/png")
-    alice_client.post("/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload})
+    upload_thumbnail(alice_client, upload)
     soup = BeautifulSoup(guest_client.get("/").content, "html.parser")
     img = soup.select_one(".card-thumb img")
     assert img["src"] == Stream.objects.get(user=alice).thumbnail.url

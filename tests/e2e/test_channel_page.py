@@ -10,21 +10,8 @@ from playwright.sync_api import expect
 from social.services import block_create
 from streams.models import ChatMessage, Stream
 from tests.e2e.flaky_link import FlakyLink
-from tests.factories import FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def alice(transactional_db):
-    return UserFactory(username="alice")
-
-
-@pytest.fixture
-def bob(alice):
-    bob = UserFactory(username="bob")
-    FollowFactory(follower=bob, following=alice)
-    return bob
 
 
 def go_live(host) -> None:

@@ -17,16 +17,10 @@ from playwright.sync_api import expect
 from devservers.media import ffmpeg_rtmp_command
 from streams.models import Stream, WebhookEvent
 from tests.e2e.conftest import off_the_browser_thread
-from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.obs, pytest.mark.django_db(transaction=True)]
 
 LIVE_TIMEOUT = 45
-
-
-@pytest.fixture
-def alice(transactional_db):
-    return UserFactory(username="alice")
 
 
 @pytest.fixture
