@@ -94,6 +94,20 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer at a time. A deferred transaction that reads and then writes
+    # fails at once with "database is locked" when another writer got there first; an
+    # IMMEDIATE one takes the write lock at BEGIN and waits up to `timeout` seconds for it,
+    # so concurrent requests queue instead of failing, and a transaction's reads (slow
+    # mode's check) see every write before it: SQLite's stand-in for select_for_update.
+    # WAL lets pages read while a write is under way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
