@@ -1,17 +1,19 @@
 """The one module that talks to LiveKit: small synchronous functions over the asyncio SDK.
 
-Every call opens its own `LiveKitAPI` inside `async_to_sync` (a cached client breaks with
-"Event loop is closed"), and every network failure or Twirp error becomes `LiveKitError`
-with a message a person can act on. Token signing and webhook verification are local.
+Every call opens its own `LiveKitAPI` inside `async_to_sync` (a client is bound to the
+event loop that made it, and each `async_to_sync` call runs its own), and every network
+failure or Twirp error becomes `LiveKitError` with a message a person can act on.
+Token signing and webhook verification are local.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import aiohttp
@@ -26,6 +28,8 @@ T = TypeVar("T")
 
 VIEWER_TOKEN_TTL = timedelta(hours=6)
 REQUEST_TIMEOUT_SECONDS = 10
+# A chat message or a setting change waits at most this long on its broadcast.
+BROADCAST_TIMEOUT_SECONDS = 1.0
 
 INGRESS_INPUTS = {"rtmp": api.IngressInput.RTMP_INPUT, "whip": api.IngressInput.WHIP_INPUT}
 # States in which an ingress is receiving media from the encoder.
@@ -64,20 +68,35 @@ class Participant:
     is_ingress: bool
 
 
-def _call(operation: Callable[[api.LiveKitAPI], Awaitable[T]], what: str) -> T:
+# Answers that mean "there is no such thing", for calls where that is fine.
+NOT_FOUND = frozenset({api.TwirpErrorCode.NOT_FOUND})
+
+
+def _call(
+    operation: Callable[[api.LiveKitAPI], Awaitable[T]],
+    what: str,
+    *,
+    timeout: float = REQUEST_TIMEOUT_SECONDS,
+    gone_ok: frozenset[str] = frozenset(),
+) -> T | None:
+    """Run one SDK call; a Twirp error whose code is in `gone_ok` means the thing asked about
+    does not exist (any more), which the caller accepts: the answer is then None."""
+
     async def run() -> T:
-        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
         async with api.LiveKitAPI(
             settings.LIVEKIT_URL,
             settings.LIVEKIT_API_KEY,
             settings.LIVEKIT_API_SECRET,
-            timeout=timeout,
+            timeout=aiohttp.ClientTimeout(total=timeout),
         ) as client:
-            return await operation(client)
+            async with asyncio.timeout(timeout):  # the whole operation, however many requests
+                return await operation(client)
 
     try:
         return async_to_sync(run)()
     except api.TwirpError as error:
+        if error.code in gone_ok:
+            return None
         logger.warning("LiveKit refused to %s: %s %s", what, error.code, error.message)
         raise LiveKitError(
             f"LiveKit refused to {what}: {error.message or error.code} (HTTP {error.status})."
@@ -87,11 +106,6 @@ def _call(operation: Callable[[api.LiveKitAPI], Awaitable[T]], what: str) -> T:
         raise LiveKitError(
             f"LiveKit is not reachable at {settings.LIVEKIT_URL}. Is livekit-server running?"
         ) from error
-
-
-def _is_not_found(error: LiveKitError) -> bool:
-    cause = error.__cause__
-    return isinstance(cause, api.TwirpError) and cause.code == api.TwirpErrorCode.NOT_FOUND
 
 
 def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
@@ -165,31 +179,26 @@ def list_ingresses(room: str | None = None) -> list[Ingress]:
 def delete_ingress(ingress_id: str) -> None:
     """Delete one ingress; one that is already gone counts as deleted."""
     request = api.DeleteIngressRequest(ingress_id=ingress_id)
-    try:
-        _call(lambda lk: lk.ingress.delete_ingress(request), "delete a stream connection")
-    except LiveKitError as error:
-        if not _is_not_found(error):
-            raise
+    _call(
+        lambda lk: lk.ingress.delete_ingress(request),
+        "delete a stream connection",
+        gone_ok=NOT_FOUND,
+    )
 
 
 def delete_room(room: str) -> None:
     """End a room, disconnecting everyone in it; a room that does not exist is fine."""
     request = api.DeleteRoomRequest(room=room)
-    try:
-        _call(lambda lk: lk.room.delete_room(request), "end the stream")
-    except LiveKitError as error:
-        if not _is_not_found(error):
-            raise
+    _call(lambda lk: lk.room.delete_room(request), "end the stream", gone_ok=NOT_FOUND)
 
 
 def list_participants(room: str) -> list[Participant]:
     request = api.ListParticipantsRequest(room=room)
-    try:
-        response = _call(lambda lk: lk.room.list_participants(request), "list participants")
-    except LiveKitError as error:
-        if _is_not_found(error):
-            return []
-        raise
+    response = _call(
+        lambda lk: lk.room.list_participants(request), "list participants", gone_ok=NOT_FOUND
+    )
+    if response is None:
+        return []
     return [
         Participant(
             identity=p.identity,
@@ -203,27 +212,36 @@ def list_participants(room: str) -> list[Participant]:
 
 def remove_participant(room: str, identity: str) -> None:
     request = api.RoomParticipantIdentity(room=room, identity=identity)
-    try:
-        _call(lambda lk: lk.room.remove_participant(request), "remove a participant")
-    except LiveKitError as error:
-        if not _is_not_found(error):
-            raise
+    _call(lambda lk: lk.room.remove_participant(request), "remove a participant", gone_ok=NOT_FOUND)
 
 
 def send_data(room: str, payload: dict, *, topic: str) -> None:
-    """Broadcast a JSON payload to everyone in the room, reliably. A room nobody is in
-    (it does not exist) has no one to tell, which is not an error."""
+    """Broadcast a JSON payload to everyone in the room, reliably.
+
+    A room that does not exist has no one to tell, which is not an error. LiveKit answers
+    SendData to a missing room only after 3 s ("unavailable"), so the room is looked up
+    first (answered at once), and the lookup and send together are cut off after
+    BROADCAST_TIMEOUT_SECONDS: a user's request never waits long on a broadcast. A room
+    that closes between the two is not an error either.
+    """
     request = api.SendDataRequest(
         room=room,
         data=json.dumps(payload, separators=(",", ":")).encode(),
         kind=api.DataPacket.Kind.RELIABLE,
         topic=topic,
     )
-    try:
-        _call(lambda lk: lk.room.send_data(request), "send a message to the room")
-    except LiveKitError as error:
-        if not _is_not_found(error):
-            raise
+
+    async def send_if_open(lk: api.LiveKitAPI) -> None:
+        found = await lk.room.list_rooms(api.ListRoomsRequest(names=[room]))
+        if found.rooms:
+            await lk.room.send_data(request)
+
+    _call(
+        send_if_open,
+        "send a message to the room",
+        timeout=BROADCAST_TIMEOUT_SECONDS,
+        gone_ok=NOT_FOUND | {api.TwirpErrorCode.UNAVAILABLE},
+    )
 
 
 def ping() -> None:
@@ -241,10 +259,23 @@ def verify_webhook(body: bytes, authorization: str | None) -> api.WebhookEvent:
     try:
         text = body.decode()
     except UnicodeDecodeError as error:
-        raise MalformedWebhook("body is not UTF-8") from error
+        # LiveKit signs UTF-8 JSON; these bytes cannot be what it signed.
+        raise InvalidWebhook("body is not UTF-8") from error
     try:
-        return receiver.receive(text, authorization)
+        event = receiver.receive(text, authorization)
     except ParseError as error:
         raise MalformedWebhook(str(error)) from error
     except Exception as error:  # the SDK raises bare Exception and PyJWT errors alike
         raise InvalidWebhook(str(error)) from error
+    if not event.id or not event.event:
+        raise MalformedWebhook("event without an id or a name")
+    try:
+        webhook_time(event)
+    except (OverflowError, OSError, ValueError) as error:
+        raise MalformedWebhook(f"createdAt {event.created_at} is not a time") from error
+    return event
+
+
+def webhook_time(event: api.WebhookEvent) -> datetime:
+    """When LiveKit emitted the event (it stamps them in whole seconds)."""
+    return datetime.fromtimestamp(event.created_at, tz=UTC)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from streams import livekit
@@ -39,7 +42,7 @@ def test_an_unreachable_server_reads_as_not_reachable(livekit_down, settings):
 
 
 def test_send_data_reaches_a_room_participant(livekit_server, rtc_clients, settings):
-    from tests.rtc_client import publisher_token
+    from devservers.rtc import publisher_token
 
     token = publisher_token(
         api_key=settings.LIVEKIT_API_KEY,
@@ -53,3 +56,16 @@ def test_send_data_reaches_a_room_participant(livekit_server, rtc_clients, setti
     assert listener.wait_for(lambda: listener.received)
     assert listener.received[0].payload == b'{"type":"message","text":"hi"}'
     assert listener.received[0].topic == "chat"
+
+
+def test_a_broadcast_to_a_livekit_that_never_answers_is_cut_off(settings):
+    """A LiveKit that accepts connections and then says nothing (hung, or a black-holed
+    network path): the broadcast gives up after its short bound instead of the 10 s
+    request timeout, and reads as unreachable."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        settings.LIVEKIT_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(livekit.LiveKitError, match="not reachable"):
+            livekit.send_data("room", {"type": "message"}, topic="chat")
+        seconds = time.monotonic() - started
+    assert livekit.BROADCAST_TIMEOUT_SECONDS <= seconds < livekit.BROADCAST_TIMEOUT_SECONDS + 2
