@@ -17,15 +17,13 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "bio": "At most 300 characters, shown in the About card of your channel.",
-            "avatar": "JPEG, PNG or WebP, at most 2 MB.",
+            "avatar": "JPEG, PNG or WebP, at most 2 MB; shown at 256 x 256.",
         }
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
         if self.cleaned_data.get("remove_avatar") and not self.files.get("avatar"):
-            if user.avatar:
-                user.avatar.delete(save=False)
-            user.avatar = ""
+            user.avatar = ""  # the field deletes the old file once saved
         if commit:
             user.save()
         return user

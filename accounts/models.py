@@ -7,6 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.images import DisplayImageField, image_path
 from accounts.validators import (
     ImageUploadValidator,
     username_format_validator,
@@ -14,11 +15,11 @@ from accounts.validators import (
 )
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+AVATAR_SIZE = (256, 256)
 
 
 def avatar_upload_to(user: User, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
-    return f"avatars/{user.pk}/{uuid.uuid4().hex}.{extension}"
+    return image_path("avatars", user.pk)
 
 
 # `username__lower=...` compares LOWER(username), which the case-insensitive unique index
@@ -43,8 +44,10 @@ class User(AbstractUser):
     )
     email = models.EmailField("email address", blank=True)
     bio = models.TextField(max_length=300, blank=True, validators=[MaxLengthValidator(300)])
-    avatar = models.ImageField(
+    avatar = DisplayImageField(
         upload_to=avatar_upload_to,
+        size=AVATAR_SIZE,
+        crop=True,
         blank=True,
         validators=[ImageUploadValidator(AVATAR_MAX_BYTES)],
     )

@@ -47,11 +47,15 @@ def validate_username_not_reserved(value: str) -> None:
 
 
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Decoding costs 4 bytes a pixel: 40 megapixels is 160 MB of memory for one upload, and
+# more than any camera's photo that fits the byte limits.
+MAX_IMAGE_PIXELS = 40_000_000
 
 
 @deconstructible
 class ImageUploadValidator:
-    """Accept only real JPEG, PNG or WebP images up to `max_bytes`, checked with Pillow."""
+    """Accept only real JPEG, PNG or WebP images up to `max_bytes` and MAX_IMAGE_PIXELS,
+    checked with Pillow without decoding the pixels."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -69,21 +73,34 @@ class ImageUploadValidator:
         upload.seek(0)
         try:
             with Image.open(upload) as image:
-                image_format = image.format
+                image_format, (width, height) = image.format, image.size
                 image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        except Image.DecompressionBombError:
+            raise self._too_many_pixels() from None
+        except (UnidentifiedImageError, OSError, SyntaxError):
             raise ValidationError(
                 "Upload a JPEG, PNG or WebP image. The file is not a readable image.",
                 code="invalid_image",
             ) from None
         finally:
             upload.seek(0)
+        if width * height > MAX_IMAGE_PIXELS:
+            raise self._too_many_pixels(width, height)
         if image_format not in IMAGE_FORMATS:
             raise ValidationError(
                 "Upload a JPEG, PNG or WebP image (this one is %(format)s).",
                 code="invalid_image_format",
                 params={"format": image_format or "unknown"},
             )
+
+    @staticmethod
+    def _too_many_pixels(width: int = 0, height: int = 0) -> ValidationError:
+        size = f"{width} x {height} pixels" if width else "too many pixels"
+        return ValidationError(
+            "The image is %(size)s; the limit is %(limit)s megapixels (e.g. 8000 x 5000).",
+            code="image_too_large",
+            params={"size": size, "limit": MAX_IMAGE_PIXELS // 1_000_000},
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ImageUploadValidator) and other.max_bytes == self.max_bytes

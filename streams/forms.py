@@ -20,19 +20,11 @@ class ThumbnailForm(forms.ModelForm):
         widgets = {
             "thumbnail": forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
         }
-        help_texts = {"thumbnail": "JPEG, PNG or WebP, at most 4 MB."}
+        help_texts = {"thumbnail": "JPEG, PNG or WebP, at most 4 MB; shown at up to 1280 x 720."}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["thumbnail"].required = True
-
-    def save(self, commit: bool = True) -> Stream:
-        old = Stream.objects.filter(pk=self.instance.pk).values_list("thumbnail", flat=True)
-        previous = old.first()
-        stream = super().save(commit=commit)
-        if commit and previous and previous != stream.thumbnail.name:
-            stream.thumbnail.storage.delete(previous)
-        return stream
 
 
 class ChatSettingsForm(forms.ModelForm):
@@ -60,4 +52,11 @@ class GenerateConnectionForm(forms.Form):
         ],
         initial="rtmp",
         widget=forms.RadioSelect,
+    )
+
+
+class SearchForm(forms.Form):
+    # A CharField refuses NUL characters, which PostgreSQL cannot compare.
+    term = forms.CharField(
+        max_length=100, error_messages={"max_length": "Search for at most 100 characters."}
     )

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
 
+from accounts.images import DisplayImageField, image_path
 from accounts.validators import ImageUploadValidator
 
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024
+THUMBNAIL_SIZE = (1280, 720)
 
 
 def thumbnail_upload_to(stream: Stream, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
-    return f"thumbnails/{stream.user_id}/{uuid.uuid4().hex}.{extension}"
+    return image_path("thumbnails", stream.user_id)
 
 
 class StreamQuerySet(models.QuerySet):
@@ -39,8 +38,9 @@ class Stream(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stream"
     )
     title = models.CharField(max_length=100)
-    thumbnail = models.ImageField(
+    thumbnail = DisplayImageField(
         upload_to=thumbnail_upload_to,
+        size=THUMBNAIL_SIZE,
         blank=True,
         validators=[ImageUploadValidator(THUMBNAIL_MAX_BYTES)],
     )

@@ -23,9 +23,7 @@ def stream_create_for_user(*, user) -> Stream:
 
 
 def stream_remove_thumbnail(*, stream: Stream) -> None:
-    if stream.thumbnail:
-        stream.thumbnail.delete(save=False)
-    stream.thumbnail = ""
+    stream.thumbnail = ""  # the field deletes the old file once saved
     stream.save(update_fields=["thumbnail", "updated_at"])
 
 

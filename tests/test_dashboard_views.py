@@ -3,10 +3,13 @@ community and keys pages."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from streams.models import Stream
 from tests.conftest import image_bytes
@@ -107,14 +110,19 @@ def test_an_oversized_thumbnail_is_refused_with_nothing_saved(alice_client, alic
     assert not (settings.MEDIA_ROOT / "thumbnails").exists()
 
 
-def test_the_owner_replaces_and_removes_the_thumbnail(alice_client, alice):
+def test_the_owner_replaces_and_removes_the_thumbnail(
+    alice_client, alice, django_capture_on_commit_callbacks
+):
+    # Replaced files are deleted once the transaction commits.
     for _ in range(2):
         upload = SimpleUploadedFile("t.png", image_bytes(), "image/png")
-        upload_thumbnail(alice_client, upload)
+        with django_capture_on_commit_callbacks(execute=True):
+            upload_thumbnail(alice_client, upload)
     stream = Stream.objects.get(user=alice)
     storage, name = stream.thumbnail.storage, stream.thumbnail.name
     assert len(storage.listdir(f"thumbnails/{alice.pk}")[1]) == 1  # the old file is gone
-    alice_client.post("/u/alice/", {"action": "remove_thumbnail"})
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post("/u/alice/", {"action": "remove_thumbnail"})
     assert not Stream.objects.get(user=alice).thumbnail
     assert not storage.exists(name)
 
@@ -212,3 +220,100 @@ def test_the_keys_page_explains_the_obs_setup(alice_client):
     content = alice_client.get("/u/alice/keys/").content.decode()
     assert "Settings → Stream" in content
     assert "Custom" in content
+
+
+def stored_image(field) -> Image.Image:
+    with field.storage.open(field.name) as file:
+        image = Image.open(file)
+        image.load()
+    return image
+
+
+def test_a_thumbnail_is_stored_at_most_1280x720_and_re_encoded(alice_client, alice):
+    upload = SimpleUploadedFile("t.png", image_bytes("PNG", (3000, 2000)), "image/png")
+    assert upload_thumbnail(alice_client, upload).status_code == 302
+    thumbnail = Stream.objects.get(user=alice).thumbnail
+    image = stored_image(thumbnail)
+    assert (image.format, image.size) == ("WEBP", (1080, 720))  # aspect ratio kept
+    assert thumbnail.name.endswith(".webp")
+
+
+def test_a_small_thumbnail_is_not_enlarged(alice_client, alice):
+    upload = SimpleUploadedFile("t.jpg", image_bytes("JPEG", (320, 180)), "image/jpeg")
+    upload_thumbnail(alice_client, upload)
+    assert stored_image(Stream.objects.get(user=alice).thumbnail).size == (320, 180)
+
+
+def test_an_avatar_is_stored_as_a_256_square(alice_client, alice):
+    upload = SimpleUploadedFile("a.png", image_bytes("PNG", (900, 600)), "image/png")
+    response = alice_client.post("/u/alice/", {"action": "profile", "profile-avatar": upload})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    image = stored_image(alice.avatar)
+    assert (image.format, image.size) == ("WEBP", (256, 256))
+
+
+def test_uploads_lose_their_camera_metadata_and_are_turned_upright(alice_client, alice):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: the camera was turned, show it rotated 90°
+    exif[0x010F] = "SecretCam"  # make
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 200), (10, 200, 10)).save(buffer, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("t.jpg", buffer.getvalue(), "image/jpeg")
+    upload_thumbnail(alice_client, upload)
+    image = stored_image(Stream.objects.get(user=alice).thumbnail)
+    assert image.size == (200, 400)
+    assert not image.getexif()
+
+
+@pytest.mark.parametrize("field", ["thumbnail", "avatar"])
+def test_an_image_of_too_many_pixels_is_refused_with_nothing_saved(
+    alice_client, alice, settings, field
+):
+    # 144 megapixels of one colour compress to a few hundred kB: under the byte limits.
+    big = image_bytes("PNG", (12000, 12000))
+    assert len(big) < 2 * 1024 * 1024
+    upload = SimpleUploadedFile("big.png", big, "image/png")
+    if field == "thumbnail":
+        response = upload_thumbnail(alice_client, upload)
+        errors = response.context["thumbnail_form"].errors
+    else:
+        data = {"action": "profile", "profile-avatar": upload}
+        response = alice_client.post("/u/alice/", data)
+        errors = response.context["profile_form"].errors
+    assert response.status_code == 400
+    assert "12000 x 12000 pixels; the limit is 40 megapixels" in str(errors)
+    alice.refresh_from_db()
+    assert not alice.avatar and not alice.stream.thumbnail
+    assert not settings.MEDIA_ROOT.exists() or not any(settings.MEDIA_ROOT.rglob("*.*"))
+
+
+def test_images_stored_before_shrinking_are_re_encoded(alice, settings):
+    from accounts.images import reencode_stored_images
+
+    raw = f"thumbnails/{alice.pk}/raw.png"
+    (settings.MEDIA_ROOT / raw).parent.mkdir(parents=True)
+    (settings.MEDIA_ROOT / raw).write_bytes(image_bytes("PNG", (2560, 1440)))
+    Stream.objects.filter(user=alice).update(thumbnail=raw)
+    reencode_stored_images(Stream, "thumbnail")
+    thumbnail = Stream.objects.get(user=alice).thumbnail
+    assert thumbnail.name != raw
+    assert stored_image(thumbnail).size == (1280, 720)
+    assert not (settings.MEDIA_ROOT / raw).exists()
+
+
+def test_replacing_and_removing_the_avatar_deletes_the_old_files(
+    alice_client, alice, django_capture_on_commit_callbacks
+):
+    for _ in range(2):
+        upload = SimpleUploadedFile("a.png", image_bytes(), "image/png")
+        with django_capture_on_commit_callbacks(execute=True):
+            alice_client.post("/u/alice/", {"action": "profile", "profile-avatar": upload})
+    alice.refresh_from_db()
+    storage, name = alice.avatar.storage, alice.avatar.name
+    assert storage.listdir(f"avatars/{alice.pk}")[1] == [name.rsplit("/", 1)[1]]
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post("/u/alice/", {"action": "profile", "profile-remove_avatar": "on"})
+    alice.refresh_from_db()
+    assert not alice.avatar
+    assert not storage.exists(name)
