@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -146,7 +147,10 @@ def _posted(request: HttpRequest) -> dict:
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except RequestDataTooBig:
+            raise ApiError(413, "too_large", "The request body is too large.") from None
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # RecursionError: arrays nested thousands deep.
             raise ApiError(400, "bad_json", "The request body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise ApiError(400, "bad_json", "Send a JSON object.")

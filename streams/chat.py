@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -104,10 +105,22 @@ def check_can_chat(stream: Stream, sender: Sender | None) -> None:
             raise ChatRefused(403, "followers_only", f"Only followers of {host.username} can chat.")
 
 
+# NUL cannot be stored by PostgreSQL, and a lone surrogate (JSON can carry "\ud800") is
+# not text at all: it cannot be encoded as UTF-8 for the database or the room.
+UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
 def clean_text(text: object) -> str:
     text = text.strip() if isinstance(text, str) else ""
     if not text:
         raise ChatRefused(400, "empty", "Type a message first.")
+    if UNSTORABLE_CHARACTERS.search(text):
+        raise ChatRefused(
+            400,
+            "invalid_characters",
+            "The message contains characters that cannot be sent "
+            "(a NUL character or a broken emoji).",
+        )
     if len(text) > MAX_LENGTH:
         raise ChatRefused(400, "too_long", f"Messages are at most {MAX_LENGTH} characters.")
     return text

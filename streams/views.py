@@ -16,6 +16,7 @@ from streams import chat, services
 from streams.forms import (
     ChatSettingsForm,
     GenerateConnectionForm,
+    SearchForm,
     StreamTitleForm,
     ThumbnailForm,
 )
@@ -36,9 +37,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    term = request.GET.get("term", "").strip()
-    if not term:
+    form = SearchForm(request.GET)
+    if not request.GET.get("term", "").strip():
         return redirect("home")
+    if not form.is_valid():
+        context = {"error": form.errors["term"][0], "term": request.GET["term"]}
+        return render(request, "streams/search.html", context, status=400)
+    term = form.cleaned_data["term"]
     page = Paginator(selectors.search_streams(request.user, term), FEED_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from django.views.static import serve
 
 from social import views as social_views
 from streams import api as stream_api
 from streams import views as stream_views
+from streamsite.converters import UsernameConverter
+
+register_converter(UsernameConverter, "username")
 
 urlpatterns = [
     path("", stream_views.home, name="home"),
@@ -24,20 +27,20 @@ urlpatterns = [
     path("api/webhook/livekit", stream_api.livekit_webhook, name="api_livekit_webhook"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("u/<str:username>/", stream_views.dashboard_stream, name="dashboard_stream"),
-    path("u/<str:username>/keys/", stream_views.dashboard_keys, name="dashboard_keys"),
-    path("u/<str:username>/chat/", stream_views.dashboard_chat, name="dashboard_chat"),
+    path("u/<username:username>/", stream_views.dashboard_stream, name="dashboard_stream"),
+    path("u/<username:username>/keys/", stream_views.dashboard_keys, name="dashboard_keys"),
+    path("u/<username:username>/chat/", stream_views.dashboard_chat, name="dashboard_chat"),
     path(
-        "u/<str:username>/community/",
+        "u/<username:username>/community/",
         stream_views.dashboard_community,
         name="dashboard_community",
     ),
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
-    path("<str:username>/", stream_views.channel, name="channel"),
-    path("<str:username>/follow/", social_views.follow, name="follow"),
-    path("<str:username>/unfollow/", social_views.unfollow, name="unfollow"),
-    path("<str:username>/block/", social_views.block, name="block"),
-    path("<str:username>/unblock/", social_views.unblock, name="unblock"),
+    path("<username:username>/", stream_views.channel, name="channel"),
+    path("<username:username>/follow/", social_views.follow, name="follow"),
+    path("<username:username>/unfollow/", social_views.unfollow, name="unfollow"),
+    path("<username:username>/block/", social_views.block, name="block"),
+    path("<username:username>/unblock/", social_views.unblock, name="unblock"),
 ]
 
 if settings.SERVE_MEDIA:

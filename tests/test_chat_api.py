@@ -230,3 +230,34 @@ def test_followers_can_chat_in_followers_only_after_following(live, client_for, 
     assert say(client, alice).status_code == 403
     FollowFactory(follower=dave, following=alice)
     assert say(client, alice).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"message": "\\ud800 x"}',  # an unpaired surrogate: not text at all
+        '{"message": "x \\udfff"}',
+        '{"message": "nul \\u0000 byte"}',  # PostgreSQL cannot store NUL
+    ],
+)
+def test_characters_that_cannot_be_stored_are_refused_with_400(live, bob_client, alice, body):
+    response = bob_client.post(chat_url(alice), body, "application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_characters"
+    assert not ChatMessage.objects.exists()
+
+
+def test_a_nul_in_form_data_is_refused_too(live, bob_client, alice):
+    response = say(bob_client, alice, "nul \x00 byte", as_json=False)
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_characters")
+
+
+def test_emoji_and_right_to_left_text_are_fine(live, bob_client, alice):
+    text = "😀 مرحبا \u202e 👩‍👩‍👧"
+    assert say(bob_client, alice, text).json()["text"] == text
+
+
+def test_json_nested_too_deep_to_parse_is_400(live, bob_client, alice):
+    body = "[" * 100_000 + "]" * 100_000
+    response = bob_client.post(chat_url(alice), body, "application/json")
+    assert (response.status_code, response.json()["code"]) == (400, "bad_json")

@@ -188,3 +188,31 @@ def test_other_events_are_recorded_and_ignored(alice_stream):
 
 def test_the_webhook_only_accepts_post():
     assert Client().get(URL).status_code == 405
+
+
+def test_a_signed_event_with_odd_ids_is_answered_and_recorded(alice_stream):
+    body = event("ingress_started", "EV_" + "x" * 200, ingressInfo={"ingressId": "IN_\x00"})
+    response = post(body, sign(body))
+    assert (response.status_code, response.json()["outcome"]) == (200, "unknown_ingress")
+    assert len(WebhookEvent.objects.get().event_id) == 64
+
+
+@pytest.mark.parametrize("created_at", ["-99999999999999", "9223372036854775807"])
+def test_a_signed_event_from_an_impossible_time_is_400(alice_stream, created_at):
+    body = json.dumps(
+        {
+            "event": "ingress_started",
+            "id": "EV_1",
+            "createdAt": created_at,
+            "ingressInfo": {"ingressId": "IN_alice"},
+        }
+    )
+    response = post(body, sign(body))
+    assert (response.status_code, response.json()["code"]) == (400, "malformed")
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_body_that_is_not_utf8_is_401(alice_stream):
+    client = Client()
+    response = client.post(URL, b"\x80\xff", "application/webhook+json", HTTP_AUTHORIZATION="x")
+    assert response.status_code == 401
