@@ -137,3 +137,15 @@ def test_deactivated_users_disappear_from_the_feed(guest_client, alice, bob):
     bob.save()
     assert _card_users(guest_client.get("/")) == ["alice"]
     assert guest_client.get("/bob/").status_code == 404
+
+
+def test_search_with_a_nul_character_says_what_is_wrong(guest_client, alice):
+    response = guest_client.get("/search/?term=al%00ice")
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_a_username_no_account_can_have_is_a_404(bob_client, alice):
+    for url in ["/al%00ice/", "/u/al%00ice/", "/%ED%A0%80/", "/alice%20/"]:
+        assert bob_client.get(url).status_code == 404
+    assert bob_client.post("/al%00ice/follow/").status_code == 404
