@@ -153,7 +153,7 @@ def livekit_down(settings):
 @pytest.fixture
 def rtc_clients():
     """Make rtc participants; all are disconnected at the end of the test."""
-    from tests.rtc_client import RtcClient
+    from devservers.rtc import RtcClient
 
     made = []
 
@@ -173,7 +173,7 @@ def host_publisher(livekit_server, rtc_clients):
     Ingress does (`video=True` also publishes a synthetic camera track)."""
     from django.conf import settings
 
-    from tests.rtc_client import publisher_token
+    from devservers.rtc import publisher_token
 
     def join(host, *, video: bool = False):
         token = publisher_token(

@@ -1,7 +1,8 @@
-"""Real LiveKit participants (the `livekit` rtc package) driven from synchronous tests.
+"""Real LiveKit participants (the `livekit` rtc package) driven from synchronous code: the
+tests, the benches and the README pictures.
 
 The rtc SDK is asyncio-based; all clients share one event loop running in a background
-thread, and each method waits for its coroutine there. ORM calls stay on the test's thread.
+thread, and each method waits for its coroutine there. ORM calls stay on the caller's thread.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from livekit import api, rtc
@@ -56,6 +58,8 @@ class RtcClient:
     token: str
     room: rtc.Room | None = None
     received: list[Received] = field(default_factory=list)
+    # Called on the rtc loop's thread as each packet arrives, after it is added to `received`.
+    on_data: Callable[[Received], None] | None = None
     disconnected: threading.Event = field(default_factory=threading.Event)
     _frames_task: asyncio.Task | None = None
 
@@ -66,7 +70,10 @@ class RtcClient:
             @room.on("data_received")
             def on_data(packet: rtc.DataPacket) -> None:
                 sender = packet.participant.identity if packet.participant else None
-                self.received.append(Received(packet.data, packet.topic, sender))
+                received = Received(packet.data, packet.topic, sender)
+                self.received.append(received)
+                if self.on_data is not None:
+                    self.on_data(received)
 
             @room.on("disconnected")
             def on_disconnected(*args) -> None:
