@@ -2,6 +2,39 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+
+def _signed_in(user) -> bool:
+    """Anonymous visitors follow and block no one; OuterRef() stands for a user too."""
+    return user is not None and getattr(user, "is_authenticated", True)
+
+
+class FollowQuerySet(models.QuerySet):
+    def of(self, follower, following) -> FollowQuerySet:
+        """`follower` following `following` (either may be an OuterRef)."""
+        if not _signed_in(follower):
+            return self.none()
+        return self.filter(follower=follower, following=following)
+
+    def between(self, a, b) -> FollowQuerySet:
+        """Follows either way between two users."""
+        return self.filter(Q(follower=a, following=b) | Q(follower=b, following=a))
+
+
+class BlockQuerySet(models.QuerySet):
+    def hiding(self, host, viewer) -> BlockQuerySet:
+        """`host` has blocked `viewer`, so `host`'s channel is hidden from `viewer`. Either may
+        be an OuterRef; an anonymous viewer is hidden from no one."""
+        if not _signed_in(viewer):
+            return self.none()
+        return self.filter(blocker=host, blocked=viewer)
+
+    def between(self, a, b) -> BlockQuerySet:
+        """Blocks either way between two users (or a user and an OuterRef)."""
+        if not (_signed_in(a) and _signed_in(b)):
+            return self.none()
+        return self.filter(Q(blocker=a, blocked=b) | Q(blocker=b, blocked=a))
 
 
 class Follow(models.Model):
@@ -12,6 +45,8 @@ class Follow(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_set"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -35,6 +70,8 @@ class Block(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by_set"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BlockQuerySet.as_manager()
 
     class Meta:
         constraints = [

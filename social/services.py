@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from social.models import Block, Follow
 
@@ -16,7 +15,7 @@ def follow_create(*, follower, following) -> tuple[Follow, bool]:
     """Follow `following`; returns (follow, created). Following twice changes nothing."""
     if follower.pk == following.pk:
         raise SocialError("You cannot follow yourself.")
-    if Block.objects.filter(blocker=following, blocked=follower).exists():
+    if Block.objects.hiding(following, follower).exists():
         raise SocialError(f"You cannot follow {following.username}.")
     try:
         # The unique constraint, not a read-then-write, decides under concurrent requests.
@@ -37,9 +36,7 @@ def block_create(*, blocker, blocked) -> tuple[Block, bool]:
     if blocker.pk == blocked.pk:
         raise SocialError("You cannot block yourself.")
     with transaction.atomic():
-        Follow.objects.filter(
-            Q(follower=blocker, following=blocked) | Q(follower=blocked, following=blocker)
-        ).delete()
+        Follow.objects.between(blocker, blocked).delete()
         try:
             with transaction.atomic():
                 return Block.objects.create(blocker=blocker, blocked=blocked), True

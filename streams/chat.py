@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.avatars import avatar_hue
 from social.models import Block, Follow
-from streams import livekit
+from streams import livekit, rooms
+from streams.errors import ApiError
 from streams.models import ChatMessage, Stream
-from streams.services import room_name
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +26,8 @@ SLOW_MODE_SECONDS = 3
 TOPIC = "chat"
 
 
-class ChatRefused(Exception):
-    """A message that breaks a rule: `status`, a machine-readable `code`, a human `detail`."""
-
-    def __init__(self, status: int, code: str, detail: str, retry_after: int | None = None):
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.retry_after = status, code, detail, retry_after
+class ChatRefused(ApiError):
+    """A message that breaks a rule."""
 
 
 @dataclass(frozen=True)
@@ -42,18 +38,14 @@ class Sender:
     guest_identity: str
     name: str
 
-    @property
-    def key(self) -> str:
-        return str(self.user.pk) if self.user is not None else self.guest_identity
-
 
 def sender_for(request) -> Sender | None:
     if request.user.is_authenticated:
         return Sender(request.user, "", request.user.username)
-    guest_id = request.session.get("guest_id")
-    if not guest_id:
+    guest = rooms.session_guest(request.session, create=False)
+    if guest is None:
         return None
-    return Sender(None, f"guest-{guest_id}", request.session["guest_name"])
+    return Sender(None, guest.person, guest.name)
 
 
 def name_color(name: str) -> str:
@@ -94,15 +86,11 @@ def check_can_chat(stream: Stream, sender: Sender | None) -> None:
         raise ChatRefused(403, "offline", f"{host.username} is offline: chat opens when live.")
     if sender is None:
         raise ChatRefused(403, "no_identity", "Open the channel page before chatting.")
-    if sender.user is not None and Block.objects.filter(blocker=host, blocked=sender.user).exists():
+    if Block.objects.hiding(host, sender.user).exists():
         raise ChatRefused(403, "blocked", "You cannot chat here.")
-    if stream.is_chat_followers_only and not is_host:
-        follows = (
-            sender.user is not None
-            and Follow.objects.filter(follower=sender.user, following=host).exists()
-        )
-        if not follows:
-            raise ChatRefused(403, "followers_only", f"Only followers of {host.username} can chat.")
+    followers_only = stream.is_chat_followers_only and not is_host
+    if followers_only and not Follow.objects.of(sender.user, host).exists():
+        raise ChatRefused(403, "followers_only", f"Only followers of {host.username} can chat.")
 
 
 # NUL cannot be stored by PostgreSQL, and a lone surrogate (JSON can carry "\ud800") is
@@ -190,6 +178,6 @@ def broadcast(stream: Stream, payload: dict) -> None:
     """Send to everyone in the room. The message is already saved: if LiveKit is down, the
     next page load still shows it, so a failure is logged rather than raised."""
     try:
-        livekit.send_data(room_name(stream.user), payload, topic=TOPIC)
+        livekit.send_data(rooms.room_name(stream.user_id), payload, topic=TOPIC)
     except livekit.LiveKitError as error:
         logger.warning("Chat broadcast to %s failed: %s", stream.user.username, error)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from social.selectors import following_for, recommended_for
+from streams.selectors import following_for, recommended_for
 
 
 def sidebar(request: HttpRequest) -> dict:

@@ -1,4 +1,5 @@
-"""Follow, unfollow, block and unblock: POST only, CSRF-protected, back to where you were."""
+"""Follow, unfollow, block and unblock: POST only, CSRF-protected, back to where you were.
+Blocking also disconnects the person from your live room, so these live beside the streams."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from social import selectors, services
-from streams import services as stream_services
-from streams.livekit import LiveKitError
+from social import services
+from streams.selectors import find_host
+from streams.services import block_and_remove
 
 User = get_user_model()
 
@@ -36,7 +37,7 @@ def _login_first(request: HttpRequest, username: str) -> HttpResponse:
 def follow(request: HttpRequest, username: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_first(request, username)
-    host = selectors.visible_host_or_404(request.user, username=username)
+    host = find_host(request.user, username=username)
     try:
         _, created = services.follow_create(follower=request.user, following=host)
     except services.SocialError as error:
@@ -53,7 +54,7 @@ def follow(request: HttpRequest, username: str) -> HttpResponse:
 def unfollow(request: HttpRequest, username: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_first(request, username)
-    host = selectors.visible_host_or_404(request.user, username=username)
+    host = find_host(request.user, username=username)
     if services.follow_delete(follower=request.user, following=host):
         messages.success(request, f"You unfollowed {host.username}.")
     else:
@@ -68,28 +69,17 @@ def block(request: HttpRequest, username: str) -> HttpResponse:
     # Anyone can be blocked, even a user whose own channel is hidden from you.
     target = get_object_or_404(User, username__lower=username.lower())
     try:
-        _, created = services.block_create(blocker=request.user, blocked=target)
+        outcome = block_and_remove(host=request.user, viewer=target)
     except services.SocialError as error:
         messages.error(request, str(error))
     else:
-        if created:
+        if outcome.created:
             messages.success(request, f"Blocked {target.username}.")
         else:
             messages.info(request, f"{target.username} is already blocked.")
-        _remove_from_live_room(request, target)
+        if outcome.warning:
+            messages.warning(request, outcome.warning)
     return _back(request, reverse("dashboard_community", args=[request.user.username]))
-
-
-def _remove_from_live_room(request: HttpRequest, target) -> None:
-    """A blocked person watching right now is disconnected at once; their next token
-    request is refused by the block itself."""
-    try:
-        stream_services.viewer_remove_from_room(host=request.user, viewer=target)
-    except LiveKitError as error:
-        messages.warning(
-            request,
-            f"{target.username} is blocked, but could not be removed from the room: {error}",
-        )
 
 
 @require_POST

@@ -4,7 +4,6 @@ reports (webhooks are best effort, so a lost one must not leave a stream stuck l
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from streams import livekit
+from streams import chat, livekit, rooms
 from streams.models import Stream, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -70,13 +69,11 @@ def _storable(value: str, field: str) -> str:
 
 def _announce(*, ingress_id: str = "", room: str = "") -> None:
     """Tell open channel pages that the stream went live or offline (chat opens/closes)."""
-    from streams import chat
-
     streams = Stream.objects.select_related("user")
     stream = (
         streams.filter(ingress_id=ingress_id).first()
         if ingress_id
-        else streams.filter(user_id=_as_uuid(room)).first()
+        else streams.filter(user_id=rooms.host_id_of(room)).first()
     )
     if stream is not None:
         chat.broadcast_settings(stream)
@@ -92,7 +89,7 @@ def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
             logger.info("Webhook %s for unknown ingress %r ignored", name, ingress_id)
             return "unknown_ingress"
     else:
-        host_id = _as_uuid(room)
+        host_id = rooms.host_id_of(room)
         streams = Stream.objects.filter(user_id=host_id) if host_id else None
         if streams is None or not streams.exists():
             return "unknown_room"
@@ -100,13 +97,6 @@ def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
         logger.info("Webhook %s at %s is older than the stream's last change", name, at)
         return "stale"
     return "live" if live else "offline"
-
-
-def _as_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -137,10 +127,11 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
         changes.append(LiveChange(stream.user.username, stream.is_live, should_be_live))
         if not dry_run:
             set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
-            _announce(room=str(stream.user_id))
+            _announce(room=rooms.room_name(stream.user_id))
     return changes
 
 
 def _publisher_present(stream: Stream) -> bool:
-    host_identity = str(stream.user_id)  # the ingress joins as the host's id (services.py)
-    return any(p.identity == host_identity for p in livekit.list_participants(str(stream.user_id)))
+    publisher = rooms.publisher_identity(stream.user_id)
+    participants = livekit.list_participants(rooms.room_name(stream.user_id))
+    return any(p.identity == publisher for p in participants)

@@ -65,7 +65,6 @@ class Participant:
     identity: str
     name: str
     metadata: str
-    is_ingress: bool
 
 
 # Answers that mean "there is no such thing", for calls where that is fine.
@@ -204,7 +203,6 @@ def list_participants(room: str) -> list[Participant]:
             identity=p.identity,
             name=p.name,
             metadata=p.metadata,
-            is_ingress=p.kind == api.ParticipantInfo.Kind.INGRESS,
         )
         for p in response.participants
     ]

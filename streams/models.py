@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.images import DisplayImageField, image_path
 from accounts.validators import ImageUploadValidator
+from social.models import Block
 
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024
 THUMBNAIL_SIZE = (1280, 720)
@@ -18,12 +19,7 @@ def thumbnail_upload_to(stream: Stream, filename: str) -> str:
 class StreamQuerySet(models.QuerySet):
     def visible_to(self, viewer) -> StreamQuerySet:
         """Streams whose owner has not blocked `viewer` (everything for anonymous viewers)."""
-        if viewer is None or not viewer.is_authenticated:
-            return self
-        from social.models import Block
-
-        blocked_viewer = Block.objects.filter(blocker=OuterRef("user_id"), blocked=viewer)
-        return self.exclude(Exists(blocked_viewer))
+        return self.exclude(Exists(Block.objects.hiding(OuterRef("user_id"), viewer)))
 
     def live_first(self) -> StreamQuerySet:
         return self.order_by("-is_live", "-updated_at", "-pk")

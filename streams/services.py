@@ -1,13 +1,15 @@
-"""Writes for streams: creation for new users, thumbnails, and the stream connection
-(LiveKit ingress) lifecycle."""
+"""Writes for streams: creation for new users, thumbnails, the stream connection (LiveKit
+ingress) lifecycle, and blocking someone out of a live room."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.utils import timezone
 
-from streams import livekit
+from social.services import block_create
+from streams import livekit, rooms
 from streams.models import Stream
 
 logger = logging.getLogger(__name__)
@@ -27,10 +29,6 @@ def stream_remove_thumbnail(*, stream: Stream) -> None:
     stream.save(update_fields=["thumbnail", "updated_at"])
 
 
-def room_name(user) -> str:
-    return str(user.pk)
-
-
 def connection_generate(*, stream: Stream, kind: str) -> Stream:
     """Replace the stream's connection with a new RTMP or WHIP ingress.
 
@@ -39,9 +37,13 @@ def connection_generate(*, stream: Stream, kind: str) -> Stream:
     old connection keeps working and stays saved.
     """
     user = stream.user
-    room = room_name(user)
+    room = rooms.room_name(user.pk)
     new = livekit.create_ingress(
-        kind=kind, name=user.username, room=room, identity=room, participant_name=user.username
+        kind=kind,
+        name=user.username,
+        room=room,
+        identity=rooms.publisher_identity(user.pk),
+        participant_name=user.username,
     )
     try:
         for old in livekit.list_ingresses(room):
@@ -73,7 +75,7 @@ def _discard_ingress(ingress_id: str) -> None:
 
 def connection_reset(*, stream: Stream) -> Stream:
     """Delete every ingress of the stream's room, end the room, and clear the fields."""
-    room = room_name(stream.user)
+    room = rooms.room_name(stream.user_id)
     for ingress in livekit.list_ingresses(room):
         livekit.delete_ingress(ingress.ingress_id)
     if stream.ingress_id:
@@ -91,18 +93,40 @@ def connection_reset(*, stream: Stream) -> Stream:
 
 def stream_end(*, stream: Stream) -> None:
     """End the live room now: everyone is disconnected and the stream shows offline."""
-    livekit.delete_room(room_name(stream.user))
+    livekit.delete_room(rooms.room_name(stream.user_id))
     Stream.objects.filter(pk=stream.pk).update(
         is_live=False, live_changed_at=timezone.now(), updated_at=timezone.now()
     )
 
 
 def viewer_remove_from_room(*, host, viewer) -> int:
-    """Disconnect every participant of `viewer` from `host`'s room; returns how many."""
-    room = room_name(host)
+    """Disconnect every tab `viewer` has open in `host`'s room; returns how many."""
+    room = rooms.room_name(host.pk)
+    person = rooms.signed_in_person(viewer)
     removed = 0
     for participant in livekit.list_participants(room):
-        if participant.identity.split("#", 1)[0] == str(viewer.pk):
+        if rooms.person_of(participant.identity) == person:
             livekit.remove_participant(room, participant.identity)
             removed += 1
     return removed
+
+
+@dataclass(frozen=True)
+class BlockOutcome:
+    created: bool  # False: already blocked
+    removed: int  # tabs disconnected from the live room
+    warning: str = ""  # why nobody could be removed, when LiveKit failed
+
+
+def block_and_remove(*, host, viewer) -> BlockOutcome:
+    """`host` blocks `viewer` (social.services.block_create: follows dropped both ways,
+    SocialError for a self-block), and every tab `viewer` has open in `host`'s room is
+    disconnected at once; their next token request is refused by the block itself. The block
+    stands even when LiveKit fails: the outcome then says why nobody was removed."""
+    _, created = block_create(blocker=host, blocked=viewer)
+    try:
+        removed = viewer_remove_from_room(host=host, viewer=viewer)
+    except livekit.LiveKitError as error:
+        warning = f"{viewer.username} is blocked, but could not be removed from the room: {error}"
+        return BlockOutcome(created, 0, warning)
+    return BlockOutcome(created, removed)

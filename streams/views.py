@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
-from social import selectors
-from streams import chat, services
+from social import selectors as social_selectors
+from streams import chat, rooms, selectors, services
 from streams.forms import (
     ChatSettingsForm,
     GenerateConnectionForm,
@@ -52,7 +52,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def channel(request: HttpRequest, username: str) -> HttpResponse:
-    host = selectors.visible_host_or_404(request.user, username=username)
+    host = selectors.find_host(request.user, username=username)
     context = _channel_context(request, host)
     context["chat_history"] = [chat.message_json(m) for m in chat.history(host.stream)]
     context["page_data"] = _page_data(request, context)
@@ -64,8 +64,8 @@ def _channel_context(request: HttpRequest, host) -> dict:
         "host": host,
         "stream": host.stream,
         "is_host": request.user.is_authenticated and request.user.pk == host.pk,
-        "is_following": selectors.is_following(request.user, host),
-        "follower_count": selectors.follower_count(host),
+        "is_following": social_selectors.is_following(request.user, host),
+        "follower_count": social_selectors.follower_count(host),
     }
 
 
@@ -77,6 +77,8 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
     host_id = str(host.pk)
     return {
         "host": {"id": host_id, "username": host.username},
+        # The participant that is the stream itself (Ingress joins as it).
+        "publisher": rooms.publisher_identity(host.pk),
         "viewer": {
             "role": role,
             "id": str(user.pk) if user.is_authenticated else None,
@@ -206,9 +208,9 @@ def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
 def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
     term = request.GET.get("q", "").strip()
-    page = Paginator(selectors.blocked_users_of(stream.user, term), COMMUNITY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        social_selectors.blocked_users_of(stream.user, term), COMMUNITY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/community.html",

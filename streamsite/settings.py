@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "social.context_processors.sidebar",
+                "streams.context_processors.sidebar",
             ],
         },
     },

@@ -53,7 +53,7 @@ function start(page) {
       }
     },
     onPeople(room) {
-      const people = room ? peopleIn(room, page.host.id) : null;
+      const people = room ? peopleIn(room, page.publisher) : null;
       viewerCount.hidden = !people;
       if (people) {
         const n = people.length;

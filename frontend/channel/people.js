@@ -14,23 +14,25 @@ function text(value) {
   return typeof value === "string" && value ? value : "";
 }
 
-/** The people in `room`, host first then by name. The host's publisher (OBS through
- * Ingress) joins with identity === host id and is the stream itself, not a viewer; the host
- * watching their own page is a viewer like anyone else (person "Host-<id>"). */
-export function peopleIn(room, hostId) {
+/** The people in `room`, host first then by name. Who a participant is comes from the
+ * metadata of the token the site issued (streams/rooms.py); `publisher`, the stream itself
+ * (OBS through Ingress), is not a viewer. The host watching their own page is a viewer like
+ * anyone else (role "host"). */
+export function peopleIn(room, publisher) {
   const people = new Map();
   const participants = [room.localParticipant, ...room.remoteParticipants.values()];
   for (const participant of participants) {
-    if (!participant || participant.identity === hostId) continue;
+    if (!participant || participant.identity === publisher) continue;
     const metadata = metadataOf(participant);
-    const person = text(metadata.person) || participant.identity.split("#")[0];
+    const person = text(metadata.person);
+    if (!person) continue; // not someone the site let in as a viewer
     if (people.has(person)) {
       if (participant === room.localParticipant) people.get(person).isSelf = true;
       continue;
     }
     people.set(person, {
       person,
-      name: text(metadata.username) || text(participant.name) || person,
+      name: text(metadata.username) || text(participant.name),
       userId: text(metadata.user_id) || null,
       isHost: metadata.role === "host",
       isSelf: participant === room.localParticipant,

@@ -22,7 +22,7 @@ const FINAL = new Map([
  * The player owns the connection; the rest of the page only listens.
  */
 export function createPlayer(root, page, hooks) {
-  const hostId = page.host.id;
+  const publisher = page.publisher; // the participant that is the stream (see streams/rooms.py)
   const ui = {
     offline: qs("[data-player-offline]", root),
     loading: qs("[data-player-loading]", root),
@@ -52,7 +52,7 @@ export function createPlayer(root, page, hooks) {
   let reportedLive; // undefined until the first report: the server-rendered badge stands till then
 
   function hostPresent() {
-    return Boolean(room && room.remoteParticipants.get(hostId));
+    return Boolean(room && room.remoteParticipants.get(publisher));
   }
 
   function render() {
@@ -134,7 +134,7 @@ export function createPlayer(root, page, hooks) {
   // ------------------------------------------------------------------ the host's tracks
 
   function onSubscribed(track, participant) {
-    if (participant.identity !== hostId) return;
+    if (participant.identity !== publisher) return;
     if (track.kind === Track.Kind.Video) {
       if (hostVideo && hostVideo !== track) hostVideo.detach(ui.video);
       hostVideo = track;
@@ -289,7 +289,7 @@ export function createPlayer(root, page, hooks) {
     on(RoomEvent.TrackUnpublished, render);
     on(RoomEvent.ParticipantConnected, people);
     on(RoomEvent.ParticipantDisconnected, (participant) => {
-      if (participant.identity === hostId) dropTracks();
+      if (participant.identity === publisher) dropTracks();
       people();
     });
     on(RoomEvent.ParticipantMetadataChanged, people);

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from social import services as social
+from social.models import Block
 
 DEMO_PASSWORD = "demo-password-123"
 
@@ -52,6 +53,4 @@ class Command(BaseCommand):
         return user
 
     def blocked_either_way(self, a, b) -> bool:
-        from social.models import Block
-
-        return Block.objects.filter(blocker__in=[a, b], blocked__in=[a, b]).exists()
+        return Block.objects.between(a, b).exists()
