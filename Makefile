@@ -39,8 +39,12 @@ assets:
 screenshots: setup assets
 	@$(BIN)/python scripts/screenshots.py
 
+# Every bench, one after the other; `make bench QUICK=1` for a first look (each with --quick).
 bench: setup
-	@$(BIN)/python bench/pages.py
+	@$(BIN)/python -m devservers install
+	@$(BIN)/python bench/pages.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
 
 setup: $(STAMPS)/python-deps
 

@@ -1,17 +1,29 @@
-"""Helpers the bench scripts share: progress and result output, and version look-ups for
-the machine description each run prints."""
+"""What the bench scripts share: output and tables, percentiles, the machine description,
+`--quick`, stopping on Ctrl-C, CPU use from /proc, and a viewer whose probe sees the player's
+first frame."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import http.client
 import importlib.metadata
 import os
 import platform
+import re
 import signal
+import statistics
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections import namedtuple
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "bench" / "out"
 
 
 def log(message: str) -> None:
@@ -22,49 +34,314 @@ def out(line: str = "") -> None:
     print(line, flush=True)
 
 
-def version(package: str) -> str:
+def request(port: int, path: str, body: bytes | None = None, **headers: str) -> tuple[int, bytes]:
+    """One request to 127.0.0.1 on a new connection, a POST when there is a body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
+        conn.request("POST" if body else "GET", path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
 
 
-def command_output(command: list[str]) -> str:
-    try:
+# Figures and tables -----------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest rank (with 30 samples p99 is the largest one); NaN without samples."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ms(seconds: float | None, digits: int = 1) -> str:
+    """Seconds as milliseconds; '-' for a figure that is missing (None or NaN)."""
+    return "-" if seconds is None or seconds != seconds else f"{seconds * 1000:.{digits}f}"
+
+
+def table(header: list[str], rows: Iterable[list[Any]], left: int = 1) -> None:
+    """Rows under a header and a rule, each column as wide as its widest cell: the first
+    `left` columns aligned left, the others (figures, at least 6 wide) right."""
+    lines = [header, *([str(cell) for cell in row] for row in rows)]
+    widths = [max(map(len, column)) for column in zip(*lines, strict=True)]
+    widths = widths[:left] + [max(6, width) for width in widths[left:]]  # figures line up
+    align = [str.ljust] * left + [str.rjust] * (len(widths) - left)
+    for number, cells in enumerate(lines):
+        padded = (a(c, w) for a, c, w in zip(align, cells, widths, strict=True))
+        out("   " + " ".join(padded).rstrip())
+        if number == 0:
+            out("   " + "-" * (sum(widths) + len(widths) - 1))
+
+
+SPREAD = ["median", "min", "max", "n"]  # the columns of spread()
+
+
+def spread(label: str, seconds: Iterable[float | None]) -> list[Any]:
+    """A table row: median, min and max in ms of the values that are there, and how many."""
+    found = [value for value in seconds if value is not None]
+    figures = (statistics.median(found), min(found), max(found)) if found else (None,) * 3
+    return [label, *(ms(figure, 0) for figure in figures), len(found)]
+
+
+# The machine, the software, and the options every script takes ----------------------------------
+
+
+def versions(*packages: str) -> list[str]:
+    return [f"{package} {importlib.metadata.version(package)}" for package in packages]
+
+
+def first_line(command: list[str]) -> str:
+    """The first line a program prints (its version, say), or '?'."""
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired, IndexError):
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
-    return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "?"
+        return done.stdout.strip().splitlines()[0]
+    return "?"
 
 
-def machine() -> str:
-    """Cores (and how many this process may use), CPU model and architecture."""
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    return f"{os.cpu_count()} cores ({usable} usable), {cpu}, {platform.machine()}"
+def livekit_software() -> list[str]:
+    """Versions of what a throwaway site runs besides Django: Chromium, Redis, livekit-server."""
+    from devservers.media import CHROMIUM
+    from devservers.servers import LIVEKIT_SERVER
+
+    redis = first_line(["redis-server", "-v"]).split("v=")[-1].split()[0]
+    chromium, livekit = (first_line([binary, "--version"]) for binary in (CHROMIUM, LIVEKIT_SERVER))
+    return [chromium, f"Redis {redis}", livekit]
 
 
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run_main(main: Callable[[list[str]], object]) -> None:
-    """Run a bench's main; SIGTERM stops it like Ctrl-C, so its `finally` blocks (clients,
-    servers) run either way."""
+def print_header(args: argparse.Namespace, software: list[str], site: str) -> None:
+    """The machine (cores, CPU model, load average), the software, the site and the options."""
+    models = re.findall(r"^model name\s*: (.*)$", Path("/proc/cpuinfo").read_text(), re.M)
+    out(
+        f"machine: {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
+        f"{models[0] if models else '?'}, {platform.machine()}, load average {load_average()}"
+    )
+    out(f"software: Python {platform.python_version()}, {', '.join(software)}\nsite: {site}")
+    given = (item for item in vars(args).items() if item[1] != "")
+    shown = (f"--{name.replace('_', '-')} {value}" for name, value in given)
+    out(f"parameters: {' '.join(shown)}\n")
 
-    def terminate(signum: int, frame: object) -> None:
+
+def parse_args(doc: str, argv: list[str], quick: dict[str, Any], **options: Any) -> Any:
+    """`--name value` for each option, of its default's type (`runs=7`: `--runs 7`), explained
+    in the script's docstring; `--quick` lowers the defaults to `quick` (options given
+    explicitly still win)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
+    for name, default in options.items():
+        option, kind = f"--{name.replace('_', '-')}", type(default)
+        parser.add_argument(option, type=kind, default=default, help=f"[{default}]")
+    parser.add_argument("--quick", action="store_true", help=f"a first look: {quick}")
+    if "--quick" in argv:
+        parser.set_defaults(**quick)
+    args = parser.parse_args(argv)
+    del args.quick  # shown in the parameters it set
+    return args
+
+
+# Stopping on Ctrl-C or SIGTERM ------------------------------------------------------------------
+
+FORCE_AFTER = 30.0  # seconds the `finally` blocks get to stop everything after a stop request
+
+
+def run_main(main: Callable[[list[str]], object]) -> None:
+    """Run a bench's main, then say how long it took. Ctrl-C or SIGTERM raise
+    KeyboardInterrupt, so its `finally` blocks stop the clients and servers. A Playwright call
+    interrupted half-way can leave the browser's own cleanup waiting forever: a second signal,
+    or FORCE_AFTER seconds, then end every process this one started and exit."""
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        if stopping.is_set():
+            force_exit()
+        stopping.set()
+        watchdog = threading.Timer(FORCE_AFTER, force_exit)
+        watchdog.daemon = True  # a stop that finishes in time does not wait for it
+        watchdog.start()
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGTERM, stop)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored
+        signal.signal(signal.SIGINT, stop)
+    started = time.perf_counter()
     try:
         main(sys.argv[1:])
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    wall = time.perf_counter() - started
+    out(f"wall time: {wall:.0f} s; load average at the end {load_average()}")
+
+
+def force_exit() -> None:
+    """SIGKILL to every process under this one (servers, browsers), then exit at once."""
+    print("stopping did not finish: killing the processes this bench started", file=sys.stderr)
+    for proc in descendants(os.getpid(), process_table())[1:]:
+        with contextlib.suppress(OSError):
+            os.kill(proc.pid, signal.SIGKILL)
+    os._exit(130)
+
+
+# CPU use of the processes a bench started, from /proc -------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+# cpu: seconds, its own user + system time plus that of its reaped children
+Proc = namedtuple("Proc", "pid ppid name cpu")
+
+
+def process_table() -> dict[int, Proc]:
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            name = stat.split("(", 1)[1].rsplit(")", 1)[0]
+            fields = stat.rsplit(")", 1)[1].split()
+            cpu = sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICK
+            table[int(entry.name)] = Proc(int(entry.name), int(fields[1]), name, cpu)
+    return table
+
+
+def descendants(root: int, table: dict[int, Proc]) -> list[Proc]:
+    """`root` and every process under it that is still running."""
+    found = [table[root]] if root in table else []
+    for proc in found:  # the list grows as the loop goes: children, grandchildren...
+        found += [child for child in table.values() if child.ppid == proc.pid]
+    return found
+
+
+def site_processes(site: Any) -> dict[str, int]:
+    """A ThrowawaySite's servers by name, for CpuMeter."""
+    stack = site.stack
+    named = {"ingress": stack.ingress.pid} if stack.ingress else {}
+    redis, livekit = stack.processes[:2]
+    return named | {"livekit-server": livekit.pid, "redis": redis.pid, "django": site.server.pid}
+
+
+Usage = dict[str, tuple[float, int]]  # name: (CPU seconds or cores busy, processes)
+
+
+class CpuMeter:
+    """CPU use of named process trees: a server with the processes it started. The bench's
+    own process counts alone (its children are the servers, measured under their names)."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        self.roots = roots
+
+    def snapshot(self) -> Usage:
+        table, result = process_table(), {}
+        for name, pid in self.roots.items():
+            tree = [table[pid]] if pid == os.getpid() else descendants(pid, table)
+            if tree:
+                result[name] = (sum(p.cpu for p in tree), len(tree))
+        return result
+
+    def busy_since(self, before: Usage, began: float) -> Usage:
+        """Cores each tree kept busy since `before`, taken at perf_counter() `began`."""
+        after, wall = self.snapshot(), time.perf_counter() - began
+        return {
+            name: ((used - before[name][0]) / wall, count)
+            for name, (used, count) in after.items()
+            if name in before
+        }
+
+    def busy(self, seconds: float) -> Usage:
+        before, began = self.snapshot(), time.perf_counter()
+        time.sleep(seconds)
+        return self.busy_since(before, began)
+
+
+def cores(usage: Usage) -> str:
+    return ", ".join(
+        f"{name}{f' ({count} processes)' if count > 1 else ''} {busy:.2f}"
+        for name, (busy, count) in usage.items()
+    )
+
+
+# The channel player's first frame, seen from inside the page ------------------------------------
+
+# Runs in the page before its own scripts. The player's <video> is in the server-rendered HTML
+# and gets its stream only once the page's module script has joined the room, so arming when
+# the document is parsed cannot miss the first frame. `arm()` starts over (a viewer waiting for
+# the next stream). Times are performance.now() values: ms from navigation start.
+FRAME_PROBE = """
+(() => {
+  const probe = (window.__probe = { current: null });
+  const player = () => document.querySelector("[data-player-video]");
+  probe.arm = () => {
+    const mark = (probe.current = {});
+    player().requestVideoFrameCallback((now, meta) => {
+      if (probe.current !== mark) return;
+      Object.assign(mark, { callback: performance.now(), presented: meta.presentationTime });
+      mark.received = meta.receiveTime;
+    });
+  };
+  probe.seen = () => probe.current?.callback !== undefined;
+  document.addEventListener("readystatechange", () => probe.current || !player() || probe.arm());
+  const note = (name) => (event) => {
+    const mark = probe.current;
+    if (!mark || mark[name] !== undefined || event.target !== player()) return;
+    if (event.target.videoWidth) mark[name] = performance.now();
+  };
+  document.addEventListener("loadedmetadata", note("size"), true);
+  document.addEventListener("resize", note("size"), true);
+  document.addEventListener("loadeddata", note("data"), true);
+})();
+"""
+
+
+VIEWER_STATE = """
+() => {
+  const shown = (selector) => document.querySelector(selector)?.hidden === false;
+  return {
+    ...window.__probe.current,
+    seen: window.__probe.seen(),
+    offline: shown("[data-player-offline]"),
+    connected: shown("[data-viewer-count]"),
+    error: shown("[data-player-error]") && document.querySelector("[data-player-error]")
+      .textContent.trim(),
+    origin: performance.timeOrigin,
+  };
+}
+"""
+
+
+class Viewer:
+    """A page in a new browser context (cold cache, a new guest) with the probe installed."""
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 760})
+        context.add_init_script(script=FRAME_PROBE)
+        self.page = context.new_page()
+        self.offset = 0.0  # page clock (timeOrigin + now) minus time.time(), in seconds
+
+    def state(self) -> dict[str, Any]:
+        """The probe's marks, and what the player shows."""
+        return self.page.evaluate(VIEWER_STATE)
+
+    def arm(self) -> None:
+        """Wait for the next first frame; calibrate the page clock on the best of 5 round
+        trips, for `wall`."""
+        self.page.evaluate("window.__probe.arm()")
+        best = float("inf")
+        for _ in range(5):
+            before = time.time()
+            page = self.page.evaluate("performance.timeOrigin + performance.now()") / 1000
+            if (after := time.time()) - before < best:
+                best, self.offset = after - before, page - (before + after) / 2
+
+    def wall(self, state: dict[str, Any], mark: str) -> float | None:
+        """One of the probe's marks as time.time()."""
+        at = state.get(mark)
+        return None if at is None else (state["origin"] + at) / 1000 - self.offset
+
+    def close(self) -> None:
+        self.page.context.close()

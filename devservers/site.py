@@ -96,6 +96,17 @@ class ThrowawaySite:
             self.stack.stop()
         shutil.rmtree(self.work, ignore_errors=True)
 
+    def host_camera(self, host, width: int = 640, height: int = 360):
+        """`host`'s own identity in their room, publishing scrolling colour bars as Ingress
+        would publish OBS; close() it when done."""
+        from devservers.rtc import RtcClient, publisher_token
+
+        room = str(host.pk)
+        keys = {"api_key": API_KEY, "api_secret": API_SECRET, "room": room, "identity": room}
+        camera = RtcClient(self.livekit.ws_url, publisher_token(**keys, name=host.username))
+        camera.connect().publish_video(width, height)
+        return camera
+
     def session_cookie(self, user) -> dict:
         """A Playwright cookie that signs `user` in."""
         from django.conf import settings

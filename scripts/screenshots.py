@@ -1,7 +1,7 @@
 """README pictures: the home page, a live channel page with chat, and the keys page, rendered
 by headless Chromium into docs/*.png (`make screenshots`).
 
-Runs a throwaway site (demo data) next to a real livekit-server, with a synthetic publisher
+Runs a throwaway site (demo data) next to a real livekit-server, with a synthetic camera
 standing in for OBS.
 """
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devservers.media import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from devservers.site import API_KEY, API_SECRET, ThrowawaySite  # noqa: E402
+from devservers.site import ThrowawaySite  # noqa: E402
 
 
 def main() -> None:
@@ -29,20 +29,11 @@ def shoot(site: ThrowawaySite) -> None:
     from accounts.models import User
     from streams import services
     from streams.models import Stream
-    from tests.rtc_client import RtcClient, publisher_token
 
     alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
     services.connection_generate(stream=alice.stream, kind="rtmp")
     Stream.objects.filter(user__username__in=["alice", "carol"]).update(is_live=True)
-    token = publisher_token(
-        api_key=API_KEY,
-        api_secret=API_SECRET,
-        room=str(alice.pk),
-        identity=str(alice.pk),
-        name="alice",
-    )
-    publisher = RtcClient(site.livekit.ws_url, token).connect()
-    publisher.publish_video(640, 360)
+    camera = site.host_camera(alice)
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -75,7 +66,7 @@ def shoot(site: ThrowawaySite) -> None:
         alice_page.goto("/u/alice/keys/")
         alice_page.screenshot(path=str(docs / "keys.png"), full_page=True)
         browser.close()
-    publisher.close()
+    camera.close()
     print("Wrote docs/home.png, docs/channel.png and docs/keys.png")
 
 

@@ -5,16 +5,14 @@ and viewers watching in Chromium. Run alone with `pytest -m obs`."""
 from __future__ import annotations
 
 import re
-import subprocess
 import time
-import urllib.request
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from devservers.media import ffmpeg_rtmp_command
+from devservers.media import RtmpEncoder, WhipEncoder
 from streams.models import Stream, WebhookEvent
 from tests.e2e.conftest import off_the_browser_thread
 
@@ -24,28 +22,19 @@ LIVE_TIMEOUT = 45
 
 
 @pytest.fixture
-def encoders():
+def encoders(tmp_path):
     """ffmpeg processes standing in for OBS; all stopped at the end of the test."""
-    started: list[subprocess.Popen] = []
+    started: list[RtmpEncoder] = []
 
-    def push_rtmp(url: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            ffmpeg_rtmp_command(url),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        started.append(process)
-        return process
+    def push_rtmp(url: str) -> RtmpEncoder:
+        encoder = RtmpEncoder(url, tmp_path / f"ffmpeg-{len(started)}.log")
+        encoder.start()
+        started.append(encoder)
+        return encoder
 
     yield push_rtmp
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    for encoder in started:
+        encoder.stop()
 
 
 def wait_for(condition, timeout: float = LIVE_TIMEOUT, what: str = "") -> None:
@@ -98,7 +87,7 @@ def test_rtmp_from_the_dashboard_to_a_viewer_and_back_offline(ingress, open_page
     viewer = open_page("/alice/")
     expect_playing(viewer)
     expect(viewer.locator("[data-live-badge]")).to_be_visible()
-    encoder.terminate()
+    encoder.stop()
     wait_for(lambda: not is_live(alice), what="ingress_ended to set the stream offline")
     assert events_of(stream).filter(event="ingress_ended", outcome="offline").exists()
     expect(viewer.locator("[data-player-offline]")).to_be_visible(timeout=30_000)
@@ -107,45 +96,14 @@ def test_rtmp_from_the_dashboard_to_a_viewer_and_back_offline(ingress, open_page
 def test_whip_from_chromium_bypasses_transcoding(ingress, open_page, alice):
     stream = generate_keys_in_browser(open_page, alice, "whip")
     assert stream.ingress_type == "whip"
-    encoder = open_page("/robots.txt")  # any page of the site: a secure (loopback) context
-    offer = encoder.evaluate(
-        """async () => {
-            const media = await navigator.mediaDevices.getUserMedia(
-                {video: {width: 640, height: 360}, audio: true});
-            const pc = new RTCPeerConnection();
-            for (const track of media.getTracks()) {
-                pc.addTransceiver(track, {direction: "sendonly"});
-            }
-            await pc.setLocalDescription(await pc.createOffer());
-            await new Promise((resolve) => {
-                if (pc.iceGatheringState === "complete") return resolve();
-                pc.onicegatheringstatechange = () => {
-                    if (pc.iceGatheringState === "complete") resolve();
-                };
-                setTimeout(resolve, 3000);
-            });
-            window.whipConnection = pc;
-            return pc.localDescription.sdp;
-        }"""
-    )
-    # The WHIP exchange itself: POST the offer to <server URL>/<stream key>, get the answer.
-    request = urllib.request.Request(
-        f"{stream.server_url}/{stream.stream_key}",
-        data=offer.encode(),
-        headers={"Content-Type": "application/sdp"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=15) as response:
-        assert response.status == 201
-        answer = response.read().decode()
-    encoder.evaluate(
-        "answer => window.whipConnection.setRemoteDescription({type: 'answer', sdp: answer})",
-        answer,
-    )
+    # Any page of the site: a secure (loopback) context. The offer is POSTed to
+    # <server URL>/<stream key> and the answer applied, as OBS does.
+    encoder = WhipEncoder(open_page("/robots.txt"), f"{stream.server_url}/{stream.stream_key}")
+    encoder.start()
     wait_for(lambda: is_live(alice), what="ingress_started for the WHIP stream")
     viewer = open_page("/alice/")
     expect_playing(viewer)
-    encoder.evaluate("() => window.whipConnection.close()")
+    encoder.stop()
     wait_for(lambda: not is_live(alice), what="ingress_ended for the WHIP stream")
     expect(viewer.locator("[data-player-offline]")).to_be_visible(timeout=30_000)
 
@@ -168,7 +126,7 @@ def test_regenerating_keys_while_live_ends_the_stream_and_the_old_key_stops_work
     expect(viewer.locator("[data-player-video]")).to_be_hidden(timeout=30_000)
     assert not is_live(alice)
     retry = encoders(old_url)
-    assert retry.wait(timeout=30) != 0, "ingress accepted the old stream key"
+    assert retry.process.wait(timeout=30) != 0, "ingress accepted the old stream key"
     assert not is_live(alice)
 
 
@@ -195,9 +153,9 @@ def test_a_wrong_stream_key_is_refused_and_nothing_changes(ingress, open_page, e
     stream = generate_keys_in_browser(open_page, alice, "rtmp")
     before = (stream.ingress_id, stream.stream_key)
     encoder = encoders(f"{stream.server_url}/not-the-stream-key")
-    assert encoder.wait(timeout=30) != 0, "ingress accepted a wrong stream key"
+    assert encoder.process.wait(timeout=30) != 0, "ingress accepted a wrong stream key"
     stream.refresh_from_db()
     assert not stream.is_live
     assert (stream.ingress_id, stream.stream_key) == before
     assert not events_of(stream).filter(event="ingress_started").exists()
-    assert re.search(r"\S", encoder.stderr.read().decode()), "ffmpeg said nothing"
+    assert re.search(r"\S", encoder.log.read_text()), "ffmpeg said nothing"
