@@ -24,15 +24,15 @@ from string import Template
 ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = ROOT / ".bin"
 
-# The one place the LiveKit server version is pinned. v1.8.2 (the tag paired with ingress
-# v1.4.3) is refused by the Go module proxy reachable here; v1.13.5 is served and builds.
+# The one place the LiveKit server version is pinned: v1.13.5, paired with Ingress v1.5.0
+# below (Ingress v1.5.0 speaks the protocol of the v1.13 servers), built with `go install`
+# from the Go module proxy.
 LIVEKIT_SERVER_MODULE = "github.com/livekit/livekit-server/cmd/server"
 LIVEKIT_SERVER_VERSION = "v1.13.5"
 LIVEKIT_SERVER = BIN_DIR / "livekit-server"
 
-# LiveKit Ingress (OBS -> RTMP/WHIP -> room), built with cgo against Debian's GStreamer.
-# v1.4.3 (the release the design names) is refused by the Go module proxy reachable here;
-# v1.5.0 is served, and works with the server above.
+# LiveKit Ingress (OBS -> RTMP/WHIP -> room), built with cgo against Debian's GStreamer:
+# v1.5.0, the release that pairs with the server above.
 INGRESS_MODULE = "github.com/livekit/ingress"
 INGRESS_VERSION = "v1.5.0"
 INGRESS = BIN_DIR / "ingress"  # it re-executes itself as `ingress run-handler`: keep the name

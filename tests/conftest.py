@@ -7,9 +7,18 @@ import io
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from PIL import Image
 
+from devservers.rtc import RtcClient, publisher_token
+from devservers.servers import (
+    LiveKitConfig,
+    LiveKitStack,
+    free_port,
+    ingress_installed,
+    livekit_installed,
+)
 from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 
@@ -87,15 +96,6 @@ def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (32, 18)) -> 
 def livekit_stack(live_server, tmp_path_factory):
     """One real livekit-server (and Redis) for the whole session, on free loopback ports,
     sending its webhooks to the Django live server."""
-    from django.conf import settings
-
-    from devservers.servers import (
-        LiveKitConfig,
-        LiveKitStack,
-        ingress_installed,
-        livekit_installed,
-    )
-
     if not livekit_installed():
         message = "livekit-server is not installed: run `python -m devservers install`"
         if os.environ.get("CI"):
@@ -127,8 +127,6 @@ def livekit_server(livekit_stack, settings):
 @pytest.fixture
 def ingress(livekit_server):
     """The real LiveKit Ingress next to the real server (restarted if a test killed it)."""
-    from devservers.servers import ingress_installed
-
     if not ingress_installed():
         message = "LiveKit Ingress is not installed: run `python -m devservers install`"
         if os.environ.get("CI"):
@@ -144,8 +142,6 @@ def livekit_down(settings):
     """Point the site at a loopback port where nothing listens: LiveKit is stopped. Every
     test starts so (never reaching a LiveKit someone runs on this machine); `livekit_server`
     points it at the real test server."""
-    from devservers.servers import free_port
-
     settings.LIVEKIT_URL = f"http://127.0.0.1:{free_port()}"
     settings.LIVEKIT_WS_URL = settings.LIVEKIT_URL.replace("http", "ws")
 
@@ -153,8 +149,6 @@ def livekit_down(settings):
 @pytest.fixture
 def rtc_clients():
     """Make rtc participants; all are disconnected at the end of the test."""
-    from devservers.rtc import RtcClient
-
     made = []
 
     def make(url: str, token: str) -> RtcClient:
@@ -171,9 +165,6 @@ def rtc_clients():
 def host_publisher(livekit_server, rtc_clients):
     """Join a host's room as the host's own identity with a publish grant, as LiveKit
     Ingress does (`video=True` also publishes a synthetic camera track)."""
-    from django.conf import settings
-
-    from devservers.rtc import publisher_token
 
     def join(host, *, video: bool = False):
         token = publisher_token(

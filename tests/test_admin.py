@@ -4,6 +4,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
+from streams import livekit, services
 from streams.models import Stream
 from tests.factories import UserFactory
 
@@ -102,8 +103,6 @@ def test_non_staff_users_cannot_open_the_admin(alice_client):
 
 
 def test_the_admin_reset_ingress_action_deletes_the_connection(livekit_server, admin_client, alice):
-    from streams import livekit, services
-
     stream = services.connection_generate(stream=Stream.objects.get(user=alice), kind="rtmp")
     response = run_action(admin_client, "reset_ingress", stream)
     assert "Reset the connection of alice." in _text(response)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.views.defaults import server_error
 
 from streams.models import Stream
 from tests.factories import FollowFactory, UserFactory
@@ -126,8 +127,6 @@ def test_the_channel_page_runs_a_constant_number_of_queries(
 
 
 def test_the_500_page_is_friendly_and_standalone(rf):
-    from django.views.defaults import server_error
-
     response = server_error(rf.get("/alice/"))
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,8 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from devservers.servers import ROOT, free_port, wait_until
+from streams.models import ChatMessage, Stream
+from tests.factories import UserFactory
 
 SENDERS = 20
 CSRF = "c" * 32  # a cookie secret the same request sends back in the header
@@ -78,11 +82,6 @@ def check_one_sender_many_tabs(site: ChatSite) -> None:
 
 @pytest.fixture
 def postgres_site(live_server, transactional_db) -> ChatSite:
-    from django.test import Client
-
-    from streams.models import ChatMessage, Stream
-    from tests.factories import UserFactory
-
     host = UserFactory(username="host")
     Stream.objects.filter(user=host).update(is_live=True, is_chat_delayed=True)
     sessions = []
@@ -161,7 +160,6 @@ def sqlite_site(tmp_path: Path):
             return False
 
     def count_messages() -> int:
-        import sqlite3
 
         with sqlite3.connect(database) as db:
             return db.execute("SELECT COUNT(*) FROM streams_chatmessage").fetchone()[0]

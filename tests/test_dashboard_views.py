@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from accounts.images import reencode_stored_images
 from streams.models import Stream
 from tests.conftest import image_bytes
 from tests.factories import BlockFactory, UserFactory
@@ -289,8 +290,6 @@ def test_an_image_of_too_many_pixels_is_refused_with_nothing_saved(
 
 
 def test_images_stored_before_shrinking_are_re_encoded(alice, settings):
-    from accounts.images import reencode_stored_images
-
     raw = f"thumbnails/{alice.pk}/raw.png"
     (settings.MEDIA_ROOT / raw).parent.mkdir(parents=True)
     (settings.MEDIA_ROOT / raw).write_bytes(image_bytes("PNG", (2560, 1440)))

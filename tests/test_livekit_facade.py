@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from devservers.rtc import publisher_token
 from streams import livekit
 
 
@@ -42,8 +43,6 @@ def test_an_unreachable_server_reads_as_not_reachable(livekit_down, settings):
 
 
 def test_send_data_reaches_a_room_participant(livekit_server, rtc_clients, settings):
-    from devservers.rtc import publisher_token
-
     token = publisher_token(
         api_key=settings.LIVEKIT_API_KEY,
         api_secret=settings.LIVEKIT_API_SECRET,

@@ -9,7 +9,8 @@ import time
 import pytest
 from livekit.rtc.participant import PublishDataError, PublishTrackError
 
-from streams.models import Stream
+from streams.models import ChatMessage, Stream, WebhookEvent
+from tests.factories import UserFactory
 
 
 def viewer_token(client, host) -> str:
@@ -48,8 +49,6 @@ def test_data_sent_by_a_viewer_reaches_no_one(
 def test_blocking_a_viewer_removes_them_from_the_room_and_refuses_new_tokens(
     livekit_server, rtc_clients, client_for
 ):
-    from tests.factories import UserFactory
-
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     bob_client, alice_client = client_for(bob), client_for(alice)
     viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
@@ -63,9 +62,6 @@ def test_blocking_a_viewer_removes_them_from_the_room_and_refuses_new_tokens(
 def test_real_room_webhooks_reach_the_site_and_room_finished_sets_offline(
     livekit_server, host_publisher
 ):
-    from streams.models import WebhookEvent
-    from tests.factories import UserFactory
-
     alice = UserFactory(username="alice")
     Stream.objects.filter(user=alice).update(is_live=True)
     publisher = host_publisher(alice)
@@ -121,7 +117,7 @@ def test_deletions_and_settings_changes_are_broadcast(
 
 
 # LiveKit answers SendData to a room that does not exist only after 3 s. These requests
-# broadcast to rooms nobody is in; each used to take over 3 s. The bound is generous: it
+# broadcast to rooms nobody is in, which would take over 3 s if sent. The bound is generous: it
 # tells "waited on LiveKit" from "did not", not how fast the site is.
 NO_STALL_SECONDS = 1.0
 
@@ -146,8 +142,6 @@ def test_saving_chat_settings_while_nobody_is_in_the_room_does_not_wait(
 
 @pytest.mark.django_db
 def test_deleting_a_message_while_offline_does_not_wait(livekit_server, alice_client, alice, bob):
-    from streams.models import ChatMessage
-
     message = ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="x")
     url = f"/api/stream/{alice.pk}/chat/{message.pk}/delete"
     seconds, response = timed(lambda: alice_client.post(url))

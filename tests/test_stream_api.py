@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from livekit import api
 
 from streams.models import Stream
@@ -67,8 +68,6 @@ def test_a_guest_gets_a_five_digit_guest_name_kept_across_reloads(guest_client, 
 
 
 def test_different_guests_get_different_identities(alice, client):
-    from django.test import Client
-
     one = Client().get(token_url(alice)).json()["identity"].split("#")[0]
     two = Client().get(token_url(alice)).json()["identity"].split("#")[0]
     assert one != two

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from streams import livekit, services
 from streams.models import Stream
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +33,6 @@ def test_with_a_stubbed_facade_a_failed_cleanup_discards_the_new_ingress_and_kee
 
 
 def test_removing_a_viewer_leaves_other_people_in_the_room(livekit_server, rtc_clients, alice):
-    from django.test import Client
-
-    from tests.factories import UserFactory
-
     bob, dave = UserFactory(username="bob"), UserFactory(username="dave")
     clients = {}
     for user in [bob, dave]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from playwright.sync_api import sync_playwright
 
 from devservers.media import CHROMIUM, CHROMIUM_ARGS, FAKE_MEDIA_ARGS
 
@@ -30,8 +33,6 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"{message}: `make test` installs it in CI.")
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA_ARGS
@@ -79,9 +80,6 @@ def publisher(host_publisher):
 def off_the_browser_thread(function, *args, **kwargs):
     """Run `function` on another thread: Playwright keeps an event loop on this one, where
     the LiveKit facade's async_to_sync refuses to run."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
 
     def call():
         try:
