@@ -43,6 +43,7 @@ screenshots: setup assets
 bench: setup
 	@$(BIN)/python -m devservers install
 	@$(BIN)/python bench/pages.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/livekit_client.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
 

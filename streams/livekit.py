@@ -1,23 +1,25 @@
 """The one module that talks to LiveKit: small synchronous functions over the asyncio SDK.
 
-Every call opens its own `LiveKitAPI` inside `async_to_sync` (a client is bound to the
-event loop that made it, and each `async_to_sync` call runs its own), and every network
-failure or Twirp error becomes `LiveKitError` with a message a person can act on.
-Token signing and webhook verification are local.
+One `LiveKitAPI` per process, with its pool of keep-alive connections, lives on an event
+loop in a background thread (`_Connection`); the synchronous functions below hand it their
+calls and wait for the answer. Every network failure or Twirp error becomes `LiveKitError`
+with a message a person can act on. Token signing and webhook verification are local.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
+import os
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import aiohttp
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from google.protobuf.json_format import ParseError
 from livekit import api
@@ -71,6 +73,66 @@ class Participant:
 NOT_FOUND = frozenset({api.TwirpErrorCode.NOT_FOUND})
 
 
+class _Connection:
+    """The process's LiveKit client: one `LiveKitAPI` (an aiohttp session whose connections
+    are kept alive between calls) owned by an event loop running in a daemon thread.
+
+    A client belongs to the loop that made it, so the loop must outlive every call: it is
+    made lazily, in the process that calls (after gunicorn forks its workers, a worker
+    starts its own; one inherited from the parent is never used), and any thread may hand
+    it work. A change of LIVEKIT_URL or keys (tests do that) replaces the client.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: api.LiveKitAPI | None = None
+        self._client_for: tuple[str, str, str] | None = None
+
+    def call(self, operation: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
+        target = (settings.LIVEKIT_URL, settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+        work = self._run(target, operation, timeout)
+        return asyncio.run_coroutine_threadsafe(work, self._running_loop()).result()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._client, self._client_for = os.getpid(), None, None
+                self._loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=self._loop.run_forever, name="livekit-client", daemon=True
+                )
+                thread.start()
+            return self._loop
+
+    async def _run(self, target, operation, timeout: float):
+        if self._client_for != target:
+            if self._client is not None:
+                await self._client.aclose()
+            self._client, self._client_for = api.LiveKitAPI(*target), target
+        async with asyncio.timeout(timeout):  # the whole operation, however many requests
+            try:
+                return await operation(self._client)
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                # A kept-alive connection that the server closed meanwhile (a restart):
+                # once more, on a fresh connection. Repeats are harmless: a broadcast
+                # message carries its id, and the other calls are idempotent.
+                return await operation(self._client)
+
+    def close(self) -> None:
+        """Close the client's connections (at exit, so nothing is left half-closed)."""
+        if self._loop is None or self._pid != os.getpid() or self._client is None:
+            return
+        closing = asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop)
+        closing.result(timeout=5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+_connection = _Connection()
+atexit.register(_connection.close)
+
+
 def _call(
     operation: Callable[[api.LiveKitAPI], Awaitable[T]],
     what: str,
@@ -80,19 +142,8 @@ def _call(
 ) -> T | None:
     """Run one SDK call; a Twirp error whose code is in `gone_ok` means the thing asked about
     does not exist (any more), which the caller accepts: the answer is then None."""
-
-    async def run() -> T:
-        async with api.LiveKitAPI(
-            settings.LIVEKIT_URL,
-            settings.LIVEKIT_API_KEY,
-            settings.LIVEKIT_API_SECRET,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as client:
-            async with asyncio.timeout(timeout):  # the whole operation, however many requests
-                return await operation(client)
-
     try:
-        return async_to_sync(run)()
+        return _connection.call(operation, timeout)
     except api.TwirpError as error:
         if error.code in gone_ok:
             return None

@@ -24,7 +24,7 @@ from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 def pytest_collection_modifyitems(items):
     """Browser tests last: Playwright's sync API keeps an event loop on the main thread for
-    the rest of the session, where the LiveKit facade's async_to_sync cannot run."""
+    the rest of the session, where Django refuses synchronous database calls."""
     items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
 
 
@@ -180,3 +180,25 @@ def host_publisher(livekit_server, rtc_clients):
         return client
 
     return join
+
+
+@pytest.fixture(scope="module")
+def livekit_cluster(live_server, tmp_path_factory):
+    """Two real livekit-servers sharing one Redis (LiveKit's distributed mode), started once
+    for the module that uses them, on free loopback ports; both send webhooks to the Django
+    live server. No Ingress process: the ingress APIs need only Redis."""
+    if not livekit_installed():
+        message = "livekit-server is not installed: run `python -m devservers install`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
+        pytest.skip(message)
+    config = LiveKitConfig.on_free_ports(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        webhook_url=f"{live_server.url}/api/webhook/livekit",
+        empty_timeout=1,
+        departure_timeout=1,
+    )
+    stack = LiveKitStack(config, tmp_path_factory.mktemp("livekit-cluster"), nodes=2).start()
+    yield stack
+    stack.stop()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from devservers.rtc import publisher_token
+from devservers.servers import LiveKitConfig, LiveKitStack
 from streams import livekit
 
 
@@ -68,3 +71,51 @@ def test_a_broadcast_to_a_livekit_that_never_answers_is_cut_off(settings):
             livekit.send_data("room", {"type": "message"}, topic="chat")
         seconds = time.monotonic() - started
     assert livekit.BROADCAST_TIMEOUT_SECONDS <= seconds < livekit.BROADCAST_TIMEOUT_SECONDS + 2
+
+
+def test_calls_from_many_threads_at_once_all_succeed(livekit_server):
+    """Threaded gunicorn workers and runserver share the process's one client."""
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: livekit.list_participants("room-threads"), range(40)))
+    assert answers == [[]] * 40
+
+
+def _list_in_child(queue) -> None:
+    try:
+        queue.put(livekit.list_participants("room-fork"))
+    except Exception as error:  # reported to the parent, which fails the test
+        queue.put(repr(error))
+
+
+def test_a_forked_worker_gets_its_own_working_client(livekit_server):
+    """gunicorn forks its workers from a parent that may already have called LiveKit."""
+    livekit.list_participants("room-fork")
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_list_in_child, args=(queue,))
+    child.start()
+    try:
+        assert queue.get(timeout=20) == []
+    finally:
+        child.join(timeout=10)
+    assert child.exitcode == 0
+
+
+def test_calls_recover_after_livekit_server_restarts(
+    livekit_server, settings, tmp_path, caplog, capfd
+):
+    # A server of its own (livekit_server only makes sure one is installed), restarted.
+    config = LiveKitConfig.on_free_ports(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        webhook_url="http://127.0.0.1:9/unused",
+    )
+    settings.LIVEKIT_URL = config.url
+    with LiveKitStack(config, tmp_path / "first"):
+        assert livekit.list_participants("room-restart") == []  # a kept-alive connection
+    with pytest.raises(livekit.LiveKitError, match="not reachable"):
+        livekit.list_participants("room-restart")
+    with LiveKitStack(config, tmp_path / "second"):
+        assert livekit.list_participants("room-restart") == []
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert "Event loop is closed" not in logged

@@ -79,7 +79,7 @@ def publisher(host_publisher):
 
 def off_the_browser_thread(function, *args, **kwargs):
     """Run `function` on another thread: Playwright keeps an event loop on this one, where
-    the LiveKit facade's async_to_sync refuses to run."""
+    Django refuses synchronous database calls."""
 
     def call():
         try:
