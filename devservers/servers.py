@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from string import Template
 
@@ -187,6 +188,11 @@ def install_redis() -> str:
     return found
 
 
+# Nodes of a cluster on one machine (`python -m devservers livekit --nodes N`) listen this
+# far apart: 7880-7882 for the first node, 7890-7892 for the second, and so on.
+NODE_PORT_STEP = 10
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -235,6 +241,23 @@ class LiveKitConfig:
         ports.update(rtc_udp_port=free_udp_port(), ingress_udp_port=free_udp_port())
         return cls(**{**ports, **fields})
 
+    def node(self, index: int) -> LiveKitConfig:
+        """Node `index` of a cluster on this machine (node 0 is this config): the same Redis,
+        keys, webhook and Ingress, with its own API and WebRTC ports NODE_PORT_STEP apart."""
+        step = index * NODE_PORT_STEP
+        return replace(
+            self,
+            port=self.port + step,
+            rtc_tcp_port=self.rtc_tcp_port + step,
+            rtc_udp_port=self.rtc_udp_port + step,
+        )
+
+    def node_on_free_ports(self) -> LiveKitConfig:
+        """Another node of this config's cluster, on free API and WebRTC ports."""
+        return replace(
+            self, port=free_port(), rtc_tcp_port=free_port(), rtc_udp_port=free_udp_port()
+        )
+
     def render(self, template: Path = CONFIG_TEMPLATE) -> str:
         if len(self.api_secret) < 32:
             raise SetupError("LIVEKIT_API_SECRET must have at least 32 characters.")
@@ -274,15 +297,57 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+# livekit-server marks itself running 100 ms after it starts answering; a SIGTERM that comes
+# before is lost and it then never exits. It is ready once it answers and this has passed.
+LIVEKIT_SETTLE_SECONDS = 0.15
+
+# The server makes up its node id when it starts and says it in its log ("starting LiveKit
+# server ... nodeID"); in Redis it is only one among the others'.
+NODE_ID_LOGGED = re.compile(r'"nodeID": "(ND_\w+)"')
+
+
+@dataclass
+class LiveKitNode:
+    """One livekit-server of a stack: its config (its own ports) and its process."""
+
+    config: LiveKitConfig
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return self.config.url
+
+    @property
+    def ws_url(self) -> str:
+        return self.config.ws_url
+
+    @property
+    def node_id(self) -> str:
+        """The id the node registered in Redis (`CreateRoom` takes it as `node_id`)."""
+        logged = NODE_ID_LOGGED.findall(self.log.read_text(errors="replace"))
+        if not logged:
+            raise SetupError(f"livekit-server logged no node id in {self.log}.")
+        return logged[-1]  # the log is appended to: the last start is this one
+
+
 @dataclass
 class LiveKitStack:
     """Redis, livekit-server and (optionally) Ingress on the ports of `config`, started and
-    stopped together."""
+    stopped together.
+
+    With `nodes` > 1 the stack is a LiveKit cluster (its distributed mode): that many
+    livekit-servers share the Redis, the keys and the webhook URL; the first listens on
+    `config`'s ports, the others on free ones. Ingress, when started, connects to the first.
+    """
 
     config: LiveKitConfig
     log_dir: Path
     with_ingress: bool = False
+    nodes: int = 1
     processes: list[subprocess.Popen] = field(default_factory=list)
+    redis: subprocess.Popen | None = None
+    servers: list[LiveKitNode] = field(default_factory=list)
     ingress: subprocess.Popen | None = None
     ingress_ready_seconds: float = 0.0  # from starting Ingress until its RTMP port accepts
 
@@ -296,7 +361,7 @@ class LiveKitStack:
     def _start(self) -> LiveKitStack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         redis = install_redis()
-        self._spawn(
+        self.redis = self._spawn(
             "redis",
             [
                 redis,
@@ -311,16 +376,36 @@ class LiveKitStack:
             ],
         )
         redis_up = lambda: _port_open(self.config.redis_port)  # noqa: E731
-        wait_until(redis_up, 15, "redis-server", self.processes[-1])
-        config_file = self.log_dir / "livekit.yaml"
-        config_file.write_text(self.config.render())
-        self._spawn("livekit", [str(LIVEKIT_SERVER), "--config", str(config_file)])
-        wait_until(
-            lambda: _http_ok(self.config.url + "/"), 30, "livekit-server", self.processes[-1]
-        )
+        wait_until(redis_up, 15, "redis-server", self.redis)
+        configs = [self.config] + [self.config.node_on_free_ports() for _ in range(self.nodes - 1)]
+        # All nodes start at once; each is ready when it answers.
+        self.servers = [self._spawn_node(index, config) for index, config in enumerate(configs)]
+        for node in self.servers:
+            node_up = lambda node=node: _http_ok(node.url + "/")  # noqa: E731
+            wait_until(node_up, 30, f"livekit-server on port {node.config.port}", node.process)
+        time.sleep(LIVEKIT_SETTLE_SECONDS)
         if self.with_ingress:
             self.start_ingress()
         return self
+
+    def _spawn_node(self, index: int, config: LiveKitConfig) -> LiveKitNode:
+        name = "livekit" if index == 0 else f"livekit-{index}"
+        config_file = self.log_dir / f"{name}.yaml"
+        config_file.write_text(config.render())
+        process = self._spawn(name, [str(LIVEKIT_SERVER), "--config", str(config_file)])
+        return LiveKitNode(config, process, self.log_dir / f"{name}.log")
+
+    def room_node(self, room: str) -> str | None:
+        """The id of the node `room` lives on, as the cluster records it in Redis (None while
+        the room does not exist)."""
+        redis_cli = ["redis-cli", "-p", str(self.config.redis_port), "--raw"]
+        answer = subprocess.run(
+            [*redis_cli, "HGET", "room_node_map", room],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return answer.stdout.strip() or None
 
     def start_ingress(self) -> subprocess.Popen:
         config_file = self.log_dir / "ingress.yaml"
@@ -348,19 +433,31 @@ class LiveKitStack:
         return process
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    # livekit-server waits for participants on the first SIGTERM.
-                    process.kill()
-                    process.wait(timeout=5)
+        """Ingress first, then every node at once, then the Redis they all use."""
+        nodes = [node.process for node in self.servers]
+        ingresses = [p for p in self.processes if p is not self.redis and p not in nodes]
+        for layer in (ingresses, nodes, [self.redis]):
+            terminate(p for p in layer if p is not None)
         self.processes.clear()
+        self.servers.clear()
+        self.redis = None
 
     def __enter__(self) -> LiveKitStack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def terminate(processes) -> None:
+    """SIGTERM to each process at once, and 5 s for them all to exit before SIGKILL."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    for process in running:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            # livekit-server waits for participants on the first SIGTERM.
+            process.kill()
+            process.wait(timeout=5)

@@ -186,7 +186,8 @@ def host_publisher(livekit_server, rtc_clients):
 def livekit_cluster(live_server, tmp_path_factory):
     """Two real livekit-servers sharing one Redis (LiveKit's distributed mode), started once
     for the module that uses them, on free loopback ports; both send webhooks to the Django
-    live server. No Ingress process: the ingress APIs need only Redis."""
+    live server. Ingress is started by the tests that need it (the ingress APIs need only
+    Redis)."""
     if not livekit_installed():
         message = "livekit-server is not installed: run `python -m devservers install`"
         if os.environ.get("CI"):

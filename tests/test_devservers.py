@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
 from devservers.servers import (
+    LIVEKIT_SETTLE_SECONDS,
+    NODE_PORT_STEP,
     ROOT,
     LiveKitConfig,
     SetupError,
+    free_port,
     ingress_installed,
+    install_redis,
     livekit_installed,
+    wait_until,
 )
 
 
@@ -45,3 +54,79 @@ def test_the_livekit_config_is_loopback_only_and_signs_webhooks_with_our_key():
     assert "node_ip: 127.0.0.1" in text
     assert "  api_key: key1\n  urls:\n    - http://127.0.0.1:8000/api/webhook/livekit" in text
     assert "$" not in text
+
+
+def test_the_nodes_of_a_cluster_share_redis_keys_and_webhook_on_ports_of_their_own():
+    first = LiveKitConfig(api_key="key1", api_secret="s" * 40, webhook_url="http://x/hook")
+    second = first.node(1)
+    assert (second.port, second.rtc_tcp_port, second.rtc_udp_port) == (7890, 7891, 7892)
+    assert first.node(0) == first
+    for text in (first.render(), second.render()):
+        assert "redis:\n  address: 127.0.0.1:6390" in text
+        assert "keys:\n  key1: " + "s" * 40 in text
+        assert "urls:\n    - http://x/hook" in text
+    assert "port: 7890\n" in second.render()
+    assert "tcp_port: 7891\n  udp_port: 7892\n" in second.render()
+    other = first.node_on_free_ports()
+    assert len({first.port, other.port, other.rtc_tcp_port}) == 3
+
+
+def _free_port_block(size: int) -> int:
+    """A port from which `size` ports up are free (TCP and UDP) on loopback."""
+    while True:
+        base = free_port()
+        if all(_bindable(base + offset) for offset in range(size)):
+            return base
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_the_livekit_command_runs_a_cluster_of_nodes_and_stops_them_all(tmp_path):
+    if not livekit_installed():
+        if os.environ.get("CI"):
+            pytest.fail("make test installs livekit-server in CI")
+        pytest.skip("livekit-server not installed here")
+    redis_port, base = free_port(), _free_port_block(NODE_PORT_STEP + 3)
+    redis = subprocess.Popen(
+        [install_redis(), "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    command = [sys.executable, "-m", "devservers", "livekit", "--nodes", "2"]
+    command += ["--port", str(base), "--redis-port", str(redis_port)]
+    cluster, log = None, tmp_path / "cluster.log"
+    try:
+        with log.open("w") as output:
+            cluster = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
+        urls = [f"http://127.0.0.1:{base}/", f"http://127.0.0.1:{base + NODE_PORT_STEP}/"]
+        wait_until(lambda: all(_answers(url) for url in urls), 30, "the two nodes", cluster)
+        nodes = subprocess.run(
+            ["redis-cli", "-p", str(redis_port), "HLEN", "nodes"], capture_output=True, text=True
+        )
+        assert nodes.stdout.strip() == "2"  # one cluster: both registered in the one Redis
+        time.sleep(LIVEKIT_SETTLE_SECONDS)
+        cluster.send_signal(signal.SIGTERM)
+        assert cluster.wait(timeout=15) == 0
+        assert not any(_answers(url) for url in urls)
+        assert f"Node 1: http://127.0.0.1:{base + NODE_PORT_STEP}" in log.read_text()
+    finally:
+        if cluster is not None and cluster.poll() is None:
+            cluster.terminate()  # it stops its nodes (SIGKILL would leave them running)
+            cluster.wait(timeout=15)
+        redis.terminate()
+        redis.wait(timeout=5)
