@@ -47,6 +47,13 @@ bench: setup
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
 
+# How many viewers arriving per second this machine admits (Locust; about 3 minutes);
+# `make load QUICK=1` for a short look.
+.PHONY: load
+load: setup
+	@$(BIN)/python -m devservers install
+	@$(BIN)/python bench/load.py $(if $(QUICK),--quick)
+
 setup: $(STAMPS)/python-deps
 
 $(BIN)/python:

@@ -1,6 +1,6 @@
 """What the bench scripts share: output and tables, percentiles, the machine description,
-`--quick`, stopping on Ctrl-C, CPU use from /proc, and a viewer whose probe sees the player's
-first frame."""
+`--quick`, stopping on Ctrl-C, the site as production serves it (gunicorn on PostgreSQL), CPU
+use from /proc, and a viewer whose probe sees the player's first frame."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ import sys
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
@@ -43,6 +44,57 @@ def request(port: int, path: str, body: bytes | None = None, **headers: str) -> 
         return response.status, response.read()
     finally:
         conn.close()
+
+
+PRODUCTION = """DJANGO_SETTINGS_MODULE=streamsite.settings DJANGO_DEBUG=false DJANGO_CONN_MAX_AGE=60
+DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SERVE_MEDIA=false
+DJANGO_LOG_LEVEL=WARNING LIVEKIT_API_KEY=benchkey GUNICORN_CMD_ARGS="""
+
+
+def production_site(database: str, pg_url: str = "", **settings: str) -> str:
+    """The site as production serves it (DEBUG off, plain HTTP on 127.0.0.1): a new `database`
+    on `pg_url`'s PostgreSQL (scripts/postgres.sh's by default) migrated, static files, settings
+    (given ones win over the .env file), new secrets; returns the server's version."""
+    import django.core.management
+    import psycopg
+
+    pg_url = pg_url or subprocess.check_output([ROOT / "scripts/postgres.sh", "start"], text=True)
+    server = urlsplit(pg_url.split()[-1])
+    with psycopg.connect(urlunsplit(server._replace(path="/postgres")), autocommit=True) as db:
+        (version,) = db.execute("SHOW server_version").fetchone() or ("?",)
+        for statement in ("DROP DATABASE IF EXISTS {} WITH (FORCE)", "CREATE DATABASE {}"):
+            db.execute(psycopg.sql.SQL(statement).format(psycopg.sql.Identifier(database)))
+    os.environ.update(setting.split("=", 1) for setting in PRODUCTION.split())
+    os.environ |= {key: os.urandom(24).hex() for key in ("DJANGO_SECRET_KEY", "LIVEKIT_API_SECRET")}
+    os.environ.update(DATABASE_URL=urlunsplit(server._replace(path=f"/{database}")), **settings)
+    django.setup()
+    for command in ("migrate", "collectstatic"):
+        django.core.management.call_command(command, interactive=False, verbosity=0)
+    return str(version)
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int, port: int = 0, log_name: str = "gunicorn.log") -> Iterator[tuple]:
+    """gunicorn (sync workers) on `port` (a free one by default) of 127.0.0.1, logging to
+    bench/out/: its port and pid; stopped at the end. No control socket: ~/.gunicorn is shared."""
+    from devservers.servers import free_port, wait_until
+
+    def answers() -> bool | None:
+        with contextlib.suppress(OSError):
+            return request(port, "/robots.txt")[0] == 200
+
+    port = port or free_port()
+    command = [Path(sys.executable).with_name("gunicorn"), "streamsite.wsgi", "--no-control-socket"]
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    with (OUT_DIR / log_name).open("wb") as log_file:
+        command += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log_file, stderr=log_file)
+        try:
+            wait_until(answers, 30, "gunicorn", server)
+            yield port, server.pid
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 # Figures and tables -----------------------------------------------------------------------------

@@ -1,0 +1,177 @@
+"""A raid's viewer for Locust, and the arrivals bench/load.py asks for.
+
+`RaidViewer` arrives on the channel once: the page with its CSS and JavaScript bundle, the
+stream info, a viewer token and the chat history; a logged-in one (session prepared in the
+database, CSRF cookie and header as the page's script sends them) also says something in
+chat, each message's text a unique marker. Then it leaves.
+
+`python bench/locustfile.py CONFIG.json` (what bench/load.py runs: Locust's gevent patches this
+whole process, so it runs apart from the bench's rtc clients) warms the site up with a few
+viewers, then takes the arrival rates in turn: when the site is idle again, `rate` new viewers
+per second for `seconds`, then at most `drain` seconds for the last ones to finish (the rest
+are stopped and counted). It prints one JSON line as a rate starts and one with its figures:
+each request's latency by endpoint, failures by kind, viewers arrived and finished, and the
+chat markers answered 201.
+`RAID_CONFIG=CONFIG.json locust -f bench/locustfile.py --host URL` runs the same viewers from
+Locust's own command line or web UI (each of its users arrives once).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import secrets
+import sys
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import gevent
+from locust import FastHttpUser, events, task
+from locust.env import Environment
+from locust.exception import StopUser
+
+CONFIG: dict = {}
+STATIC = re.compile(r'(?:href|src)="(/static/[^"]+\.(css|js))"')
+REQUEST_TIMEOUT = 10.0  # seconds; a request still unanswered then is a failure ("Timeout")
+WARM_UP = (5, 2)  # viewers per second, seconds: before the rates, not counted
+
+
+class Step:
+    """What one arrival rate measured, filled as requests finish."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.arrivals = rate, itertools.count()
+        self.latencies: dict[str, list[float]] = defaultdict(list)  # ms, failures included
+        self.errors: dict[str, Counter[str]] = defaultdict(Counter)
+        self.sent: list[str] = []  # chat markers answered 201
+        self.finished = 0
+
+
+STEP = Step(0)
+
+
+@events.request.add_listener
+def record(name: str, response_time: float, exception: BaseException | None, **_) -> None:
+    STEP.latencies[name].append(round(response_time, 2))
+    if exception is not None:
+        STEP.errors[name][str(exception) or type(exception).__name__] += 1
+
+
+class RaidViewer(FastHttpUser):
+    network_timeout = connection_timeout = REQUEST_TIMEOUT
+
+    def on_start(self) -> None:
+        self.step, number = STEP, next(STEP.arrivals)
+        self.label = f"{self.step.rate:g}-{number}"
+        share, self.headers = CONFIG["logged_in"], {}
+        # An even spread: viewer n is logged in when the running share passes a whole number.
+        if int((number + 1) * share) > int(number * share):
+            session = CONFIG["sessions"][number % len(CONFIG["sessions"])]
+            self.csrf = secrets.token_hex(16)  # 32 characters, as Django's own cookie
+            cookie = f"{CONFIG['session_cookie']}={session}; csrftoken={self.csrf}"
+            self.headers = {"Cookie": cookie}
+
+    def call(self, name: str, path: str, expect=200, method="GET", **kwargs) -> str | None:
+        """One request, counted under `name`; its body, or None when it failed."""
+        kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
+        with self.client.request(
+            method, path, name=name, catch_response=True, **kwargs
+        ) as response:
+            if response.status_code == expect:
+                response.success()
+                return response.text
+            error = getattr(response, "error", None)  # no answer: the client's error, unwrapped
+            cause = type(getattr(error, "original", None) or error).__name__
+            response.failure(f"HTTP {response.status_code}" if response.status_code else cause)
+            return None
+
+    @task
+    def arrive(self) -> None:
+        host_id, api = CONFIG["host_id"], f"/api/stream/{CONFIG['host_id']}"
+        page = self.call("channel page", f"/{CONFIG['channel']}/")
+        if page is not None:
+            for path, kind in dict(STATIC.findall(page)).items():
+                self.call(f"static {kind}", path)
+            self.call("stream info", api)
+            self.call("token", f"/api/stream/token/{host_id}")
+            self.call("chat history", f"{api}/chat")
+            if self.headers:
+                self.chat(f"{api}/chat")
+            self.step.finished += 1
+        raise StopUser
+
+    def chat(self, path: str) -> None:
+        marker = f"raid-{self.label}-{secrets.token_hex(4)}"
+        headers = {"X-CSRFToken": self.csrf, "Origin": CONFIG["base_url"]}
+        answer = self.call(
+            "chat post", path, 201, method="POST", json={"message": marker}, headers=headers
+        )
+        if answer is not None:
+            self.step.sent.append(marker)
+
+
+def emit(**fields) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def idle(seconds: float) -> None:
+    """Wait (at most `seconds`) until the site answers a trivial page within 50 ms three times
+    in a row: the queue an overloaded rate left behind is served before the next one."""
+    deadline, quick = time.monotonic() + seconds, 0
+    while quick < 3 and time.monotonic() < deadline:
+        began = time.perf_counter()
+        try:
+            with urllib.request.urlopen(CONFIG["base_url"] + "/robots.txt", timeout=5) as answer:
+                ok = answer.status == 200
+        except OSError:
+            ok = False
+        quick = quick + 1 if ok and time.perf_counter() - began < 0.05 else 0
+        gevent.sleep(0.2)
+
+
+def run_step(runner, rate: float, seconds: float) -> dict:
+    """`rate` arrivals per second for `seconds`, each a new viewer, then the drain."""
+    global STEP
+    STEP, total = Step(rate), round(rate * seconds)
+    began, spawned = time.monotonic(), 0
+    while spawned < total:
+        due = min(total, int((time.monotonic() - began) * rate) + 1)
+        if due > spawned:
+            runner.spawn_users({RaidViewer.__name__: due - spawned})
+            spawned = due
+        gevent.sleep(0.005)
+    spawning = time.monotonic() - began
+    runner.user_greenlets.join(timeout=CONFIG["drain"])
+    if left := runner.user_count:
+        STEP.errors["viewer"]["did not finish in time"] += left
+        runner.user_greenlets.kill(block=True, timeout=5)
+    return {
+        "rate": rate,
+        "arrived": spawned,
+        "finished": STEP.finished,
+        "spawning": spawning,
+        "wall": time.monotonic() - began,
+        "latencies": STEP.latencies,
+        "errors": STEP.errors,
+        "sent": STEP.sent,
+    }
+
+
+if "RAID_CONFIG" in os.environ:
+    CONFIG.update(json.loads(Path(os.environ["RAID_CONFIG"]).read_text()))
+
+if __name__ == "__main__":
+    CONFIG.update(json.loads(Path(sys.argv[1]).read_text()))
+    RaidViewer.host = CONFIG["base_url"]
+    env = Environment(user_classes=[RaidViewer], events=events)
+    runner = env.create_local_runner()
+    run_step(runner, *WARM_UP)  # the workers' first requests (templates, connections)
+    for rate in CONFIG["rates"]:
+        idle(30)
+        emit(event="start", rate=rate)
+        emit(event="done", **run_step(runner, rate, CONFIG["seconds"]))
+    runner.quit()
