@@ -1,10 +1,10 @@
-"""Throughput of the home page and a channel page, relative to a trivial Django view.
+"""Throughput of the home page, a channel page and its viewer APIs, relative to a trivial view.
 
-Requests per second for `/` and `/bench0/`, served by gunicorn (production settings) on
-PostgreSQL with a few hundred users, streams and follows, in interleaved rounds with
-`/robots.txt`, a view with neither database nor template: the ratio page_rps / robots_rps is
-what the page costs on top of Django's per-request overhead, and compares between machines.
-Also the SQL queries each page runs, anonymous and logged in: they should not grow with the data.
+Requests per second for `/`, `/bench0/`, its viewer token and stream info, anonymous and
+logged in, served by gunicorn (production settings) on PostgreSQL with a few hundred users,
+streams and follows, in interleaved rounds with `/robots.txt`, a view with neither database
+nor template: the ratio rps / robots_rps is what a URL costs on top of Django's per-request
+overhead, and compares between machines. Also the SQL queries of each: they must not grow.
 
 `.venv/bin/python bench/pages.py [--quick]`; see bench/README.md. Options: --seconds per round
 and URL, --warmup seconds per URL before the rounds, --rounds, --concurrency (load client
@@ -19,6 +19,7 @@ import http.client
 import multiprocessing
 import os
 import random
+import re
 import secrets
 import signal
 import statistics
@@ -52,6 +53,7 @@ SEED = 20240601
 class Target:
     path: str
     expect: str  # a sanity check: the response body contains this
+    who: str = "anonymous"  # or "logged in": as VIEWER_USER, with a session cookie
     size: int = 0  # bytes of the page
     rps: list[float] = field(default_factory=list)  # one figure per round
     latencies: list[float] = field(default_factory=list)
@@ -150,9 +152,10 @@ def seed() -> dict[str, int]:  # how many of each there are
     return {"live": len(live), "follows": len(follow), "blocks": len(block), "followers": followers}
 
 
-def count_queries(paths: list[str]) -> dict[str, dict[str, int]]:
-    """SQL queries per page with Django's test client, anonymous then as the viewer, each
-    counted on the second request (one-off work does not count)."""
+def count_queries(paths: list[str]) -> tuple[dict[str, dict[str, int]], str]:
+    """SQL queries per URL with Django's test client, anonymous then as the viewer, each
+    counted on the second request (one-off work does not count); and the viewer's cookie."""
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -166,11 +169,14 @@ def count_queries(paths: list[str]) -> dict[str, dict[str, int]]:
             client.force_login(User.objects.get(username=VIEWER_USER))
         for path in paths:
             client.get(path)
+            if who == "anonymous":
+                client.cookies.clear()  # as the load clients: no cookie, a new guest each time
             with CaptureQueriesContext(connection) as captured:
                 if (status := client.get(path).status_code) != 200:
                     log(f"warning: the test client ({who}) got {status} for {path}")
             queries[path] = len(captured)
-    return counted
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return counted, f"{settings.SESSION_COOKIE_NAME}={session}"
 
 
 def answers(port: int) -> bool:
@@ -200,9 +206,9 @@ def gunicorn(workers: int) -> Iterator[int]:
             server.wait(timeout=30)
 
 
-def check_page(port: int, target: Target) -> None:
-    """The page answers 200 with what it should contain; notes its size."""
-    status, body = common.request(port, target.path)
+def check_page(port: int, target: Target, cookie: str) -> None:
+    """The URL answers 200 with what it should contain; notes its size."""
+    status, body = common.request(port, target.path, **headers(target, cookie))
     if status != 200:
         raise RuntimeError(f"GET {target.path} answered {status}: {body[:300]!r}")
     if target.expect.encode() not in body:
@@ -215,7 +221,11 @@ def client_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the bench's handler, inherited
 
 
-def load_client(port: int, path: str, start_at: float, seconds: float) -> tuple:
+def headers(target: Target, cookie: str) -> dict[str, str]:
+    return {"Cookie": cookie} if target.who == "logged in" else {}
+
+
+def load_client(port: int, path: str, headers: dict, start_at: float, seconds: float) -> tuple:
     """Requests back to back, a new connection each, from start_at for `seconds`: requests
     per second, latencies, errors by kind."""
     latencies: list[float] = []
@@ -223,7 +233,7 @@ def load_client(port: int, path: str, start_at: float, seconds: float) -> tuple:
     time.sleep(max(0.0, start_at - time.monotonic()))
     while (began := time.monotonic()) < start_at + seconds:
         try:
-            if (status := common.request(port, path)[0]) != 200:
+            if (status := common.request(port, path, **headers)[0]) != 200:
                 errors[f"HTTP {status}"] += 1
         except (OSError, http.client.HTTPException) as exc:
             errors[type(exc).__name__] += 1
@@ -232,12 +242,12 @@ def load_client(port: int, path: str, start_at: float, seconds: float) -> tuple:
     return len(latencies) / (time.monotonic() - start_at), latencies, errors
 
 
-def load(port: int, target: Target, seconds: float, concurrency: int) -> None:
+def load(port: int, target: Target, cookie: str, seconds: float, concurrency: int) -> None:
     """A round: `concurrency` client processes on one URL for `seconds`, started together."""
     before, start_at = os.times(), time.monotonic() + 0.5
     fork = multiprocessing.get_context("fork")
     with fork.Pool(concurrency, initializer=client_signals) as pool:
-        job = (port, target.path, start_at, seconds)
+        job = (port, target.path, headers(target, cookie), start_at, seconds)
         results = pool.starmap(load_client, [job] * concurrency, chunksize=1)
     after = os.times()  # the pool's processes are reaped: their CPU time counts
     target.client_cpu += sum(after[2:4]) - sum(before[2:4])
@@ -247,17 +257,21 @@ def load(port: int, target: Target, seconds: float, concurrency: int) -> None:
         target.errors.update(errors)
 
 
-def measure(port: int, targets: list[Target], args: argparse.Namespace) -> None:
+def measure(port: int, targets: list[Target], cookie: str, args: argparse.Namespace) -> None:
     """Warm-up, then rounds of every URL, the order rotating so none always goes first."""
     log(f"warm-up {args.warmup:g} s per URL")
     for target in targets:
-        load(port, Target(target.path, ""), args.warmup, args.concurrency)
+        load(port, Target(target.path, "", target.who), cookie, args.warmup, args.concurrency)
     total = args.rounds * len(targets) * args.seconds
     log(f"{args.rounds} rounds x {len(targets)} URLs x {args.seconds:g} s (~{total:.0f} s)")
     for round_no in range(args.rounds):
         shift = round_no % len(targets)
         for target in targets[shift:] + targets[:shift]:
-            load(port, target, args.seconds, args.concurrency)
+            load(port, target, cookie, args.seconds, args.concurrency)
+
+
+def label(target: Target) -> str:
+    return re.sub("[0-9a-f-]{36}", "<id>", target.path)  # the channel's id: long, and random
 
 
 def report(args: argparse.Namespace, targets: list[Target], counted: dict, sizes: dict) -> None:
@@ -269,12 +283,11 @@ def report(args: argparse.Namespace, targets: list[Target], counted: dict, sizes
     trivial, rows = statistics.median(targets[0].rps), []
     for t in targets:
         rps, (p50, p90) = statistics.median(t.rps), (percentile(t.latencies, q) for q in (0.5, 0.9))
-        queries = f"{counted['anonymous'][t.path]} / {counted['logged in'][t.path]}"
-        figures = [f"{rps:.1f}", f"{rps / trivial:.3f}", ms(p50), ms(p90), queries, t.size]
-        rows.append([t.path, *figures, len(t.latencies), sum(t.errors.values())])
-    header = ["URL", "rps", "ratio", "p50 ms", "p90 ms", "queries anon/in", "bytes", "requests"]
-    common.table([*header, "errors"], rows)
-    rounds = "; ".join(f"{t.path} {' / '.join(f'{r:.0f}' for r in t.rps)}" for t in targets)
+        figures = [f"{rps:.1f}", f"{rps / trivial:.3f}", ms(p50), ms(p90), counted[t.who][t.path]]
+        rows.append([label(t), t.who, *figures, t.size, len(t.latencies), sum(t.errors.values())])
+    header = ["URL", "viewer", "rps", "ratio", "p50 ms", "p90 ms", "queries", "bytes"]
+    common.table([*header, "requests", "errors"], rows, left=2)
+    rounds = "; ".join(f"{label(t)} {' / '.join(f'{r:.0f}' for r in t.rps)}" for t in targets)
     cpu, wall = sum(t.client_cpu for t in targets), args.rounds * args.seconds * len(targets)
     out(f"\nrps per round: {rounds}")
     out(f"load clients used {cpu / wall:.2f} cores on average (they share the machine)")
@@ -294,21 +307,26 @@ def main(argv: list[str]) -> None:
     common.print_header(args, software, site + "client processes, a new connection per request")
     log(f"seed ({USERS} users, {FOLLOWS} follows) and count the queries")
     sizes = seed()
-    channel = f"/{CHANNEL_USER}/"
-    counted = count_queries([TRIVIAL, "/", channel])
-    targets = [
-        Target(TRIVIAL, "User-agent"),
-        Target("/", "&#x27;s stream"),
-        Target(channel, f"{CHANNEL_USER}&#x27;s stream"),  # as the template escapes it
-    ]
     from django.db import connections
 
+    from accounts.models import User
+
+    host_id = User.objects.get(username=CHANNEL_USER).pk  # the APIs name the channel by id
+    expected = {
+        "/": "&#x27;s stream",
+        f"/{CHANNEL_USER}/": f"{CHANNEL_USER}&#x27;s stream",  # as the template escapes it
+        f"/api/stream/token/{host_id}": '"token"',
+        f"/api/stream/{host_id}": f'"{CHANNEL_USER}"',
+    }
+    counted, cookie = count_queries([TRIVIAL, *expected])
+    targets = [Target(TRIVIAL, "User-agent")]
+    targets += [Target(p, e, who) for who in counted for p, e in expected.items()]
     connections.close_all()  # the load clients are forked from this process
     log(f"gunicorn -w {args.workers}")
     with gunicorn(args.workers) as port:
         for target in targets:
-            check_page(port, target)
-        measure(port, targets, args)
+            check_page(port, target, cookie)
+        measure(port, targets, cookie, args)
     report(args, targets, counted, sizes)
 
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from streams import chat, livekit, rooms
+from streams import chat, livekit, page_cache, rooms
 from streams.models import Stream, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -30,9 +30,12 @@ def set_live(streams, *, live: bool, at: datetime, resolution: timedelta = timed
     starting), so only a change in a later second counts as newer than it.
     """
     not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
-    return streams.filter(not_newer).update(
+    changed = streams.filter(not_newer).update(
         is_live=live, live_changed_at=at, updated_at=timezone.now()
     )
+    if changed:
+        page_cache.streams_changed()
+    return changed
 
 
 def apply_webhook_event(event) -> str:

@@ -3,10 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.db.models.signals import post_delete, post_save
 
 from accounts.images import DisplayImageField, image_path
 from accounts.validators import ImageUploadValidator
-from social.models import Block
+from social.models import Block, Follow
+from streams import page_cache
 
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024
 THUMBNAIL_SIZE = (1280, 720)
@@ -114,3 +116,35 @@ class ChatMessage(models.Model):
     @property
     def author_id(self) -> str:
         return str(self.user_id) if self.user_id else self.guest_identity
+
+
+# The pages' cache (streams.page_cache) shows streams and their people. Any save of a Stream
+# (title, thumbnail, keys, chat settings: from a form, the admin or a service) or of what a
+# User shows, and any deletion, makes it stale. Updates that bypass save()
+# (live_status.set_live, services.stream_end) say so themselves. A follow or unfollow, from
+# a service, the admin or a cascade, changes the host's follower count.
+USER_FIELDS_SHOWN = {"username", "avatar", "is_active"}
+
+
+def _stream_changed(sender, **kwargs) -> None:
+    page_cache.streams_changed()
+
+
+def _user_changed(sender, update_fields=None, **kwargs) -> None:
+    # A log-in saves last_login alone: nothing a page shows.
+    if update_fields is None or USER_FIELDS_SHOWN.intersection(update_fields):
+        page_cache.streams_changed()
+
+
+def _follow_changed(sender, instance: Follow, **kwargs) -> None:
+    page_cache.followers_changed(instance.following_id)
+
+
+post_save.connect(_stream_changed, sender=Stream, dispatch_uid="pages_stream_saved")
+post_delete.connect(_stream_changed, sender=Stream, dispatch_uid="pages_stream_deleted")
+post_save.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="pages_user_saved")
+post_delete.connect(
+    _user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="pages_user_deleted"
+)
+post_save.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_saved")
+post_delete.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_deleted")

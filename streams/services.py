@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from social.services import block_create
-from streams import livekit, rooms
+from streams import livekit, page_cache, rooms
 from streams.models import Stream
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def stream_end(*, stream: Stream) -> None:
     Stream.objects.filter(pk=stream.pk).update(
         is_live=False, live_changed_at=timezone.now(), updated_at=timezone.now()
     )
+    page_cache.streams_changed()
 
 
 def viewer_remove_from_room(*, host, viewer) -> int:

@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
-from streams import chat, rooms, selectors, services
+from streams import chat, page_cache, rooms, selectors, services
 from streams.forms import (
     ChatSettingsForm,
     GenerateConnectionForm,
@@ -29,10 +31,19 @@ COMMUNITY_PAGE_SIZE = 20
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.feed_for(request.user), FEED_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    number = request.GET.get("page", "1")
+    # Read only if the template does not find the feed in the cache (streams.page_cache).
+    page = SimpleLazyObject(
+        lambda: Paginator(selectors.feed_for(request.user), FEED_PAGE_SIZE).get_page(number)
     )
-    return render(request, "streams/home.html", {"page": page})
+
+    def home_page(extra: dict) -> str:
+        context = {"page": page, "page_number": number, **extra}
+        return render_to_string("streams/home.html", context, request)
+
+    if page_cache.for_guests(request):
+        return page_cache.guest_page(request, f"home:{request.get_full_path()}", home_page)
+    return HttpResponse(home_page({}))
 
 
 @require_GET
@@ -52,21 +63,43 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def channel(request: HttpRequest, username: str) -> HttpResponse:
-    host = selectors.find_host(request.user, username=username)
-    context = _channel_context(request, host)
-    context["chat_history"] = [chat.message_json(m) for m in chat.history(host.stream)]
+    ties = selectors.viewer_ties(request)
+    host = selectors.find_host(request.user, ties=ties, username=username)
+    messages = [chat.message_json(m) for m in chat.history(host.stream)]
+    history = render_to_string("streams/_chat_history.html", {"chat_history": messages})
+    if not page_cache.for_guests(request):
+        return HttpResponse(_channel_page(request, host, history))
+    # Every guest gets the same page but for their CSRF token and the chat history, which
+    # is never cached: a message the host deleted must be gone on the next load.
+    chat_hole = page_cache.hole("chat")
+    name = f"channel:{host.pk}:{_follower_count(host)}:{request.get_full_path()}"
+    return page_cache.guest_page(
+        request,
+        name,
+        lambda extra: _channel_page(request, host, chat_hole, extra),
+        fill={chat_hole: history},
+    )
+
+
+def _channel_page(request: HttpRequest, host, history: str, extra: dict | None = None) -> str:
+    context = {**_channel_context(request, host), "chat_history_html": history, **(extra or {})}
     context["page_data"] = _page_data(request, context)
-    return render(request, "streams/channel.html", context)
+    return render_to_string("streams/channel.html", context, request)
 
 
 def _channel_context(request: HttpRequest, host) -> dict:
+    is_host = request.user.is_authenticated and request.user.pk == host.pk
     return {
         "host": host,
         "stream": host.stream,
-        "is_host": request.user.is_authenticated and request.user.pk == host.pk,
-        "is_following": social_selectors.is_following(request.user, host),
-        "follower_count": social_selectors.follower_count(host),
+        "is_host": is_host,
+        "is_following": not is_host and selectors.viewer_ties(request).follows(host.pk),
+        "follower_count": _follower_count(host),
     }
+
+
+def _follower_count(host) -> int:
+    return page_cache.follower_count(host.pk, lambda: social_selectors.follower_count(host))
 
 
 def _page_data(request: HttpRequest, context: dict) -> dict:

@@ -110,6 +110,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Page fragments (streams/page_cache.py). Local memory is per process: with several server
+# processes, share Redis (redis://host:6379/1, Django's RedisCache; `pip install redis`) so
+# that a live-status change shows everywhere at once rather than within a few seconds.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

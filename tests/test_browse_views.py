@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import cache
 
 from streams.models import Stream
 from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
 
 
 def _card_users(response) -> list[str]:
@@ -125,11 +131,24 @@ def test_browse_pages_run_a_constant_number_of_queries(
                 BlockFactory(blocker=host, blocked=UserFactory(username=f"troll{n}"))
 
     grow(3)
-    with django_assert_max_num_queries(8) as small:
+    # Session, user, the viewer's follows and blocks, the feed (count and page), the sidebar
+    # (following and recommended): with nothing cached yet.
+    with django_assert_max_num_queries(7) as small:
         assert client.get(url).status_code == 200
     grow(30)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_warm_home_page_runs_no_query_for_a_guest_and_three_for_a_user(
+    guest_client, bob_client, alice, django_assert_num_queries
+):
+    guest_client.get("/")
+    bob_client.get("/")
+    with django_assert_num_queries(0):
+        assert guest_client.get("/").status_code == 200
+    with django_assert_num_queries(3):  # session, user, bob's follows and blocks
+        assert bob_client.get("/").status_code == 200
 
 
 def test_deactivated_users_disappear_from_the_feed(guest_client, alice, bob):

@@ -8,12 +8,18 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from livekit import api
 
 from streams.models import Stream
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
 
 
 def claims(token: str):
@@ -86,6 +92,36 @@ def test_a_viewer_blocked_by_the_host_is_refused_403(carol_client, alice):
         response = carol_client.get(url)
         assert response.status_code == 403
         assert response.json()["code"] == "blocked"
+
+
+def test_a_block_refuses_the_next_request_although_the_host_is_cached(
+    alice_client, bob_client, alice
+):
+    for url in [token_url(alice), f"/api/stream/{alice.pk}"]:
+        assert bob_client.get(url).status_code == 200
+    alice_client.post("/bob/block/")
+    for url in [token_url(alice), f"/api/stream/{alice.pk}"]:
+        assert bob_client.get(url).json()["code"] == "blocked"
+
+
+def test_a_deactivated_host_is_not_found_although_cached(guest_client, alice):
+    assert guest_client.get(f"/api/stream/{alice.pk}").status_code == 200
+    alice.is_active = False
+    alice.save()
+    assert guest_client.get(f"/api/stream/{alice.pk}").status_code == 404
+    assert guest_client.get(token_url(alice)).status_code == 404
+
+
+def test_the_apis_read_the_host_from_the_cache(
+    guest_client, bob_client, alice, django_assert_num_queries
+):
+    info = f"/api/stream/{alice.pk}"
+    guest_client.get(info)
+    with django_assert_num_queries(0):
+        assert guest_client.get(info).status_code == 200
+    for url in [info, token_url(alice)]:
+        with django_assert_num_queries(3):  # session, user, and whether alice blocked bob
+            assert bob_client.get(url).status_code == 200
 
 
 def test_a_token_is_issued_while_livekit_is_down(livekit_down, guest_client, alice):

@@ -1,0 +1,164 @@
+"""What the browse and channel pages keep in Django's cache, and how a change reaches them.
+
+Kept: guest pages (home and channel pages as every guest gets them), fragments (the home
+feed's cards and the sidebar, for signed-in viewers too), hosts as selectors.find_host
+returns them, and follower counts. A key names everything its entry shows, so a change
+makes new keys rather than deleting old entries:
+
+- the *streams version*: one token for everything shown about streams and their people
+  (live state, title, thumbnail, username, avatar, active or not). Saving a Stream or a
+  User (streams.models) and every live-status update (live_status.set_live,
+  services.stream_end) replace it, so nothing rendered before is read again.
+- a channel's follower count is kept apart, dropped whenever someone follows or unfollows
+  the host (streams.models), so a follow does not make every page stale.
+- the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
+  blocked), read from the database on every request: a viewer's own follows and blocks,
+  and a host blocking them, show on their next page load whatever cache is configured.
+
+FRAGMENT_TTL bounds how long an entry is used anyway: it is the safety net for writes no
+hook sees (a bulk update in a shell) and, with a cache each process keeps for itself (local
+memory under several gunicorn workers), how long another process shows the old live state.
+Share one cache (CACHE_URL=redis://...) and changes show at once everywhere.
+
+Nothing kept holds a CSRF token, a flash message or anything else meant for one viewer:
+a guest page has holes where each request puts its own CSRF token (and the channel's chat
+history, which is never cached), and is used only while no flash message waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from functools import cache as once
+from functools import cached_property
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+
+FRAGMENT_TTL = 5  # seconds
+STREAMS_VERSION_KEY = "pages:streams-version"
+
+T = TypeVar("T")
+
+
+def streams_version() -> str:
+    version = cache.get(STREAMS_VERSION_KEY)
+    if version is None:
+        # Another process may be setting one at the same moment: the first one stays.
+        cache.add(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
+        version = cache.get(STREAMS_VERSION_KEY, "uncached")
+    return version
+
+
+def streams_changed() -> None:
+    """Something the fragments show about streams changed: none rendered before is used.
+
+    Inside a transaction the version changes again once it commits, since a page rendered
+    in between, from the data as it was before, would be cached under the new version.
+    """
+    _now_and_on_commit(_new_streams_version)
+
+
+def _new_streams_version() -> None:
+    cache.set(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
+
+
+def _now_and_on_commit(change: Callable[[], None]) -> None:
+    change()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(change)
+
+
+def cached(name: str, compute: Callable[[], T | None]) -> T | None:
+    """What `compute()` returns, kept under the streams version for FRAGMENT_TTL (None is
+    not kept: an unknown name is looked up every time)."""
+    key = f"pages:{streams_version()}:{name}"
+    value = cache.get(key)
+    if value is None and (value := compute()) is not None:
+        cache.set(key, value, FRAGMENT_TTL)
+    return value
+
+
+def for_guests(request: HttpRequest) -> bool:
+    """Whether the request gets the page every guest gets: not signed in, and no flash
+    message waiting for this browser."""
+    return not request.user.is_authenticated and not get_messages(request)
+
+
+@once
+def hole(name: str) -> str:
+    """A marker put in a guest page where each request fills in its own part. The same in
+    every process sharing the cache, and impossible to guess, so that no user can write it
+    into a title or a chat message."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:page-hole:{name}".encode()).hexdigest()
+
+
+def guest_page(
+    request: HttpRequest,
+    name: str,
+    render: Callable[[dict], str],
+    fill: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The page `name` as every guest gets it, cached under the streams version, with this
+    guest's CSRF token and the `fill` values put in its holes.
+
+    `render(extra)` renders the page with `extra` added to its context: `csrf_token` is a
+    hole there, so the cached page holds nobody's token.
+    """
+    key = f"pages:{streams_version()}:guest:{hashlib.sha256(name.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render({"csrf_token": hole("csrf")})
+        cache.set(key, html, FRAGMENT_TTL)
+    if hole("csrf") in html:
+        html = html.replace(hole("csrf"), get_token(request))
+    for marker, value in (fill or {}).items():
+        html = html.replace(marker, value)
+    return HttpResponse(html)
+
+
+def follower_count(host_id, count: Callable[[], int]) -> int:
+    """A channel's follower count, kept for FRAGMENT_TTL; any follow or unfollow of the host
+    drops it (`followers_changed`)."""
+    key = f"pages:followers:{host_id}"
+    value = cache.get(key)
+    if value is None:
+        value = count()
+        cache.set(key, value, FRAGMENT_TTL)
+    return value
+
+
+def followers_changed(host_id) -> None:
+    _now_and_on_commit(lambda: cache.delete(f"pages:followers:{host_id}"))
+
+
+class FragmentKeys:
+    """The keys of the fragments one request may take from the cache; templates see it as
+    `page_cache` (`{% cache page_cache.ttl sidebar page_cache.sidebar %}`). Nothing is read
+    until a template asks."""
+
+    ttl = FRAGMENT_TTL
+
+    def __init__(self, ties) -> None:
+        self._ties = ties  # selectors.Ties, or a lazy object that reads it when first used
+
+    @cached_property
+    def version(self) -> str:
+        return streams_version()
+
+    @cached_property
+    def sidebar(self) -> str:
+        """Following and Recommended: one per viewer and their follows and blocks."""
+        return f"{self.version}:{self._ties.digest}"
+
+    @cached_property
+    def feed(self) -> str:
+        """The home feed: shared by every viewer whom the same hosts blocked (nearly always
+        nobody, the guests' feed)."""
+        return f"{self.version}:{self._ties.hidden_by_digest}"
