@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
@@ -31,6 +32,12 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with nothing cached (pages, hosts, follower counts)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -261,3 +261,11 @@ def test_json_nested_too_deep_to_parse_is_400(live, bob_client, alice):
     body = "[" * 100_000 + "]" * 100_000
     response = bob_client.post(chat_url(alice), body, "application/json")
     assert (response.status_code, response.json()["code"]) == (400, "bad_json")
+
+
+def test_chat_rules_apply_at_once_even_with_the_host_cached(live, bob_client, alice):
+    assert say(bob_client, alice, "first").status_code == 201  # the host is now cached
+    # A change the cache does not hear about, as in another server process.
+    Stream.objects.filter(pk=live.pk).update(is_chat_enabled=False)
+    response = say(bob_client, alice, "second")
+    assert (response.status_code, response.json()["code"]) == (403, "chat_disabled")

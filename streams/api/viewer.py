@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from streams import chat, livekit, rooms
 from streams.api import json_api, posted
+from streams.models import Stream
 from streams.selectors import find_host
 
 
@@ -59,5 +60,8 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse({"messages": [chat.message_json(m) for m in chat.history(host.stream)]})
     text = posted(request).get("message")
-    message = chat.send_message(stream=host.stream, sender=chat.sender_for(request), text=text)
+    # The rules are checked against the stream as saved now, not the copy find_host may
+    # have from the cache (another process's cache can be seconds behind a settings change).
+    stream = Stream.objects.select_related("user").get(pk=host.stream.pk)
+    message = chat.send_message(stream=stream, sender=chat.sender_for(request), text=text)
     return JsonResponse(chat.message_json(message), status=201)
