@@ -99,22 +99,28 @@ def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (32, 18)) -> 
 # ---------------------------------------------------------------- the real LiveKit server
 
 
-@pytest.fixture(scope="session")
-def livekit_stack(live_server, tmp_path_factory):
-    """One real livekit-server (and Redis) for the whole session, on free loopback ports,
-    sending its webhooks to the Django live server."""
+def _test_livekit_config(live_server) -> LiveKitConfig:
+    """Free loopback ports, webhooks to the Django live server, rooms closed 1 s after the
+    last participant leaves. livekit-server must be installed: in CI a missing one fails."""
     if not livekit_installed():
         message = "livekit-server is not installed: run `python -m devservers install`"
         if os.environ.get("CI"):
             pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
         pytest.skip(message)
-    config = LiveKitConfig.on_free_ports(
+    return LiveKitConfig.on_free_ports(
         api_key=settings.LIVEKIT_API_KEY,
         api_secret=settings.LIVEKIT_API_SECRET,
         webhook_url=f"{live_server.url}/api/webhook/livekit",
         empty_timeout=1,
         departure_timeout=1,
     )
+
+
+@pytest.fixture(scope="session")
+def livekit_stack(live_server, tmp_path_factory):
+    """One real livekit-server (and Redis) for the whole session, on free loopback ports,
+    sending its webhooks to the Django live server."""
+    config = _test_livekit_config(live_server)
     # Ingress too when it is installed; the tests that need it say so (`ingress` fixture).
     stack = LiveKitStack(
         config, tmp_path_factory.mktemp("livekit"), with_ingress=ingress_installed()
@@ -195,18 +201,7 @@ def livekit_cluster(live_server, tmp_path_factory):
     for the module that uses them, on free loopback ports; both send webhooks to the Django
     live server. Ingress is started by the tests that need it (the ingress APIs need only
     Redis)."""
-    if not livekit_installed():
-        message = "livekit-server is not installed: run `python -m devservers install`"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
-        pytest.skip(message)
-    config = LiveKitConfig.on_free_ports(
-        api_key=settings.LIVEKIT_API_KEY,
-        api_secret=settings.LIVEKIT_API_SECRET,
-        webhook_url=f"{live_server.url}/api/webhook/livekit",
-        empty_timeout=1,
-        departure_timeout=1,
-    )
+    config = _test_livekit_config(live_server)
     stack = LiveKitStack(config, tmp_path_factory.mktemp("livekit-cluster"), nodes=2).start()
     yield stack
     stack.stop()
