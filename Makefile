@@ -45,6 +45,7 @@ bench: setup
 	@$(BIN)/python bench/pages.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/livekit_client.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/chat.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
 
 # How many viewers arriving per second this machine admits (Locust; about 3 minutes);
