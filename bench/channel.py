@@ -5,8 +5,9 @@ against the channel page's 160 kB budget, and how long fresh browser contexts op
 take to the player's first frame, with a synthetic camera live. Chat delivery is measured in
 production shape by bench/chat.py.
 
-`.venv/bin/python bench/channel.py [--quick]`; see bench/README.md. Option: --runs (page loads
-timed to the first frame).
+`.venv/bin/python bench/channel.py [--quick]`; see bench/README.md. Options: --runs (page loads
+timed to the first frame), --server (gunicorn: DEBUG off and WhiteNoise's compressed static
+files, as production serves the page; or runserver, DEBUG on).
 """
 
 from __future__ import annotations
@@ -79,11 +80,15 @@ MILESTONES = """
   const end = (part) => performance.getEntriesByType("resource")
     .find((entry) => entry.name.includes(part))?.responseEnd ?? null;
   const mark = window.__probe.current;
+  const player = (name) => performance.getEntriesByName(`player:${name}`)[0]?.startTime ?? null;
   return {
     "HTML received": nav.responseEnd,
-    "channel.js received": end("/static/js/channel.js"),
+    "channel.js received": end("/static/js/channel."),
     "DOMContentLoaded": nav.domContentLoadedEventEnd,
     "viewer token received": end("/api/stream/token/"),
+    "player has the token": player("token"),
+    "room connected": player("connected"),
+    "host video subscribed": player("video-subscribed"),
     "video size known": mark.size ?? null,
     "first frame (loadeddata)": mark.data ?? null,
     "FIRST FRAME presented": mark.callback,
@@ -138,13 +143,15 @@ def print_first_frame(loads: list[dict], failures: list[str], runs: int) -> None
 
 
 def main(argv: list[str]) -> None:
-    args = common.parse_args(__doc__, argv, {"runs": 2}, runs=7)
+    args = common.parse_args(__doc__, argv, {"runs": 2}, runs=7, server="gunicorn")
+    production = {"gunicorn": True, "runserver": False}[args.server]
     software = common.versions("django", "livekit", "livekit-api", "playwright")
     software += [*common.livekit_software(), f"SQLite {sqlite3.sqlite_version}"]
-    site = "devservers.site throwaway copy: Django runserver (DEBUG on), SQLite, livekit-server"
+    server = "gunicorn -w 2 (DEBUG off, WhiteNoise)" if production else "runserver (DEBUG on)"
+    site = f"devservers.site throwaway copy: Django {server}, SQLite, livekit-server"
     common.print_header(args, software, f"{site} and Redis, all on 127.0.0.1")
-    log("starting the throwaway site (migrate, seed, livekit-server, runserver)")
-    with ThrowawaySite() as site:
+    log(f"starting the throwaway site (migrate, seed, livekit-server, {args.server})")
+    with ThrowawaySite(production=production) as site:
         from accounts.models import User
         from streams.models import Stream
 

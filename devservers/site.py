@@ -31,6 +31,9 @@ class ThrowawaySite:
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="streamsite-")))
     web_port: int = field(default_factory=free_port)
     with_ingress: bool = False
+    # gunicorn with DEBUG off and static files from WhiteNoise (compressed, cached), as
+    # production serves pages, instead of runserver.
+    production: bool = False
     stack: LiveKitStack | None = None
     server: subprocess.Popen | None = None
 
@@ -60,14 +63,31 @@ class ThrowawaySite:
                 "LIVEKIT_API_SECRET": API_SECRET,
             }
         )
+        if self.production:
+            os.environ.update(
+                {
+                    "DJANGO_DEBUG": "false",
+                    "DJANGO_SECRET_KEY": os.urandom(24).hex(),
+                    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                    "DJANGO_SECURE_SSL_REDIRECT": "false",
+                    "DJANGO_SERVE_MEDIA": "true",
+                }
+            )
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "-v0"], check=True)
         subprocess.run([*manage, "seed_demo", "-v0"], check=True)
+        if self.production:
+            subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], check=True)
         self.stack = LiveKitStack(
             config, self.work / "livekit", with_ingress=self.with_ingress
         ).start()
+        address = f"127.0.0.1:{self.web_port}"
+        gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "streamsite.wsgi", "-w", "2"]
         self.server = subprocess.Popen(
-            [*manage, "runserver", "--noreload", f"127.0.0.1:{self.web_port}"],
+            [*gunicorn, "--no-control-socket", "-b", address]
+            if self.production
+            else [*manage, "runserver", "--noreload", address],
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

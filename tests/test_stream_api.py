@@ -58,6 +58,14 @@ def test_two_tabs_of_one_viewer_get_distinct_identities(bob_client, alice):
     assert first.split("#")[0] == second.split("#")[0]
 
 
+def test_no_browser_or_proxy_keeps_a_token_for_the_next_tab(guest_client, alice):
+    # Each tab must join with its own identity: a cached answer would be a duplicate one,
+    # and LiveKit disconnects the first tab when a second joins with the same identity.
+    response = guest_client.get(token_url(alice))
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
 def test_the_host_watching_their_own_channel_is_host_prefixed(alice_client, alice):
     data = alice_client.get(token_url(alice)).json()
     assert data["identity"].startswith(f"Host-{alice.pk}#")

@@ -57,7 +57,10 @@ function start(page) {
       viewerCount.hidden = !people;
       if (people) {
         const n = people.length;
-        viewerCount.textContent = `${n.toLocaleString("en-US")} viewer${n === 1 ? "" : "s"}`;
+        // Below 1000 there is nothing to group: Intl's first use costs tens of ms, and this
+        // first runs as the player joins, while the video is about to start.
+        const count = n < 1000 ? String(n) : n.toLocaleString("en-US");
+        viewerCount.textContent = `${count} viewer${n === 1 ? "" : "s"}`;
       }
       community.update(people);
     },

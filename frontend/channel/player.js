@@ -136,6 +136,7 @@ export function createPlayer(root, page, hooks) {
   function onSubscribed(track, participant) {
     if (participant.identity !== publisher) return;
     if (track.kind === Track.Kind.Video) {
+      performance.mark("player:video-subscribed");
       if (hostVideo && hostVideo !== track) hostVideo.detach(ui.video);
       hostVideo = track;
     } else if (track.kind === Track.Kind.Audio) {
@@ -208,6 +209,8 @@ export function createPlayer(root, page, hooks) {
   async function fetchToken(attempt) {
     let result;
     try {
+      // The first call gets the answer to the page's preload of this URL (channel.html), as
+      // long as request() keeps the same-origin credentials the preload's `crossorigin` means.
       result = await request(page.urls.token);
     } catch {
       if (attempt === generation) retryLater("Could not reach the server.", true);
@@ -239,11 +242,13 @@ export function createPlayer(root, page, hooks) {
     leave();
     const grant = await fetchToken(attempt);
     if (!grant || attempt !== generation) return;
+    performance.mark("player:token");
     const next = new Room({ adaptiveStream: false, dynacast: false });
     room = next;
     listen(next);
     try {
       await next.connect(grant.ws_url, grant.token);
+      performance.mark("player:connected");
     } catch {
       if (room === next) {
         room = null;

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from streams import chat, livekit, rooms
@@ -14,6 +15,7 @@ from streams.models import Stream
 from streams.selectors import find_host
 
 
+@never_cache  # a credential for one connection: never kept by a browser or a proxy
 @require_GET
 @json_api
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:

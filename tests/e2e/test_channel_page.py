@@ -149,6 +149,77 @@ def test_a_refused_token_shows_why_instead_of_a_spinner(open_page, publisher, al
     expect(page.locator("[data-player-loading]")).to_be_hidden()
 
 
+TOKEN_ENTRIES = """() => performance.getEntriesByType("resource")
+    .filter((entry) => entry.name.includes("/api/stream/token/"))
+    .map((entry) => entry.initiatorType)"""
+
+
+def test_the_player_joins_with_the_token_the_page_preloaded(open_page, publisher, alice):
+    publisher(alice)
+    go_live(alice)
+    asked = []
+
+    def count_token_requests(context):
+        def note(request):
+            if "/api/stream/token/" in request.url:
+                asked.append(request.url)
+
+        context.on("request", note)
+
+    page = open_page("/alice/", before_load=count_token_requests)
+    expect_video_advancing(page)
+    assert len(asked) == 1
+    assert page.evaluate(TOKEN_ENTRIES) == ["link"]  # the preload, whose answer the player took
+
+
+def test_a_failed_preloaded_token_is_asked_for_again(open_page, publisher, alice):
+    publisher(alice)
+    go_live(alice)
+    routes = []  # the token requests: the first (the preload) fails, the next is held
+
+    def fail_the_preloaded_token(context):
+        def answer(route):
+            routes.append(route)
+            if len(routes) == 1:
+                route.fulfill(status=503, json={"code": "unavailable", "detail": "Try again."})
+
+        context.route("**/api/stream/token/*", answer)
+
+    page = open_page("/alice/", before_load=fail_the_preloaded_token)
+    error = page.locator("[data-player-error-text]")
+    expect(error).to_contain_text("Try again. Retrying in 1 s")  # the player got the 503
+    while len(routes) < 2:
+        page.wait_for_timeout(50)
+    routes[1].continue_()
+    expect_video_advancing(page)
+    assert len(routes) == 2
+    assert page.evaluate(TOKEN_ENTRIES) == ["link", "fetch"]
+
+
+def test_a_preloaded_token_the_room_refuses_is_replaced(
+    open_page, publisher, alice, livekit_server
+):
+    publisher(alice)
+    go_live(alice)
+    routes = []
+
+    def refuse_the_preloaded_token(context):
+        def answer(route):
+            routes.append(route)
+            if len(routes) == 1:  # a token LiveKit refuses, as it would an expired one
+                grant = {"token": "stale", "identity": "guest-0", "name": "guest-0"}
+                route.fulfill(json=grant | {"ws_url": livekit_server.config.ws_url})
+            else:
+                route.continue_()
+
+        context.route("**/api/stream/token/*", answer)
+
+    page = open_page("/alice/", before_load=refuse_the_preloaded_token)
+    expect_video_advancing(page)
+    assert len(routes) == 2
+    assert page.evaluate(TOKEN_ENTRIES) == ["link", "fetch"]
+
+
 def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publisher, alice, bob):
     publisher(alice)
     go_live(alice)
