@@ -271,7 +271,8 @@ def measure(port: int, targets: list[Target], cookie: str, args: argparse.Namesp
 
 
 def label(target: Target) -> str:
-    return re.sub("[0-9a-f-]{36}", "<id>", target.path)  # the channel's id: long, and random
+    path = re.sub("[0-9a-f-]{36}", "<id>", target.path)  # the channel's id: long, and random
+    return re.sub("(<id>,)+<id>", lambda ids: f"<{ids[0].count(',') + 1} ids>", path)
 
 
 def report(args: argparse.Namespace, targets: list[Target], counted: dict, sizes: dict) -> None:
@@ -312,11 +313,15 @@ def main(argv: list[str]) -> None:
     from accounts.models import User
 
     host_id = User.objects.get(username=CHANNEL_USER).pk  # the APIs name the channel by id
+    # What a page with a full sidebar (50 followed, 10 recommended) polls for its LIVE markers.
+    first = User.objects.order_by("pk").values_list("pk", flat=True)[:60]
+    shown = ",".join(str(pk) for pk in first)
     expected = {
         "/": "&#x27;s stream",
         f"/{CHANNEL_USER}/": f"{CHANNEL_USER}&#x27;s stream",  # as the template escapes it
         f"/api/stream/token/{host_id}": '"token"',
         f"/api/stream/{host_id}": f'"{CHANNEL_USER}"',
+        f"/api/live?ids={shown}": '"live"',
     }
     counted, cookie = count_queries([TRIVIAL, *expected])
     targets = [Target(TRIVIAL, "User-agent")]

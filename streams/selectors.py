@@ -141,6 +141,12 @@ def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
 
 
+def live_host_ids() -> frozenset:
+    """The ids of the hosts live now (active accounts only)."""
+    live = Stream.objects.filter(is_live=True, user__is_active=True)
+    return frozenset(live.values_list("user_id", flat=True))
+
+
 def viewer_ties(request) -> Ties:
     """The ties of the request's user, read once per request: the channel page and the
     sidebar share them."""

@@ -19,6 +19,7 @@ urlpatterns = [
     path("search/", stream_views.search, name="search"),
     path("robots.txt", stream_views.robots_txt, name="robots_txt"),
     path("healthz", health.healthz, name="healthz"),
+    path("api/live", viewer_api.live_channels, name="api_live"),
     path("api/stream/token/<uuid:host_id>", viewer_api.viewer_token, name="api_viewer_token"),
     path("api/stream/<uuid:host_id>", viewer_api.stream_info, name="api_stream_info"),
     path("api/stream/<uuid:host_id>/chat", viewer_api.chat_messages, name="api_chat"),

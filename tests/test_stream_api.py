@@ -10,8 +10,10 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from livekit import api
 
+from streams import live_status
 from streams.models import Stream
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,54 @@ def test_stream_info_describes_the_stream_without_the_key(guest_client, alice):
     }
     assert "sk_secret" not in response.content.decode()
     assert "IN_1" not in response.content.decode()
+
+
+# GET /api/live?ids=...: which of the channels a page shows are live --------------------------
+
+
+def test_live_says_which_of_the_given_channels_are_live(guest_client, alice, bob):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    response = guest_client.get(f"/api/live?ids={alice.pk},{bob.pk}")
+    assert response.status_code == 200
+    assert response.json() == {"live": {str(alice.pk): True, str(bob.pk): False}}
+
+
+def test_live_leaves_out_a_host_who_blocked_the_viewer(carol_client, alice, bob):
+    # carol is blocked by alice (conftest): alice's state is none of her business.
+    Stream.objects.filter(user=alice).update(is_live=True)
+    response = carol_client.get(f"/api/live?ids={alice.pk},{bob.pk}")
+    assert response.json() == {"live": {str(bob.pk): False}}
+
+
+def test_live_answers_an_id_that_is_no_channel_as_not_live(guest_client, alice):
+    nobody = uuid.uuid4()
+    response = guest_client.get(f"/api/live?ids={alice.pk},{nobody}")
+    assert response.json() == {"live": {str(alice.pk): False, str(nobody): False}}
+
+
+def test_live_follows_a_go_live_at_once_in_this_process(guest_client, alice):
+    url = f"/api/live?ids={alice.pk}"
+    assert guest_client.get(url).json() == {"live": {str(alice.pk): False}}
+    live_status.set_live(Stream.objects.filter(user=alice), live=True, at=timezone.now())
+    assert guest_client.get(url).json() == {"live": {str(alice.pk): True}}
+
+
+def test_live_is_answered_without_a_query_for_a_guest(
+    guest_client, alice, django_assert_num_queries
+):
+    url = f"/api/live?ids={alice.pk}"
+    guest_client.get(url)
+    with django_assert_num_queries(0):  # a raid's open pages poll it every 10 s
+        assert guest_client.get(url).json() == {"live": {str(alice.pk): False}}
+
+
+@pytest.mark.parametrize(
+    "ids",
+    ["", ",", "alice", "1,2", "\x00", ",".join(str(uuid.uuid4()) for _ in range(101))],
+    ids=["none", "empty", "a-name", "numbers", "nul", "too-many"],
+)
+def test_live_refuses_what_is_not_a_list_of_channel_ids(guest_client, ids):
+    response = guest_client.get("/api/live", {"ids": ids})
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_ids"
+    assert response.json()["detail"]

@@ -1,4 +1,5 @@
-"""What a channel page asks for: a viewer token, the stream's info, and the chat."""
+"""What a channel page asks for: a viewer token, the stream's info, and the chat; and what any
+page asks for to keep its LIVE markers true: which of the channels it shows are live."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from streams import chat, livekit, rooms
+from streams import chat, livekit, page_cache, rooms, selectors
 from streams.api import json_api, posted
+from streams.errors import ApiError
 from streams.models import Stream
 from streams.selectors import find_host
 
@@ -67,3 +69,27 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     stream = Stream.objects.select_related("user").get(pk=host.stream.pk)
     message = chat.send_message(stream=stream, sender=chat.sender_for(request), text=text)
     return JsonResponse(chat.message_json(message), status=201)
+
+
+MAX_LIVE_IDS = 100  # a page shows at most 50 followed and 10 recommended channels, 24 cards
+
+
+@require_GET
+@json_api
+def live_channels(request: HttpRequest) -> JsonResponse:
+    """GET ?ids=<host id>,...: {"live": {id: bool}}, leaving out hosts who blocked the viewer.
+    Open pages poll it every 10 s, so it reads the live hosts from the page cache (kept under
+    the streams version, which every live-status change replaces) and, for a signed-in
+    viewer, the ties every page reads."""
+    given = [part for part in request.GET.get("ids", "").split(",") if part]
+    if not given or len(given) > MAX_LIVE_IDS:
+        detail = f"Give ids: 1 to {MAX_LIVE_IDS} channel ids, comma-separated."
+        raise ApiError(400, "bad_ids", detail)
+    try:
+        ids = {uuid.UUID(part) for part in given}
+    except ValueError:
+        raise ApiError(400, "bad_ids", "An id is not a channel id.") from None
+    live = page_cache.cached("live-hosts", selectors.live_host_ids)
+    hidden = set(selectors.viewer_ties(request).hidden_by)
+    answer = {str(host): host in live for host in ids if host not in hidden}
+    return JsonResponse({"live": answer})
