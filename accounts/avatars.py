@@ -11,7 +11,8 @@ def avatar_hue(username: str) -> int:
 
 
 def avatar_color(username: str) -> str:
-    return f"hsl({avatar_hue(username)}, 55%, 42%)"
+    # Dark enough for the white initials at every hue: at least 4.7:1 (WCAG AA asks 4.5:1).
+    return f"hsl({avatar_hue(username)}, 55%, 30%)"
 
 
 def initials(username: str) -> str:

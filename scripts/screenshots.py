@@ -1,5 +1,6 @@
-"""README pictures: the home page, a live channel page with chat, and the keys page, rendered
-by headless Chromium into docs/*.png (`make screenshots`).
+"""README pictures: the home page, a live channel page with chat (on a desktop and on a phone),
+an offline channel and the keys page, rendered by headless Chromium into docs/*.png
+(`make screenshots`).
 
 Runs a throwaway site (demo data) next to a real livekit-server, with a synthetic camera
 standing in for OBS.
@@ -39,9 +40,9 @@ def shoot(site: ThrowawaySite) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-        def page_for(user):
+        def page_for(user, width=1280, height=760):
             context = browser.new_context(
-                base_url=site.url, viewport={"width": 1280, "height": 760}
+                base_url=site.url, viewport={"width": width, "height": height}
             )
             context.add_cookies([site.session_cookie(user)])
             return context.new_page()
@@ -62,12 +63,24 @@ def shoot(site: ThrowawaySite) -> None:
         )
         time.sleep(1)
         bob_page.screenshot(path=str(docs / "channel.png"))
+        bob_page.goto("/dave/")
+        bob_page.locator("[data-player-offline]").wait_for(state="visible", timeout=20_000)
+        bob_page.screenshot(path=str(docs / "offline.png"))
+        phone = page_for(bob, 390, 844)
+        phone.goto("/alice/")
+        phone.wait_for_function(
+            "() => document.querySelector('[data-player-video]').videoWidth > 0",
+            timeout=20_000,
+        )
+        time.sleep(1)
+        phone.screenshot(path=str(docs / "channel-phone.png"))
         alice_page = page_for(alice)
         alice_page.goto("/u/alice/keys/")
         alice_page.screenshot(path=str(docs / "keys.png"), full_page=True)
         browser.close()
     camera.close()
-    print("Wrote docs/home.png, docs/channel.png and docs/keys.png")
+    names = "home, channel, channel-phone, offline and keys"
+    print(f"Wrote docs/*.png: {names}")
 
 
 if __name__ == "__main__":

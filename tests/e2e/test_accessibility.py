@@ -1,0 +1,120 @@
+"""Every page, checked by axe-core (injected by Playwright) at a desktop and a phone width: no
+serious or critical violation. Also the password change page and the 404 page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from streams.models import ChatMessage, Stream
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
+# Guests see these; `alice/...` pages are seen signed in as alice (the host).
+PAGES = {
+    "home": ("/", None),
+    "search": ("/search/?term=a", None),
+    "channel offline": ("/alice/", None),
+    "channel live": ("/alice/", "live"),
+    "channel signed in": ("/alice/", "bob"),
+    "sign in": ("/accounts/login/", None),
+    "sign up": ("/accounts/signup/", None),
+    "password reset": ("/accounts/password/reset/", None),
+    "not found": ("/no-such-channel-here/", None),
+    "dashboard stream": ("/u/alice/", "alice"),
+    "dashboard keys": ("/u/alice/keys/", "alice"),
+    "dashboard chat": ("/u/alice/chat/", "alice"),
+    "dashboard community": ("/u/alice/community/", "alice"),
+    "password change": ("/accounts/password/change/", "alice"),
+}
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        message = f"axe-core is not installed at {AXE} (npm ci installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: `make test` installs it in CI.")
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+def serious_violations(page, axe_source: str) -> list[str]:
+    page.add_script_tag(content=axe_source)
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id} (${v.impact}): ${v.help} at ` +
+            v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "))"""
+    )
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS))
+@pytest.mark.parametrize("name", PAGES, ids=list(PAGES))
+def test_no_serious_accessibility_violation(
+    name, width, open_page, axe_source, alice, bob, carol, publisher
+):
+    path, who = PAGES[name]
+    ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="hello")
+    if who == "live":
+        publisher(alice)
+        Stream.objects.filter(user=alice).update(is_live=True)
+    user = {"alice": alice, "bob": bob}.get(who)
+    page = open_page(path, user, viewport=WIDTHS[width])
+    page.wait_for_load_state("networkidle")
+    if who == "live":
+        page.locator("[data-player-video]").wait_for(state="visible")
+    assert serious_violations(page, axe_source) == []
+
+
+FOCUSED = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  return {
+    id: element.id,
+    data: Object.keys(element.dataset),
+    outline: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0,
+  };
+}"""
+
+
+def tab_to(page, matches, presses: int = 60) -> dict:
+    """Press Tab until the focused element satisfies `matches`; it must show a focus ring."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if matches(focused):
+            assert focused["outline"], f"no visible focus on {focused}"
+            return focused
+    raise AssertionError("not reachable with Tab")
+
+
+def test_the_player_and_the_chat_work_from_the_keyboard_alone(open_page, publisher, alice, bob):
+    publisher(alice)
+    Stream.objects.filter(user=alice).update(is_live=True)
+    page = open_page("/alice/", bob)
+    page.locator("[data-player-controls]").wait_for(state="visible", timeout=30_000)
+    mute = page.locator("[data-player-mute]")
+
+    tab_to(page, lambda focused: "playerMute" in focused["data"])
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('[data-player-mute]').ariaPressed === 'false'")
+    assert mute.text_content() == "Mute"
+    assert page.evaluate("document.querySelector('[data-player-video]').muted") is False
+
+    tab_to(page, lambda focused: focused["id"] == "player-volume")
+    page.keyboard.press("ArrowLeft")  # the volume slider moves with the arrow keys
+    assert page.evaluate("document.querySelector('[data-player-volume]').value") != "100"
+
+    tab_to(page, lambda focused: focused["id"] == "chat-input")
+    page.keyboard.type("typed without a mouse")
+    page.keyboard.press("Enter")
+    text = page.locator("[data-chat-messages] .chat-message .chat-text").last
+    text.wait_for()
+    assert text.text_content() == "typed without a mouse"
+    assert ChatMessage.objects.filter(user=bob, text="typed without a mouse").exists()
