@@ -18,8 +18,8 @@ run: setup .env
 		echo "==> Serving http://127.0.0.1:8000 with LiveKit on ws://127.0.0.1:7880 (Ctrl-C stops all)"; \
 		exec $(BIN)/honcho -f Procfile.dev start; \
 	else \
-		echo "==> Serving http://127.0.0.1:8000 without LiveKit (Ctrl-C to stop)"; \
-		exec $(BIN)/python manage.py runserver 127.0.0.1:8000; \
+		echo "==> Serving http://127.0.0.1:8000 without LiveKit, with the task worker (Ctrl-C to stop)"; \
+		exec $(BIN)/honcho -f Procfile.dev start web worker; \
 	fi
 
 test: setup
