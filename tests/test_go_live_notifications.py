@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
+from social import emails, services
 from social.models import Notification
 from streams import live_status, livekit, rooms
 from streams.models import Stream
@@ -171,7 +172,7 @@ def test_only_followers_who_turned_emails_on_get_one(alice_stream, alice, bob, w
     assert 'href="https://stream.example.com/alice/"' in html
 
 
-def test_an_email_turned_off_before_the_worker_ran_is_not_sent(alice_stream, bob, webhook):
+def test_emails_turned_off_before_the_worker_ran_are_not_sent(alice_stream, bob, webhook):
     type(bob).objects.filter(pk=bob.pk).update(go_live_emails=True)
     webhook(started("EV_1"))
     type(bob).objects.filter(pk=bob.pk).update(go_live_emails=False)
@@ -204,8 +205,31 @@ def test_a_lost_webhook_found_by_reconciling_notifies_once(
     monkeypatch.setattr(livekit, "send_data", lambda *args, **kwargs: None)
     with django_capture_on_commit_callbacks(execute=True):
         assert [change.now_live for change in live_status.reconcile()] == [True]
-    # The webhook of that start arrives after all (LiveKit retried it): the same session.
+    run_worker()
+    assert notified() == ["bob"]
+    # The webhook of that start arrives after all (LiveKit retried it) and is applied (it
+    # would be stale if stamped in an earlier second than the reconciliation): same session.
     Stream.objects.filter(pk=alice_stream.pk).update(live_changed_at=None)
     assert webhook(started("EV_late")) == ["live"]
     run_worker()
     assert notified() == ["bob"]
+
+
+def test_an_email_is_owed_only_to_followers_who_want_one_and_have_an_address(alice, bob):
+    User = type(bob)
+    dave = UserFactory(username="dave")  # emails off
+    erin = UserFactory(username="erin", email="")  # no address to send to
+    for follower in (dave, erin):
+        FollowFactory(follower=follower, following=alice)
+    User.objects.filter(username__in=["bob", "erin"]).update(go_live_emails=True)
+    assert services.notify_followers_live(channel=alice, broadcast="b1", title="t") == 3
+    owed = Notification.objects.filter(email_pending=True)
+    assert list(owed.values_list("recipient__username", flat=True)) == ["bob"]
+
+
+def test_an_email_owed_to_someone_who_turned_emails_off_since_is_not_sent(alice, bob):
+    # Turned off where the settings page's service does not see it (the admin, a shell).
+    Notification.objects.create(recipient=bob, channel=alice, broadcast="b1", email_pending=True)
+    assert emails.send_live_emails(channel=alice, broadcast="b1") == 0
+    assert mail.outbox == []
+    assert not Notification.objects.filter(email_pending=True).exists()
