@@ -18,8 +18,8 @@ run: setup .env
 		echo "==> Serving http://127.0.0.1:8000 with LiveKit on ws://127.0.0.1:7880 (Ctrl-C stops all)"; \
 		exec $(BIN)/honcho -f Procfile.dev start; \
 	else \
-		echo "==> Serving http://127.0.0.1:8000 without LiveKit (Ctrl-C to stop)"; \
-		exec $(BIN)/python manage.py runserver 127.0.0.1:8000; \
+		echo "==> Serving http://127.0.0.1:8000 without LiveKit, with the task worker (Ctrl-C to stop)"; \
+		exec $(BIN)/honcho -f Procfile.dev start web worker; \
 	fi
 
 test: setup
@@ -47,6 +47,7 @@ bench: setup
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/chat.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/notify.py $(if $(QUICK),--quick)
 
 # How many viewers arriving per second this machine admits (Locust; about 3 minutes);
 # `make load QUICK=1` for a short look.

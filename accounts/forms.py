@@ -27,3 +27,13 @@ class ProfileForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["go_live_emails"]
+        help_texts = {
+            "go_live_emails": "One email per broadcast, with a link to the channel and a "
+            "one-click unsubscribe link. You get a notification here either way.",
+        }

@@ -51,6 +51,11 @@ class User(AbstractUser):
         blank=True,
         validators=[ImageUploadValidator(AVATAR_MAX_BYTES)],
     )
+    go_live_emails = models.BooleanField(
+        "email me when a channel I follow goes live",
+        default=False,
+        help_text="Off by default; every email has a one-click unsubscribe link.",
+    )
 
     objects = CaseInsensitiveUserManager()
 

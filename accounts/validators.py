@@ -24,6 +24,7 @@ RESERVED_USERNAMES = frozenset(
         "logout",
         "signup",
         "dashboard",
+        "notifications",
         "settings",
         "about",
         "help",

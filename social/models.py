@@ -85,3 +85,62 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker} blocks {self.blocked}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def between(self, a, b) -> NotificationQuerySet:
+        """Notifications either way between two users."""
+        return self.filter(Q(recipient=a, channel=b) | Q(recipient=b, channel=a))
+
+
+class Notification(models.Model):
+    """Something a user is told in the site's bell (and by email if they want): for now, that
+    a channel they follow went live.
+
+    `broadcast` names one broadcast of the channel, the same in every event LiveKit sends
+    about it, and the unique constraint allows one notification per recipient, channel and
+    broadcast: duplicate webhooks, a task run twice or two workers at once add nothing.
+    """
+
+    class Kind(models.TextChoices):
+        LIVE = "live", "went live"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    channel = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LIVE)
+    broadcast = models.CharField(max_length=64)
+    title = models.CharField(max_length=100, blank=True, help_text="The stream's title then.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # An email is owed (the recipient wanted go-live emails when it was made) and not sent yet.
+    email_pending = models.BooleanField(default=False)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also the index the worker finds one broadcast's notifications with.
+            models.UniqueConstraint(
+                fields=["channel", "kind", "broadcast", "recipient"],
+                name="social_notification_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="social_notification_inbox"),
+            # The bell's count reads this index alone.
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="social_notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.get_kind_display()} ({self.broadcast}) for {self.recipient}"

@@ -1,11 +1,14 @@
-"""Reads of follows and blocks. Queries that also need streams (the feed, search, the
+"""Reads of follows, blocks and notifications. Queries that also need streams (the feed, search, the
 sidebar, the channel lookup) live in streams/selectors.py."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from social.models import Block, Follow
+from social.models import Block, Follow, Notification
+
+# The bell shows at most this many, then "99+": its count stops there.
+UNREAD_SHOWN = 99
 
 
 def is_following(viewer, host) -> bool:
@@ -22,3 +25,23 @@ def blocked_users_of(user, term: str = "") -> QuerySet[Block]:
     if term:
         blocks = blocks.filter(blocked__username__icontains=term)
     return blocks.order_by("-created_at", "-pk")
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """The notifications page: newest first, with the channel each is about."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("channel")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_count_label(user) -> str:
+    """The bell's badge: "" with nothing unread, else the count, "99+" above UNREAD_SHOWN.
+    One COUNT over the unread index, which stops after UNREAD_SHOWN + 1 rows."""
+    if not user.is_authenticated:
+        return ""
+    count = Notification.objects.filter(recipient=user).unread()[: UNREAD_SHOWN + 1].count()
+    if count > UNREAD_SHOWN:
+        return f"{UNREAD_SHOWN}+"
+    return str(count) if count else ""

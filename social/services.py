@@ -1,10 +1,17 @@
-"""Writes for follows and blocks. Views and commands call these; the rules live here."""
+"""Writes for follows, blocks and notifications. Views, commands and tasks call these; the
+rules live here."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
-from social.models import Block, Follow
+from social.models import Block, Follow, Notification
+
+# Rows per INSERT when a channel with many followers goes live.
+FANOUT_BATCH = 2000
 
 
 class SocialError(Exception):
@@ -32,11 +39,13 @@ def follow_delete(*, follower, following) -> bool:
 
 
 def block_create(*, blocker, blocked) -> tuple[Block, bool]:
-    """Block `blocked` and drop follows between the two, both ways; returns (block, created)."""
+    """Block `blocked` and drop follows and notifications between the two, both ways;
+    returns (block, created)."""
     if blocker.pk == blocked.pk:
         raise SocialError("You cannot block yourself.")
     with transaction.atomic():
         Follow.objects.between(blocker, blocked).delete()
+        Notification.objects.between(blocker, blocked).delete()
         try:
             with transaction.atomic():
                 return Block.objects.create(blocker=blocker, blocked=blocked), True
@@ -48,3 +57,53 @@ def block_delete(*, blocker, blocked) -> bool:
     """Unblock; follows removed by the block stay removed. False when nothing was blocked."""
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
     return deleted > 0
+
+
+def notify_followers_live(*, channel, broadcast: str, title: str) -> int:
+    """Tell every active follower of `channel` that it went live, once per `broadcast`;
+    returns how many followers there were. Followers with a block either way are left out.
+
+    Runs in the worker (social.tasks), never in a request: a channel may have tens of
+    thousands of followers. Rows go in batches, and the unique constraint (not a read
+    first) drops the ones an earlier or concurrent run already made.
+    """
+    followers = list(
+        Follow.objects.filter(following=channel, follower__is_active=True)
+        .exclude(Exists(Block.objects.between(channel, OuterRef("follower_id"))))
+        .values_list("follower_id", "follower__go_live_emails", "follower__email")
+    )
+    notifications = [
+        Notification(
+            recipient_id=follower_id,
+            channel=channel,
+            kind=Notification.Kind.LIVE,
+            broadcast=broadcast,
+            title=title,
+            email_pending=wants_email and bool(email),
+        )
+        for follower_id, wants_email, email in followers
+    ]
+    with transaction.atomic():
+        for start in range(0, len(notifications), FANOUT_BATCH):
+            Notification.objects.bulk_create(
+                notifications[start : start + FANOUT_BATCH], ignore_conflicts=True
+            )
+    return len(notifications)
+
+
+def notification_mark_read(*, user, notification_id: int) -> bool:
+    """Mark one of `user`'s notifications read; False when they have no such notification."""
+    mine = Notification.objects.filter(recipient=user, pk=notification_id)
+    return bool(mine.unread().update(read_at=timezone.now())) or mine.exists()
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
+
+
+def go_live_emails_set(*, user, enabled: bool) -> None:
+    """Turn go-live emails on or off (the settings page, or an unsubscribe link). Emails
+    already owed for earlier broadcasts are dropped when they are turned off."""
+    get_user_model().objects.filter(pk=user.pk).update(go_live_emails=enabled)
+    if not enabled:
+        Notification.objects.filter(recipient=user, email_pending=True).update(email_pending=False)

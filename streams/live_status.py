@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from social import tasks as social_tasks
+from social.models import Notification
 from streams import chat, livekit, page_cache, rooms
 from streams.models import Stream, WebhookEvent
 
@@ -59,7 +61,11 @@ def apply_webhook_event(event) -> str:
     except IntegrityError:
         return "duplicate"
     if outcome in {"live", "offline"}:
-        _announce(ingress_id=ingress_id, room=room)
+        stream = _stream_of(ingress_id=ingress_id, room=room)
+        if stream is not None and outcome == "live":
+            session = livekit.ingress_session(event.ingress_info)
+            notify_followers(stream, broadcast=broadcast_name(session, created_at))
+        _announce(stream)
     return outcome
 
 
@@ -70,16 +76,33 @@ def _storable(value: str, field: str) -> str:
     return value.replace("\x00", "")[:max_length]
 
 
-def _announce(*, ingress_id: str = "", room: str = "") -> None:
-    """Tell open channel pages that the stream went live or offline (chat opens/closes)."""
+def _stream_of(*, ingress_id: str = "", room: str = "") -> Stream | None:
     streams = Stream.objects.select_related("user")
-    stream = (
-        streams.filter(ingress_id=ingress_id).first()
-        if ingress_id
-        else streams.filter(user_id=rooms.host_id_of(room)).first()
-    )
+    if ingress_id:
+        return streams.filter(ingress_id=ingress_id).first()
+    return streams.filter(user_id=rooms.host_id_of(room)).first()
+
+
+def _announce(stream: Stream | None) -> None:
+    """Tell open channel pages that the stream went live or offline (chat opens/closes)."""
     if stream is not None:
         chat.broadcast_settings(stream)
+
+
+def broadcast_name(session: str, live_at: datetime) -> str:
+    """What names one broadcast for its go-live notifications: the ingress session LiveKit
+    reports, the same in a repeated ingress_started and in what `reconcile` lists; without
+    one (a webhook that carries no state), the time the stream went live."""
+    name = f"session:{session}" if session else f"at:{live_at.isoformat()}"
+    return name[: Notification._meta.get_field("broadcast").max_length]
+
+
+def notify_followers(stream: Stream, *, broadcast: str) -> None:
+    """Queue the go-live notifications for `stream`'s followers, once the change that set it
+    live is committed. The worker (`manage.py db_worker`) delivers them: a webhook never
+    waits for thousands of followers, and delivering twice makes nothing twice."""
+    args = (str(stream.user_id), broadcast, stream.title)
+    transaction.on_commit(lambda: social_tasks.deliver_live_notifications.enqueue(*args))
 
 
 def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
@@ -116,9 +139,7 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
     in the host's room: an ingress process that died keeps its last state in LiveKit's
     records, so the state alone could keep a dead stream live.
     """
-    publishing = {
-        i.ingress_id: i.room for i in livekit.list_ingresses() if i.is_publishing and i.room
-    }
+    publishing = {i.ingress_id: i for i in livekit.list_ingresses() if i.is_publishing and i.room}
     changes = []
     now = timezone.now()
     for stream in Stream.objects.select_related("user").filter(
@@ -130,7 +151,11 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
         changes.append(LiveChange(stream.user.username, stream.is_live, should_be_live))
         if not dry_run:
             set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
-            _announce(room=rooms.room_name(stream.user_id))
+            fresh = _stream_of(room=rooms.room_name(stream.user_id))
+            if fresh is not None and should_be_live:  # its ingress_started webhook was lost
+                session = publishing[stream.ingress_id].session
+                notify_followers(fresh, broadcast=broadcast_name(session, now))
+            _announce(fresh)
     return changes
 
 

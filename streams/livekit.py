@@ -60,6 +60,8 @@ class Ingress:
     stream_key: str
     kind: str
     is_publishing: bool
+    # The ingress's current session (one per stream from the encoder), "" when idle.
+    session: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,16 @@ def _ingress(info: api.IngressInfo) -> Ingress:
         stream_key=info.stream_key,
         kind=kind,
         is_publishing=info.state.status in PUBLISHING_STATES,
+        session=ingress_session(info),
     )
+
+
+def ingress_session(info: api.IngressInfo) -> str:
+    """The session an ingress is in: the resource id Ingress gives each stream it receives,
+    the same in every state update and webhook about that stream ("" when there is none).
+    LiveKit sends ingress_started again whenever a session goes from buffering back to
+    publishing; the session says it is still the same broadcast."""
+    return info.state.resource_id if info.HasField("state") else ""
 
 
 def create_ingress(*, kind: str, name: str, room: str, identity: str, participant_name: str):

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "social",
     "streams",
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "streams.context_processors.sidebar",
+                "social.context_processors.notifications",
             ],
         },
     },
@@ -138,9 +141,23 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
+# Mail: password resets (allauth) and go-live emails (sent by the worker, social/emails.py).
+# EMAIL_URL sets the backend and its server, e.g. smtp+tls://user:password@host:587;
+# the console backend prints every message instead.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="streamsite <noreply@localhost>")
+# Seconds an SMTP connection may block: a mail server that stops answering must not hold
+# the worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The site's public address, for the links in emails the worker sends (no request there to
+# take the host from). Production has no default: `check --deploy` warns when it is unset,
+# and go-live emails are not sent without it (in-site notifications are).
+SITE_URL = env.str("DJANGO_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+# Background tasks (go-live notifications): django-tasks with its database backend. The web
+# process only writes a row; `manage.py db_worker` (Procfile `worker`) runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

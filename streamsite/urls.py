@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 from django.views.static import serve
 
+from social import views as social_views
 from streams import follow_views
 from streams import views as stream_views
 from streams.api import moderation as moderation_api
@@ -30,6 +31,21 @@ urlpatterns = [
     ),
     path("api/stream/<uuid:host_id>/block", moderation_api.block_participant, name="api_block"),
     path("api/webhook/livekit", webhook.livekit_webhook, name="api_livekit_webhook"),
+    path("notifications/", social_views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/read/",
+        social_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        social_views.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/settings/", social_views.notification_settings, name="notification_settings"
+    ),
+    path("notifications/unsubscribe/<str:token>/", social_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("u/<username:username>/", stream_views.dashboard_stream, name="dashboard_stream"),

@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-only-for-the-test-su
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("LIVEKIT_API_KEY", "testkey")
 os.environ.setdefault("LIVEKIT_API_SECRET", "test-livekit-secret-of-at-least-32-characters")
+os.environ.setdefault("DJANGO_SITE_URL", "https://stream.example.com")
 os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="streamsite-test-media-"))
 
 from streamsite.settings import *  # noqa: F403

@@ -132,22 +132,23 @@ def test_browse_pages_run_a_constant_number_of_queries(
 
     grow(3)
     # Session, user, the viewer's follows and blocks, the feed (count and page), the sidebar
-    # (following and recommended): with nothing cached yet.
-    with django_assert_max_num_queries(7) as small:
+    # (following and recommended), the bell's unread count: with nothing cached yet.
+    with django_assert_max_num_queries(8) as small:
         assert client.get(url).status_code == 200
     grow(30)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
 
 
-def test_a_warm_home_page_runs_no_query_for_a_guest_and_three_for_a_user(
+def test_a_warm_home_page_runs_no_query_for_a_guest_and_four_for_a_user(
     guest_client, bob_client, alice, django_assert_num_queries
 ):
     guest_client.get("/")
     bob_client.get("/")
     with django_assert_num_queries(0):
         assert guest_client.get("/").status_code == 200
-    with django_assert_num_queries(3):  # session, user, bob's follows and blocks
+    # Session, user, bob's follows and blocks, the bell's unread count.
+    with django_assert_num_queries(4):
         assert bob_client.get("/").status_code == 200
 
 

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "k3!x9#q-production-like-secret-7Hf2LpZr0aWv8Ns4Ty6Bc1Qe5Gm-Jd",
     "DJANGO_ALLOWED_HOSTS": "stream.example.com",
+    "DJANGO_SITE_URL": "https://stream.example.com",
     "DATABASE_URL": "postgres://streamsite:secret@db.example.com:5432/streamsite",
     "LIVEKIT_URL": "https://livekit.example.com",
     "LIVEKIT_WS_URL": "wss://livekit.example.com",
