@@ -22,12 +22,18 @@ def _card_users(response) -> list[str]:
     return [p.get_text(strip=True) for p in soup.select(".card-grid .card-user")]
 
 
+def _shown(marker) -> bool:
+    """A LIVE marker is always in the page (static/js/live.js toggles it): shown or hidden."""
+    return marker is not None and not marker.has_attr("hidden")
+
+
 def _sidebar(response, heading: str) -> list[str]:
     soup = BeautifulSoup(response.content, "html.parser")
     for section in soup.select(".sidebar-section"):
         if section.h2.get_text(strip=True) == heading:
             return [
-                n.get_text(strip=True) + (" LIVE" if n.find_next_sibling(class_="live-dot") else "")
+                n.get_text(strip=True)
+                + (" LIVE" if _shown(n.find_next_sibling(class_="live-dot")) else "")
                 for n in section.select(".sidebar-name")
             ]
     return []
@@ -44,8 +50,10 @@ def test_home_shows_cards_live_first_with_a_live_badge(guest_client, alice, bob)
     response = guest_client.get("/")
     assert _card_users(response) == ["bob", "alice"]
     soup = BeautifulSoup(response.content, "html.parser")
-    first_card = soup.select_one(".card-grid .card")
+    first_card, second_card = soup.select(".card-grid .card")
+    assert _shown(first_card.select_one(".badge-live"))
     assert first_card.select_one(".badge-live").get_text() == "LIVE"
+    assert not _shown(second_card.select_one(".badge-live"))
     assert "Beats" in first_card.get_text()
 
 

@@ -39,7 +39,7 @@ def test_the_channel_url_ignores_username_case(guest_client, alice):
 
 def test_a_live_channel_shows_the_live_badge(guest_client, alice):
     Stream.objects.filter(user=alice).update(is_live=True)
-    assert _soup(guest_client.get("/alice/")).select_one(".channel-actions .badge-live")
+    assert _soup(guest_client.get("/alice/")).select_one(".channel-actions .badge-live:not([hidden])")
 
 
 def test_an_unknown_user_gets_the_friendly_404(guest_client, db):

@@ -35,7 +35,10 @@ def _soup(response) -> BeautifulSoup:
 def _cards(client) -> dict[str, bool]:
     """The home feed's cards: username -> shows LIVE."""
     cards = _soup(client.get("/")).select(".card-grid .card")
-    return {c.select_one(".card-user").get_text(): bool(c.select_one(".badge-live")) for c in cards}
+    return {
+        c.select_one(".card-user").get_text(): bool(c.select_one(".badge-live:not([hidden])"))
+        for c in cards
+    }
 
 
 def _sidebar(client, url: str = "/") -> dict[str, list[str]]:
@@ -116,7 +119,7 @@ def test_a_stream_going_live_shows_right_after_the_webhook(guest_client, alice):
     assert _cards(guest_client) == {"alice": True}
     soup = _soup(guest_client.get("/alice/"))
     assert "hidden" not in soup.select_one("[data-live-badge]").attrs
-    assert soup.select_one(".sidebar-section .live-dot")
+    assert soup.select_one(".sidebar-section .live-dot:not([hidden])")
 
 
 def test_reconcile_and_stream_end_show_at_once(guest_client, alice, monkeypatch):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from social.models import Notification
 from streams.models import ChatMessage, Stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +31,8 @@ PAGES = {
     "dashboard chat": ("/u/alice/chat/", "alice"),
     "dashboard community": ("/u/alice/community/", "alice"),
     "password change": ("/accounts/password/change/", "alice"),
+    "notifications": ("/notifications/", "bob"),
+    "notification settings": ("/notifications/settings/", "bob"),
 }
 
 
@@ -61,6 +64,9 @@ def test_no_serious_accessibility_violation(
 ):
     path, who = PAGES[name]
     ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="hello")
+    Notification.objects.create(
+        recipient=bob, channel=alice, kind=Notification.Kind.LIVE, broadcast="b1", title="Hi"
+    )
     if who == "live":
         publisher(alice)
         Stream.objects.filter(user=alice).update(is_live=True)
