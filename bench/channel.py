@@ -272,7 +272,7 @@ def measure_chat(site: ThrowawaySite, counts: list[int], args: Any, before: Call
     from streams.models import Stream
 
     stream = Stream.objects.filter(user__username="alice")
-    stream.update(is_chat_enabled=True, is_chat_delayed=False, is_chat_followers_only=False)
+    stream.update(is_chat_enabled=True, slow_mode_seconds=0, followers_only_minutes=None)
     room, rounds, failure = ChatRoom(site, str(stream.get().user_id)), [], ""
     meter = common.CpuMeter({"bench process": os.getpid(), **common.site_processes(site)})
     try:

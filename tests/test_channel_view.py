@@ -123,9 +123,10 @@ def test_the_initials_avatar_is_shown_when_none_was_uploaded(guest_client, alice
 def test_the_channel_page_runs_a_constant_number_of_queries(
     bob_client, alice, django_assert_max_num_queries
 ):
-    # Session, user, bob's follows and blocks, alice, her follower count, the chat history,
-    # the sidebar (following and recommended): with nothing cached yet.
-    with django_assert_max_num_queries(8) as small:
+    # Session, user, bob's follows and blocks, alice, her follower count, whether bob
+    # moderates her chat, the chat history, the sidebar (following and recommended): with
+    # nothing cached yet.
+    with django_assert_max_num_queries(9) as small:
         assert bob_client.get("/alice/").status_code == 200
     for n in range(30):
         follower = UserFactory(username=f"fan{n}")
@@ -134,14 +135,15 @@ def test_the_channel_page_runs_a_constant_number_of_queries(
         assert bob_client.get("/alice/").status_code == 200
 
 
-def test_a_warm_channel_page_runs_one_query_for_a_guest_and_four_for_a_user(
+def test_a_warm_channel_page_runs_one_query_for_a_guest_and_five_for_a_user(
     guest_client, bob_client, alice, django_assert_num_queries
 ):
     guest_client.get("/alice/")
     bob_client.get("/alice/")
     with django_assert_num_queries(1):  # the chat history
         assert guest_client.get("/alice/").status_code == 200
-    with django_assert_num_queries(4):  # session, user, bob's follows and blocks, chat history
+    # Session, user, bob's follows and blocks, whether he moderates alice's chat, chat history.
+    with django_assert_num_queries(5):
         assert bob_client.get("/alice/").status_code == 200
 
 

@@ -170,7 +170,7 @@ def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publis
 
 def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_page, alice):
     go_live(alice)
-    Stream.objects.filter(user=alice).update(is_chat_followers_only=True)
+    Stream.objects.filter(user=alice).update(followers_only_minutes=0)
     page = open_page("/alice/")
     expect(page.locator("[data-chat-banner]")).to_have_text("Followers only")
     expect(page.locator("#chat-input")).to_be_disabled()
@@ -194,7 +194,7 @@ def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_pag
 def test_slow_mode_refuses_a_quick_second_message_and_counts_down(open_page, publisher, alice, bob):
     publisher(alice)
     go_live(alice)
-    Stream.objects.filter(user=alice).update(is_chat_delayed=True)
+    Stream.objects.filter(user=alice).update(slow_mode_seconds=3)
     page = open_page("/alice/", bob)
     expect(page.locator("[data-chat-banner]")).to_have_text("Slow mode")
     send(page, "first")
