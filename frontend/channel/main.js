@@ -69,6 +69,7 @@ function start(page) {
     },
     onLost: () => refreshInfo(),
     onExcluded: (text) => chat.exclude(text),
+    onGrant: (grant) => moderation.identify(grant.person),
   });
 }
 
