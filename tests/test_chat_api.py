@@ -500,3 +500,29 @@ def test_refused_messages_do_not_use_up_the_flood_limit(live, bob_client, alice)
     Stream.objects.filter(pk=live.pk).update(is_chat_enabled=True)
     for n in range(20):
         assert say(bob_client, alice, f"m{n}").status_code == 201
+
+
+class FakeClock:
+    """streams.flood's clock, moved by the test instead of waited for."""
+
+    def __init__(self, monkeypatch):
+        self.now = 1_900_000_000.0
+        monkeypatch.setattr("streams.flood.time.time", lambda: self.now)
+
+
+def test_the_flood_limit_frees_up_as_messages_leave_the_window(
+    live, bob_client, alice, monkeypatch
+):
+    clock = FakeClock(monkeypatch)
+    for n in range(20):
+        assert say(bob_client, alice, f"m{n}").status_code == 201
+    clock.now += 1
+    for _ in range(5):  # refused by the limit, so not counted against it
+        assert say(bob_client, alice, "refused").json()["code"] == "rate_limited"
+    clock.now += 29
+    response = say(bob_client, alice, "still too soon")
+    assert (response.status_code, int(response["Retry-After"])) == (429, 1)
+    clock.now += 1.5  # the first twenty are more than 30 s old
+    for n in range(20):
+        assert say(bob_client, alice, f"again {n}").status_code == 201
+    assert say(bob_client, alice).json()["code"] == "rate_limited"
