@@ -18,7 +18,8 @@ MODERATOR = "moderator"
 
 
 def role_of(host, user) -> str:
-    """ "host", "moderator", or "" for everyone else (guests included) in `host`'s chat."""
+    """The role of `user` in `host`'s chat: "host", "moderator", or "" for everyone else
+    (guests included)."""
     if user is None or not user.is_authenticated:
         return ""
     if user.pk == host.pk:

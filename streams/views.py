@@ -281,14 +281,15 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
         else:
             messages.success(request, f"{user.username} is now a moderator.")
             return redirect("dashboard_moderation", username=host.username)
+    row_id = request.POST.get("id", "")
+    row_id = int(row_id) if row_id.isdigit() and len(row_id) < 19 else 0  # fits a bigint
     if action == "remove":
-        moderator = Moderator.objects.filter(host=host, pk=request.POST.get("id") or 0).first()
+        moderator = Moderator.objects.filter(host=host, pk=row_id).select_related("user").first()
         if moderator is not None and services.moderator_remove(host=host, user=moderator.user):
             messages.success(request, f"{moderator.user.username} is no longer a moderator.")
         return redirect("dashboard_moderation", username=host.username)
     if action == "lift":
-        ban_id = request.POST.get("id", "")
-        if ban_id.isdigit() and services.chat_ban_lift(host=host, actor=host, ban_id=int(ban_id)):
+        if services.chat_ban_lift(host=host, actor=host, ban_id=row_id):
             messages.success(request, "Lifted.")
         return redirect("dashboard_moderation", username=host.username)
     log = Paginator(

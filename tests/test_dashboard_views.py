@@ -440,6 +440,14 @@ def test_one_host_cannot_remove_or_lift_anothers(alice_client, client_for, alice
     assert dave.moderators.exists() and ChatBan.objects.filter(pk=ban.pk).exists()
 
 
+@pytest.mark.parametrize("row_id", ["", "abc", "-1", "9" * 30, "1\x00"])
+@pytest.mark.parametrize("action", ["remove", "lift"])
+def test_removing_or_lifting_an_unknown_row_changes_nothing(alice_client, alice, action, row_id):
+    response = alice_client.post("/u/alice/moderation/", {"action": action, "id": row_id})
+    assert response.status_code == 302
+    assert not ModerationAction.objects.exists()
+
+
 def test_the_moderation_page_escapes_names_and_messages(alice_client, alice):
     ModerationAction.objects.create(
         host=alice,

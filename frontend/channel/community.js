@@ -14,9 +14,13 @@ export function createCommunity(root, page, moderation) {
   const rows = new Map(); // person -> li, kept across updates so focus and buttons survive
   let people = [];
 
+  // Whom moderation acts on: a signed-in user by user id (the host watching is "Host-<id>"
+  // in the room, but the host all the same), a guest by their guest identity.
+  const target = (who) => who.userId || who.person;
+
   function row(who) {
     let item = rows.get(who.person);
-    const canBan = moderation.canModerate() && !who.isSelf && moderation.mayActOn(who.person);
+    const canBan = moderation.canModerate() && !who.isSelf && moderation.mayActOn(target(who));
     const key = `${who.name}|${who.isHost}|${who.userId}|${who.isSelf}|${canBan}`;
     if (item && item.dataset.key === key) return item;
     if (!item) {
@@ -33,7 +37,7 @@ export function createCommunity(root, page, moderation) {
     if (canBan) {
       const ban = el("button", "btn btn-ghost", "Ban");
       ban.type = "button";
-      ban.dataset.banPerson = who.person;
+      ban.dataset.banPerson = target(who);
       ban.setAttribute("aria-label", `Ban ${who.name}`);
       item.append(ban);
     }
@@ -42,7 +46,7 @@ export function createCommunity(root, page, moderation) {
 
   function render() {
     const term = filter.value.trim().toLowerCase();
-    const shown = people.filter((who) => !moderation.isBanned(who.person));
+    const shown = people.filter((who) => !moderation.isBanned(target(who)));
     const present = new Set(shown.map((who) => who.person));
     for (const person of rows.keys()) if (!present.has(person)) rows.delete(person);
     // Filtered-out rows leave the list (kept in `rows` for when the filter changes).

@@ -280,6 +280,13 @@ def test_a_moderator_deletes_and_times_out_live_and_the_chatter_sees_it(
     send(bob_page, "after a reload")
     expect(bob_page.locator("[data-chat-error]")).to_contain_text("You are timed out until")
     expect(countdown).to_contain_text("Timed out:")
+    # The community tab offers the moderator a ban for bob, and none for the host.
+    open_page("/alice/", alice)
+    mod_page.locator("[data-tab=community]").click()
+    people = mod_page.locator("[data-community-list] li")
+    expect(people.filter(has_text="bob").locator("[data-ban-person]")).to_have_count(1)
+    expect(people.filter(has_text="alice")).to_have_count(1)
+    expect(people.filter(has_text="alice").locator("button")).to_have_count(0)
     texts = list(ChatMessage.objects.order_by("pk").values_list("text", "is_deleted"))
     assert texts == [("be nice, please", False), ("something rude", True), ("more rudeness", False)]
     assert list(ModerationAction.objects.values_list("actor_name", "action")) == [
