@@ -67,8 +67,8 @@ def seed(accounts: int) -> tuple:
         is_live=True,
         live_changed_at=timezone.now(),
         is_chat_enabled=True,
-        is_chat_delayed=False,
-        is_chat_followers_only=False,
+        slow_mode_seconds=0,
+        followers_only_minutes=None,
     )
     names = [f"raider{i}" for i in range(accounts)]
     raiders = [User(username=name, email=f"{name}@example.invalid") for name in names]

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from streams import services
 from streams.livekit import LiveKitError
-from streams.models import Stream, WebhookEvent
+from streams.models import ChatBan, ModerationAction, Moderator, Stream, WebhookEvent
 
 
 @admin.register(Stream)
@@ -12,16 +12,17 @@ class StreamAdmin(admin.ModelAdmin):
         "title",
         "is_live",
         "is_chat_enabled",
-        "is_chat_delayed",
-        "is_chat_followers_only",
+        "slow_mode_seconds",
+        "followers_only_minutes",
         "ingress_type",
         "updated_at",
     ]
     list_filter = [
         "is_live",
         "is_chat_enabled",
-        "is_chat_delayed",
-        "is_chat_followers_only",
+        "slow_mode_seconds",
+        "followers_only_minutes",
+        "is_chat_signed_in_only",
         "ingress_type",
     ]
     search_fields = ["user__username", "title"]
@@ -77,4 +78,48 @@ class WebhookEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Moderator)
+class ModeratorAdmin(admin.ModelAdmin):
+    list_display = ["user", "host", "created_at"]
+    search_fields = ["user__username", "host__username"]
+    list_select_related = ["user", "host"]
+    autocomplete_fields = ["host", "user"]
+
+
+@admin.register(ChatBan)
+class ChatBanAdmin(admin.ModelAdmin):
+    """Timeouts and guest bans; deleting one lifts it."""
+
+    list_display = ["name", "kind", "host", "expires_at", "network_expires_at", "created_by"]
+    list_filter = ["kind"]
+    search_fields = ["name", "host__username", "guest_identity", "network"]
+    list_select_related = ["host", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # made by the host and moderators from the chat
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The moderation log, as it was written."""
+
+    list_display = ["created_at", "host", "actor_name", "action", "target_name", "detail"]
+    list_filter = ["action"]
+    search_fields = ["host__username", "actor_name", "target_name"]
+    list_select_related = ["host"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -14,15 +14,15 @@ from django.utils import timezone
 
 from accounts.avatars import avatar_hue
 from social.models import Block, Follow
-from streams import livekit, rooms
+from streams import flood, livekit, moderation, rooms
 from streams.errors import ApiError
-from streams.models import ChatMessage, Stream
+from streams.models import ChatBan, ChatMessage, Stream
+from streamsite.client_address import client_network
 
 logger = logging.getLogger(__name__)
 
 MAX_LENGTH = 500
 HISTORY_SIZE = 50
-SLOW_MODE_SECONDS = 3
 TOPIC = "chat"
 
 
@@ -37,6 +37,11 @@ class Sender:
     user: object | None
     guest_identity: str
     name: str
+    network: str = ""  # a guest's (streamsite.client_address); limits and bans hold on it
+
+    @property
+    def person(self) -> str:
+        return str(self.user.pk) if self.user is not None else self.guest_identity
 
 
 def sender_for(request) -> Sender | None:
@@ -45,7 +50,7 @@ def sender_for(request) -> Sender | None:
     guest = rooms.session_guest(request.session, create=False)
     if guest is None:
         return None
-    return Sender(None, guest.person, guest.name)
+    return Sender(None, guest.person, guest.name, client_network(request))
 
 
 def name_color(name: str) -> str:
@@ -61,6 +66,7 @@ def message_json(message: ChatMessage) -> dict:
             "id": message.author_id,
             "name": message.author_name,
             "color": name_color(message.author_name),
+            "badge": message.author_badge,
         },
         "ts": message.created_at.isoformat(),
     }
@@ -76,10 +82,11 @@ def history(stream: Stream) -> list[ChatMessage]:
     return list(reversed(recent))
 
 
-def check_can_chat(stream: Stream, sender: Sender | None) -> None:
-    """Raise ChatRefused unless `sender` may chat in `stream` now (text and slow mode aside)."""
+def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:
+    """Raise ChatRefused unless `sender`, whose `role` in the chat is `role`
+    (streams.moderation.role_of), may chat in `stream` now (text, flood and slow mode
+    aside). The host and moderators are exempt from followers-only."""
     host = stream.user
-    is_host = sender is not None and sender.user is not None and sender.user.pk == host.pk
     if not stream.is_chat_enabled:
         raise ChatRefused(403, "chat_disabled", "Chat is disabled.")
     if not stream.is_live:
@@ -88,9 +95,70 @@ def check_can_chat(stream: Stream, sender: Sender | None) -> None:
         raise ChatRefused(403, "no_identity", "Open the channel page before chatting.")
     if Block.objects.hiding(host, sender.user).exists():
         raise ChatRefused(403, "blocked", "You cannot chat here.")
-    followers_only = stream.is_chat_followers_only and not is_host
-    if followers_only and not Follow.objects.of(sender.user, host).exists():
+    if sender.user is None and stream.is_chat_signed_in_only:
+        raise ChatRefused(403, "signed_in_only", "Only signed-in viewers can chat here: log in.")
+    if role != moderation.HOST:
+        _check_bans(host, sender)
+    if stream.followers_only_minutes is not None and not role:
+        _check_followers_only(stream, sender)
+
+
+def _check_bans(host, sender: Sender) -> None:
+    holding = ChatBan.objects.holding(
+        host, user=sender.user, guest_identity=sender.guest_identity, network=sender.network
+    )
+    timeout_ends = None
+    for kind, expires_at in holding.values_list("kind", "expires_at"):
+        if kind == ChatBan.Kind.BAN:
+            raise ChatRefused(403, "banned", "You are banned from this chat.")
+        # A timeout holds on the guest's network exactly as long as on the guest.
+        timeout_ends = max(timeout_ends or expires_at, expires_at)
+    if timeout_ends is not None:
+        left = max(1, math.ceil((timeout_ends - timezone.now()).total_seconds()))
+        raise ChatRefused(
+            403,
+            "timed_out",
+            f"You are timed out until {timeout_ends:%H:%M:%S} UTC ({human_duration(left)} left).",
+            left,
+        )
+
+
+def check_guest_not_banned(host, guest_identity: str) -> None:
+    """A guest banned by identity may not watch either (their network is not refused to
+    watch: others may share it)."""
+    if ChatBan.objects.holding(host, guest_identity=guest_identity).filter(kind="ban").exists():
+        raise ChatRefused(403, "banned", "You are banned from this channel.")
+
+
+def _check_followers_only(stream: Stream, sender: Sender) -> None:
+    host = stream.user
+    since = Follow.objects.of(sender.user, host).values_list("created_at", flat=True).first()
+    if since is None:
         raise ChatRefused(403, "followers_only", f"Only followers of {host.username} can chat.")
+    allowed_from = since + timedelta(minutes=stream.followers_only_minutes)
+    wait = (allowed_from - timezone.now()).total_seconds()
+    if wait > 0:
+        age = human_duration(stream.followers_only_minutes * 60)
+        raise ChatRefused(
+            403,
+            "followers_only",
+            f"Only followers of {host.username} of {age} or more can chat: you can chat from "
+            f"{allowed_from:%Y-%m-%d %H:%M} UTC (in {human_duration(math.ceil(wait))}).",
+            math.ceil(wait),
+        )
+
+
+def human_duration(seconds: int) -> str:
+    """ "45 seconds", "10 minutes", "1 hour 5 minutes", "30 days"."""
+    units = [("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)]
+    parts = []
+    for name, size in units:
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+        if len(parts) == 2 or (parts and size == 60):
+            break
+    return " ".join(parts) or "0 seconds"
 
 
 # NUL cannot be stored by PostgreSQL, and a lone surrogate (JSON can carry "\ud800") is
@@ -115,11 +183,13 @@ def clean_text(text: object) -> str:
 
 
 def send_message(*, stream: Stream, sender: Sender | None, text: object) -> ChatMessage:
-    check_can_chat(stream, sender)
+    role = moderation.role_of(stream.user, sender.user if sender else None)
+    check_can_chat(stream, sender, role)
     text = clean_text(text)
-    is_host = sender.user is not None and sender.user.pk == stream.user_id
+    if not role:  # the host and moderators are exempt in their chat
+        _check_flood(sender)
     with transaction.atomic():
-        if stream.is_chat_delayed and not is_host:
+        if stream.slow_mode_seconds and not role:
             # One message per sender per cooldown, also across concurrent requests and
             # server processes: the stream row serialises senders of this stream.
             Stream.objects.select_for_update().filter(pk=stream.pk).first()
@@ -129,14 +199,35 @@ def send_message(*, stream: Stream, sender: Sender | None, text: object) -> Chat
             user=sender.user,
             guest_identity=sender.guest_identity,
             author_name=sender.name,
+            author_badge=role,
+            guest_network=sender.network,
             text=text,
         )
     broadcast(stream, {"type": "message", **message_json(message)})
     return message
 
 
+def _check_flood(sender: Sender) -> None:
+    if sender.user is not None:
+        subjects = [f"user:{sender.user.pk}"]
+    else:
+        subjects = [f"guest:{sender.guest_identity}"]
+        if sender.network:
+            subjects.append(f"net:{sender.network}")
+    wait = flood.take(subjects)
+    if wait:
+        raise ChatRefused(
+            429,
+            "rate_limited",
+            f"Too many messages: at most {flood.FLOOD_MESSAGES} in "
+            f"{flood.FLOOD_WINDOW_SECONDS} seconds. Wait {wait} s.",
+            wait,
+        )
+
+
 def _check_slow_mode(stream: Stream, sender: Sender) -> None:
-    since = timezone.now() - timedelta(seconds=SLOW_MODE_SECONDS)
+    seconds = stream.slow_mode_seconds
+    since = timezone.now() - timedelta(seconds=seconds)
     mine = ChatMessage.objects.filter(stream=stream, created_at__gt=since)
     if sender.user is not None:
         mine = mine.filter(user=sender.user)
@@ -144,10 +235,13 @@ def _check_slow_mode(stream: Stream, sender: Sender) -> None:
         mine = mine.filter(guest_identity=sender.guest_identity)
     last = mine.order_by("-created_at").values_list("created_at", flat=True).first()
     if last is not None:
-        wait = SLOW_MODE_SECONDS - (timezone.now() - last).total_seconds()
+        wait = seconds - (timezone.now() - last).total_seconds()
         retry = max(1, math.ceil(wait))
         raise ChatRefused(
-            429, "slow_mode", f"Slow mode is on: wait {retry} s between messages.", retry
+            429,
+            "slow_mode",
+            f"Slow mode is on: one message every {human_duration(seconds)}. Wait {retry} s.",
+            retry,
         )
 
 
@@ -165,8 +259,9 @@ def settings_json(stream: Stream) -> dict:
     return {
         "is_live": stream.is_live,
         "is_chat_enabled": stream.is_chat_enabled,
-        "is_chat_delayed": stream.is_chat_delayed,
-        "is_chat_followers_only": stream.is_chat_followers_only,
+        "slow_mode_seconds": stream.slow_mode_seconds,
+        "followers_only_minutes": stream.followers_only_minutes,
+        "is_chat_signed_in_only": stream.is_chat_signed_in_only,
     }
 
 

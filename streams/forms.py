@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 
 from streams.models import Stream
 
@@ -28,19 +29,53 @@ class ThumbnailForm(forms.ModelForm):
 
 
 class ChatSettingsForm(forms.ModelForm):
+    # A select whose "Off" is no restriction (None), rather than the model's blank choice.
+    followers_only_minutes = forms.TypedChoiceField(
+        label="Followers only",
+        choices=[("", "Off"), *Stream._meta.get_field("followers_only_minutes").choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Only your followers can chat, if they have followed you for long enough. "
+        "A newer follower is told when they can.",
+    )
+
     class Meta:
         model = Stream
-        fields = ["is_chat_enabled", "is_chat_delayed", "is_chat_followers_only"]
+        fields = [
+            "is_chat_enabled",
+            "slow_mode_seconds",
+            "followers_only_minutes",
+            "is_chat_signed_in_only",
+        ]
         labels = {
             "is_chat_enabled": "Enable chat",
-            "is_chat_delayed": "Slow mode",
-            "is_chat_followers_only": "Followers only",
+            "slow_mode_seconds": "Slow mode",
+            "is_chat_signed_in_only": "Only signed-in viewers can chat",
         }
         help_texts = {
             "is_chat_enabled": "Viewers can chat while you are live.",
-            "is_chat_delayed": "Each viewer can send one message every 3 seconds.",
-            "is_chat_followers_only": "Only your followers can chat.",
+            "slow_mode_seconds": "How long each viewer waits between two messages.",
+            "is_chat_signed_in_only": "Guests can watch and read, but not chat.",
         }
+
+
+class ModeratorForm(forms.Form):
+    """The host appoints a moderator by username."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=30,
+        help_text="They can delete messages, time out and ban chatters in your chat only.",
+    )
+
+    def clean_username(self):
+        """The user, found by name in any case (services.moderator_add says who may be one)."""
+        name = self.cleaned_data["username"].strip().lstrip("@")
+        user = get_user_model().objects.filter(username__lower=name.lower(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"No user is called “{name}”.")
+        return user
 
 
 class GenerateConnectionForm(forms.Form):

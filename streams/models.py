@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from accounts.images import DisplayImageField, image_path
 from accounts.validators import ImageUploadValidator
@@ -27,6 +28,25 @@ class StreamQuerySet(models.QuerySet):
         return self.order_by("-is_live", "-updated_at", "-pk")
 
 
+SLOW_MODE_CHOICES = [
+    (0, "Off"),
+    (3, "3 seconds"),
+    (5, "5 seconds"),
+    (10, "10 seconds"),
+    (30, "30 seconds"),
+    (60, "1 minute"),
+    (120, "2 minutes"),
+]
+FOLLOWERS_ONLY_CHOICES = [
+    (0, "Any follower"),
+    (10, "Followers of 10 minutes"),
+    (60, "Followers of 1 hour"),
+    (60 * 24, "Followers of 1 day"),
+    (60 * 24 * 7, "Followers of 1 week"),
+    (60 * 24 * 30, "Followers of 1 month"),
+]
+
+
 class Stream(models.Model):
     class IngressType(models.TextChoices):
         RTMP = "rtmp", "RTMP"
@@ -48,8 +68,14 @@ class Stream(models.Model):
     ingress_type = models.CharField(max_length=8, choices=IngressType.choices, blank=True)
     is_live = models.BooleanField(default=False)
     is_chat_enabled = models.BooleanField("chat enabled", default=True)
-    is_chat_delayed = models.BooleanField("slow mode", default=False)
-    is_chat_followers_only = models.BooleanField("followers-only chat", default=False)
+    slow_mode_seconds = models.PositiveSmallIntegerField(
+        "slow mode", choices=SLOW_MODE_CHOICES, default=0
+    )
+    # None: anyone may chat; 0: any follower; n: followers of at least n minutes.
+    followers_only_minutes = models.PositiveIntegerField(
+        "followers-only chat", choices=FOLLOWERS_ONLY_CHOICES, null=True, blank=True
+    )
+    is_chat_signed_in_only = models.BooleanField("only signed-in viewers chat", default=False)
     live_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -98,6 +124,11 @@ class ChatMessage(models.Model):
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     is_deleted = models.BooleanField(default=False)
+    # "host" or "moderator" when the author was one at the time: their badge in chat.
+    author_badge = models.CharField(max_length=10, blank=True)
+    # A guest's network (streamsite.client_address): what a ban of the guest also bans for a while.
+    # Not kept for signed-in authors, whose account is what a ban holds on to.
+    guest_network = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [
@@ -116,6 +147,146 @@ class ChatMessage(models.Model):
     @property
     def author_id(self) -> str:
         return str(self.user_id) if self.user_id else self.guest_identity
+
+
+class Moderator(models.Model):
+    """`user` moderates `host`'s chat (streams.moderation says what that allows)."""
+
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderators"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderating"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["host", "user"], name="streams_moderator_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(host=models.F("user")), name="streams_moderator_not_host"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "host"], name="streams_moderator_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} moderates {self.host}"
+
+
+class ChatBanQuerySet(models.QuerySet):
+    def active(self) -> ChatBanQuerySet:
+        now = timezone.now()
+        return self.filter(
+            models.Q(expires_at__isnull=True)
+            | models.Q(expires_at__gt=now)
+            | models.Q(network_expires_at__gt=now)
+        )
+
+    def holding(self, host, *, user=None, guest_identity: str = "", network: str = ""):
+        """The bans and timeouts in `host`'s chat that hold on a sender: on the signed-in
+        `user`, or on a guest by `guest_identity` or by the `network` they chat from."""
+        now = timezone.now()
+        current = models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        holds = models.Q(pk__in=[])
+        if user is not None:
+            holds |= models.Q(user=user) & current
+        if guest_identity:
+            holds |= models.Q(guest_identity=guest_identity) & current
+        if network:
+            holds |= models.Q(network=network, network_expires_at__gt=now)
+        return self.filter(holds, host=host)
+
+
+class ChatBan(models.Model):
+    """Someone kept out of `host`'s chat: for a while (a timeout) or until lifted (a ban).
+
+    It holds on a signed-in user (timeouts only: banning a signed-in user is the host
+    blocking them) or on a guest identity. For a guest it also holds, until
+    `network_expires_at`, on the network they chatted from, so that a new browser session
+    is no way around it; only for a while, since others may share that network, and only
+    on guests.
+    """
+
+    class Kind(models.TextChoices):
+        TIMEOUT = "timeout", "Timeout"
+        BAN = "ban", "Ban"
+
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_bans"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chat_bans_received",
+    )
+    guest_identity = models.CharField(max_length=64, blank=True)
+    name = models.CharField("who", max_length=40, help_text="Their name when it was made.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    network = models.CharField(max_length=64, blank=True)
+    network_expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChatBanQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["host", "user"], name="streams_chatban_user"),
+            models.Index(fields=["host", "guest_identity"], name="streams_chatban_guest"),
+            models.Index(fields=["host", "network"], name="streams_chatban_network"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, guest_identity="", network="")
+                    | models.Q(user__isnull=True) & ~models.Q(guest_identity="")
+                ),
+                name="streams_chatban_user_or_guest",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.name} in {self.host}'s chat"
+
+    @property
+    def person(self) -> str:
+        return str(self.user_id) if self.user_id else self.guest_identity
+
+
+class ModerationAction(models.Model):
+    """The moderation log: who did what to whom in which chat, and when."""
+
+    class Action(models.TextChoices):
+        DELETE = "delete", "Deleted a message"
+        TIMEOUT = "timeout", "Timed out"
+        BAN = "ban", "Banned"
+        LIFT = "lift", "Lifted a timeout or ban"
+        MODERATOR_ADD = "mod_add", "Made moderator"
+        MODERATOR_REMOVE = "mod_remove", "Removed as moderator"
+
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_log"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=40)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    target_name = models.CharField(max_length=40)
+    target_person = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["host", "-created_at"], name="streams_modlog_host")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}: {self.get_action_display()} {self.target_name}"
 
 
 # The pages' cache (streams.page_cache) shows streams and their people. Any save of a Stream

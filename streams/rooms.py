@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -42,6 +43,14 @@ def publisher_identity(host_id) -> str:
 
 def signed_in_person(user) -> str:
     return str(user.pk)
+
+
+GUEST_PERSON = re.compile(rf"{GUEST_PREFIX}[0-9a-f]{{32}}")
+
+
+def is_guest_person(person: str) -> bool:
+    """Whether `person` is a guest as session_guest names them."""
+    return GUEST_PERSON.fullmatch(person) is not None
 
 
 def person_of(identity: str) -> str:

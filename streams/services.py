@@ -1,16 +1,23 @@
 """Writes for streams: creation for new users, thumbnails, the stream connection (LiveKit
-ingress) lifecycle, and blocking someone out of a live room."""
+ingress) lifecycle, blocking someone out of a live room, and chat moderation (moderators,
+deletions, timeouts and bans, each recorded in the moderation log)."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from social.services import block_create
-from streams import livekit, page_cache, rooms
-from streams.models import Stream
+from social.models import Block
+from social.services import SocialError, block_create
+from streams import chat, livekit, moderation, page_cache, rooms
+from streams.errors import ApiError
+from streams.models import ChatBan, ChatMessage, ModerationAction, Moderator, Stream
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +109,12 @@ def stream_end(*, stream: Stream) -> None:
 
 def viewer_remove_from_room(*, host, viewer) -> int:
     """Disconnect every tab `viewer` has open in `host`'s room; returns how many."""
+    return person_remove_from_room(host=host, person=rooms.signed_in_person(viewer))
+
+
+def person_remove_from_room(*, host, person: str) -> int:
+    """Disconnect every tab of `person` (streams.rooms) in `host`'s room; returns how many."""
     room = rooms.room_name(host.pk)
-    person = rooms.signed_in_person(viewer)
     removed = 0
     for participant in livekit.list_participants(room):
         if rooms.person_of(participant.identity) == person:
@@ -125,9 +136,240 @@ def block_and_remove(*, host, viewer) -> BlockOutcome:
     disconnected at once; their next token request is refused by the block itself. The block
     stands even when LiveKit fails: the outcome then says why nobody was removed."""
     _, created = block_create(blocker=host, blocked=viewer)
+    Moderator.objects.filter(host=host, user=viewer).delete()  # the host no longer trusts them
     try:
         removed = viewer_remove_from_room(host=host, viewer=viewer)
     except livekit.LiveKitError as error:
         warning = f"{viewer.username} is blocked, but could not be removed from the room: {error}"
         return BlockOutcome(created, 0, warning)
     return BlockOutcome(created, removed)
+
+
+# ---------------------------------------------------------------- chat moderation
+
+TIMEOUTS = {60: "1 minute", 600: "10 minutes", 3600: "1 hour", 86400: "24 hours"}
+# How long a guest's ban also holds on the network they chatted from (README: Moderation).
+GUEST_NETWORK_BAN = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Chatter:
+    """Someone a moderator acts on: a signed-in user, or a guest known by their identity
+    and, if they chatted here, the network of their latest message."""
+
+    person: str
+    name: str
+    user: object | None = None
+    network: str = ""
+
+
+def chatter_find(*, host, person: object) -> Chatter:
+    """The chatter named by `person` (a user id or a guest identity, as in chat messages)."""
+    person = person if isinstance(person, str) else ""
+    if rooms.is_guest_person(person):
+        latest = (
+            ChatMessage.objects.filter(stream__user=host, guest_identity=person)
+            .order_by("-created_at", "-pk")
+            .values_list("author_name", "guest_network")
+            .first()
+        )
+        name, network = latest or ("a guest", "")
+        return Chatter(person, name, None, network)
+    try:
+        user = get_user_model().objects.filter(pk=uuid.UUID(person)).first()
+    except ValueError:
+        user = None
+    if user is None:
+        raise ApiError(404, "not_found", "No such person.")
+    return Chatter(str(user.pk), user.username, user)
+
+
+def _log(host, actor, action: str, *, target_name: str, target_person: str = "", detail=""):
+    ModerationAction.objects.create(
+        host=host,
+        actor=actor,
+        actor_name=actor.username,
+        action=action,
+        target_name=target_name,
+        target_person=target_person,
+        detail=detail[:200],
+    )
+
+
+def message_delete(*, host, actor, message_id: int) -> None:
+    """A message deleted by the host or a moderator: gone for everyone, live."""
+    message = ChatMessage.objects.filter(stream__user=host, pk=message_id, is_deleted=False).first()
+    if message is None:
+        raise ApiError(404, "not_found", "No such message.")
+    moderation.authorize(actor, host, message.author_id)
+    if chat.delete_message(stream=host.stream, message_id=message.pk):
+        _log(
+            host,
+            actor,
+            ModerationAction.Action.DELETE,
+            target_name=message.author_name,
+            target_person=message.author_id,
+            detail=message.text[:100],
+        )
+
+
+def chatter_timeout(*, host, actor, person: object, seconds: int) -> ChatBan:
+    """Keep a chatter (and a guest's network) out of the chat for `seconds`, one of
+    TIMEOUTS; their chat box counts down, live."""
+    if seconds not in TIMEOUTS:
+        choices = ", ".join(TIMEOUTS.values())
+        raise ApiError(400, "invalid_duration", f"A timeout lasts {choices}.")
+    chatter = chatter_find(host=host, person=person)
+    moderation.authorize(actor, host, chatter.person)
+    _not_self(actor, chatter, "time out")
+    until = timezone.now() + timedelta(seconds=seconds)
+    timeout = ChatBan.objects.create(
+        host=host,
+        kind=ChatBan.Kind.TIMEOUT,
+        user=chatter.user,
+        guest_identity="" if chatter.user else chatter.person,
+        name=chatter.name,
+        expires_at=until,
+        network=chatter.network,
+        network_expires_at=until if chatter.network else None,
+        created_by=actor,
+    )
+    _log(
+        host,
+        actor,
+        ModerationAction.Action.TIMEOUT,
+        target_name=chatter.name,
+        target_person=chatter.person,
+        detail=TIMEOUTS[seconds],
+    )
+    chat.broadcast(
+        host.stream,
+        {
+            "type": "timeout",
+            "person": chatter.person,
+            "until": until.isoformat(),
+            "seconds": seconds,
+        },
+    )
+    return timeout
+
+
+@dataclass(frozen=True)
+class BanOutcome:
+    name: str
+    removed: int  # tabs disconnected from the live room
+    warning: str = ""  # why nobody could be removed, when LiveKit failed
+
+
+def chatter_ban(*, host, actor, person: object) -> BanOutcome:
+    """Ban a chatter from `host`'s channel and remove them from the room at once.
+
+    A signed-in user is blocked by the host (block_and_remove): no chat, no channel. A guest
+    is banned by their identity (token and chat refused) and, for GUEST_NETWORK_BAN, by
+    the network they chatted from (guest chat from it refused), so that a new browser
+    session is no easy way back.
+    """
+    chatter = chatter_find(host=host, person=person)
+    moderation.authorize(actor, host, chatter.person)
+    _not_self(actor, chatter, "ban")
+    if chatter.user is not None:
+        try:
+            outcome = block_and_remove(host=host, viewer=chatter.user)
+        except SocialError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        removed, warning, detail = outcome.removed, outcome.warning, "blocked by the host"
+    else:
+        ChatBan.objects.create(
+            host=host,
+            kind=ChatBan.Kind.BAN,
+            guest_identity=chatter.person,
+            name=chatter.name,
+            network=chatter.network,
+            network_expires_at=(timezone.now() + GUEST_NETWORK_BAN if chatter.network else None),
+            created_by=actor,
+        )
+        detail = "guest, and their network for 24 hours" if chatter.network else "guest"
+        removed, warning = _remove_quietly(host, chatter)
+    _log(
+        host,
+        actor,
+        ModerationAction.Action.BAN,
+        target_name=chatter.name,
+        target_person=chatter.person,
+        detail=detail,
+    )
+    chat.broadcast(host.stream, {"type": "ban", "person": chatter.person})
+    return BanOutcome(chatter.name, removed, warning)
+
+
+def _remove_quietly(host, chatter: Chatter) -> tuple[int, str]:
+    try:
+        return person_remove_from_room(host=host, person=chatter.person), ""
+    except livekit.LiveKitError as error:
+        return 0, f"{chatter.name} is banned, but could not be removed from the room: {error}"
+
+
+def _not_self(actor, chatter: Chatter, what: str) -> None:
+    if chatter.person == str(actor.pk):
+        raise ApiError(400, "invalid", f"You cannot {what} yourself.")
+
+
+def chat_ban_lift(*, host, actor, ban_id: int) -> bool:
+    """The host lifts a timeout or a guest ban early; False if there was none."""
+    ban = ChatBan.objects.filter(host=host, pk=ban_id).first()
+    if ban is None:
+        return False
+    ban.delete()
+    _log(
+        host,
+        actor,
+        ModerationAction.Action.LIFT,
+        target_name=ban.name,
+        target_person=ban.person,
+        detail=ban.get_kind_display(),
+    )
+    chat.broadcast(host.stream, {"type": "lift", "person": ban.person})
+    return True
+
+
+def moderator_add(*, host, user) -> Moderator:
+    """`host` makes `user` a moderator of their chat; ModerationRefused says why not (the
+    form shows it next to the field)."""
+    if user.pk == host.pk:
+        raise ModerationRefused("You moderate your own chat already.")
+    if Block.objects.hiding(host, user).exists():
+        raise ModerationRefused(f"You blocked {user.username}: unblock them first.")
+    try:
+        with transaction.atomic():
+            appointed = Moderator.objects.create(host=host, user=user)
+    except IntegrityError:
+        raise ModerationRefused(f"{user.username} is a moderator already.") from None
+    _log(
+        host,
+        host,
+        ModerationAction.Action.MODERATOR_ADD,
+        target_name=user.username,
+        target_person=str(user.pk),
+    )
+    chat.broadcast(host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": True})
+    return appointed
+
+
+def moderator_remove(*, host, user) -> bool:
+    deleted, _ = Moderator.objects.filter(host=host, user=user).delete()
+    if deleted:
+        _log(
+            host,
+            host,
+            ModerationAction.Action.MODERATOR_REMOVE,
+            target_name=user.username,
+            target_person=str(user.pk),
+        )
+        chat.broadcast(
+            host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": False}
+        )
+    return bool(deleted)
+
+
+class ModerationRefused(Exception):
+    """A moderator appointment that cannot be made; the message says why."""

@@ -14,16 +14,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
-from streams import chat, page_cache, rooms, selectors, services
+from streams import chat, moderation, page_cache, rooms, selectors, services
 from streams.forms import (
     ChatSettingsForm,
     GenerateConnectionForm,
+    ModeratorForm,
     SearchForm,
     StreamTitleForm,
     ThumbnailForm,
 )
 from streams.livekit import LiveKitError
-from streams.models import Stream
+from streams.models import ChatBan, ModerationAction, Moderator, Stream
 
 FEED_PAGE_SIZE = 24
 COMMUNITY_PAGE_SIZE = 20
@@ -93,6 +94,8 @@ def _channel_context(request: HttpRequest, host) -> dict:
         "host": host,
         "stream": host.stream,
         "is_host": is_host,
+        # Read only by the channel page's data, for signed-in viewers (guests are not).
+        "role": SimpleLazyObject(lambda: moderation.role_of(host, request.user)),
         "is_following": not is_host and selectors.viewer_ties(request).follows(host.pk),
         "follower_count": _follower_count(host),
     }
@@ -106,7 +109,7 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
     """What the channel page's script needs, passed with json_script (never string-built)."""
     host, stream = context["host"], context["stream"]
     user = request.user
-    role = "host" if context["is_host"] else ("viewer" if user.is_authenticated else "guest")
+    role = (str(context["role"]) or "viewer") if user.is_authenticated else "guest"
     host_id = str(host.pk)
     return {
         "host": {"id": host_id, "username": host.username},
@@ -117,15 +120,18 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
             "id": str(user.pk) if user.is_authenticated else None,
             "is_following": context["is_following"],
         },
+        # Whose messages moderators leave alone; kept live by the room's "moderator" events.
+        "moderators": moderation.moderator_ids(host) if role in {"host", "moderator"} else [],
         "chat": chat.settings_json(stream),
-        "slow_mode_seconds": chat.SLOW_MODE_SECONDS,
+        "timeouts": services.TIMEOUTS,
         "max_length": chat.MAX_LENGTH,
         "urls": {
             "token": reverse("api_viewer_token", args=[host_id]),
             "info": reverse("api_stream_info", args=[host_id]),
             "chat": reverse("api_chat", args=[host_id]),
             "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
-            "block": reverse("api_block", args=[host_id]),
+            "timeout": reverse("api_timeout", args=[host_id]),
+            "ban": reverse("api_ban", args=[host_id]),
         },
     }
 
@@ -232,7 +238,10 @@ def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
         messages.success(request, "Chat settings saved.")
         return redirect("dashboard_chat", username=stream.user.username)
     return render(
-        request, "dashboard/chat.html", {"stream": stream, "form": form, "section": "chat"}
+        request,
+        "dashboard/chat.html",
+        {"stream": stream, "form": form, "section": "chat"},
+        status=400 if form.errors else 200,
     )
 
 
@@ -248,4 +257,55 @@ def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
         request,
         "dashboard/community.html",
         {"stream": stream, "page": page, "term": term, "section": "community"},
+    )
+
+
+MODERATION_LOG_PAGE_SIZE = 30
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
+    """The host's moderators (appointed by username), the timeouts and guest bans in force,
+    and the moderation log."""
+    stream = _own_stream_or_404(request, username)
+    host = stream.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = ModeratorForm(request.POST if action == "add" else None)
+    if action == "add" and form.is_valid():
+        user = form.cleaned_data["username"]
+        try:
+            services.moderator_add(host=host, user=user)
+        except services.ModerationRefused as error:
+            form.add_error("username", str(error))
+        else:
+            messages.success(request, f"{user.username} is now a moderator.")
+            return redirect("dashboard_moderation", username=host.username)
+    row_id = request.POST.get("id", "")
+    row_id = int(row_id) if row_id.isdigit() and len(row_id) < 19 else 0  # fits a bigint
+    if action == "remove":
+        moderator = Moderator.objects.filter(host=host, pk=row_id).select_related("user").first()
+        if moderator is not None and services.moderator_remove(host=host, user=moderator.user):
+            messages.success(request, f"{moderator.user.username} is no longer a moderator.")
+        return redirect("dashboard_moderation", username=host.username)
+    if action == "lift":
+        if services.chat_ban_lift(host=host, actor=host, ban_id=row_id):
+            messages.success(request, "Lifted.")
+        return redirect("dashboard_moderation", username=host.username)
+    log = Paginator(
+        ModerationAction.objects.filter(host=host).order_by("-created_at", "-pk"),
+        MODERATION_LOG_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    context = {
+        "stream": stream,
+        "form": form,
+        "moderators": Moderator.objects.filter(host=host)
+        .select_related("user")
+        .order_by("user__username"),
+        "bans": ChatBan.objects.filter(host=host).active().order_by("-created_at"),
+        "page": log,
+        "section": "moderation",
+    }
+    return render(
+        request, "dashboard/moderation.html", context, status=400 if action == "add" else 200
     )

@@ -118,6 +118,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # that a live-status change shows everywhere at once rather than within a few seconds.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
+# How many reverse proxies of ours stand in front of the site, each adding the address it
+# received a request from to X-Forwarded-For (streamsite/client_address.py). 0: the header
+# is ignored, since a client can write anything in it; 1 behind one TLS proxy.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -29,7 +29,8 @@ urlpatterns = [
         moderation_api.chat_delete,
         name="api_chat_delete",
     ),
-    path("api/stream/<uuid:host_id>/block", moderation_api.block_participant, name="api_block"),
+    path("api/stream/<uuid:host_id>/timeout", moderation_api.timeout, name="api_timeout"),
+    path("api/stream/<uuid:host_id>/ban", moderation_api.ban, name="api_ban"),
     path("api/webhook/livekit", webhook.livekit_webhook, name="api_livekit_webhook"),
     path("notifications/", social_views.notification_list, name="notifications"),
     path(
@@ -55,6 +56,11 @@ urlpatterns = [
         "u/<username:username>/community/",
         stream_views.dashboard_community,
         name="dashboard_community",
+    ),
+    path(
+        "u/<username:username>/moderation/",
+        stream_views.dashboard_moderation,
+        name="dashboard_moderation",
     ),
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
     path("<username:username>/", stream_views.channel, name="channel"),

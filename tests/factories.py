@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from social.models import Block, Follow
+from streams.models import ChatMessage, Moderator
 
 PASSWORD = "a-test-password-42"
 
@@ -33,3 +34,21 @@ class BlockFactory(factory.django.DjangoModelFactory):
 
     blocker = factory.SubFactory(UserFactory)
     blocked = factory.SubFactory(UserFactory)
+
+
+class ModeratorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Moderator
+
+    host = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class ChatMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChatMessage
+
+    stream = factory.LazyFunction(lambda: UserFactory().stream)
+    user = factory.SubFactory(UserFactory)
+    author_name = factory.LazyAttribute(lambda message: message.user.username)
+    text = factory.Sequence(lambda n: f"message {n}")

@@ -5,8 +5,8 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
 from streams import livekit, services
-from streams.models import Stream
-from tests.factories import UserFactory
+from streams.models import ChatBan, ModerationAction, Stream
+from tests.factories import ModeratorFactory, UserFactory
 
 User = get_user_model()
 
@@ -85,7 +85,12 @@ def test_ingress_fields_are_read_only_in_the_admin(admin_client, alice):
     stream = Stream.objects.get(user=alice)
     admin_client.post(
         f"/admin/streams/stream/{stream.pk}/change/",
-        {"title": "Edited", "ingress_id": "IN_forged", "is_chat_enabled": "on"},
+        {
+            "title": "Edited",
+            "ingress_id": "IN_forged",
+            "is_chat_enabled": "on",
+            "slow_mode_seconds": "0",
+        },
     )
     stream.refresh_from_db()
     assert stream.title == "Edited"
@@ -124,3 +129,27 @@ def test_the_admin_end_stream_action_sets_the_stream_offline(livekit_server, adm
     response = run_action(admin_client, "end_stream", stream)
     assert "Ended the stream of alice." in _text(response)
     assert not Stream.objects.get(user=alice).is_live
+
+
+def test_the_moderation_log_is_shown_in_the_admin_read_only(admin_client, alice):
+    entry = ModerationAction.objects.create(
+        host=alice, actor=alice, actor_name="alice", action="ban", target_name="guest-01234"
+    )
+    assert "guest-01234" in _text(admin_client.get("/admin/streams/moderationaction/"))
+    assert admin_client.get("/admin/streams/moderationaction/add/").status_code == 403
+    change = admin_client.post(
+        f"/admin/streams/moderationaction/{entry.pk}/change/", {"target_name": "edited"}
+    )
+    assert change.status_code == 403
+    delete = admin_client.post(
+        f"/admin/streams/moderationaction/{entry.pk}/delete/", {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    assert ModerationAction.objects.get().target_name == "guest-01234"
+
+
+@pytest.mark.parametrize("model", ["moderator", "chatban"])
+def test_moderators_and_bans_are_listed_in_the_admin(admin_client, alice, bob, model):
+    ModeratorFactory(host=alice, user=bob)
+    ChatBan.objects.create(host=alice, kind="timeout", user=bob, name="bob")
+    assert "bob" in _text(admin_client.get(f"/admin/streams/{model}/"))

@@ -27,7 +27,7 @@ from livekit import api
 
 from accounts.models import User
 from social.models import Block, Follow
-from streams.models import ChatMessage, Stream, WebhookEvent
+from streams.models import ChatBan, ChatMessage, Stream, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -135,13 +135,23 @@ def test_malformed_chat_bodies(live, bob_client, alice, body, content_type):
 
 @examples
 @given(value=json_values)
-def test_blocking_from_the_chat_with_any_user_id(live, alice_client, alice, value):
+def test_banning_from_the_chat_with_any_person(live, alice_client, alice, value):
     with rolled_back():
-        blocks = Block.objects.count()
-        body = json.dumps({"user_id": value})
-        response = alice_client.post(f"/api/stream/{alice.pk}/block", body, "application/json")
+        blocks, bans = Block.objects.count(), ChatBan.objects.count()
+        body = json.dumps({"person": value})
+        response = alice_client.post(f"/api/stream/{alice.pk}/ban", body, "application/json")
         assert_clear_refusal(response)
-        assert Block.objects.count() == blocks
+        assert (Block.objects.count(), ChatBan.objects.count()) == (blocks, bans)
+
+
+@examples
+@given(person=json_values, seconds=json_values)
+def test_timing_out_with_any_person_and_duration(live, alice_client, alice, person, seconds):
+    with rolled_back():
+        body = json.dumps({"person": person, "seconds": seconds})
+        response = alice_client.post(f"/api/stream/{alice.pk}/timeout", body, "application/json")
+        assert_clear_refusal(response)
+        assert not ChatBan.objects.exists()
 
 
 @examples

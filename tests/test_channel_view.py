@@ -39,7 +39,9 @@ def test_the_channel_url_ignores_username_case(guest_client, alice):
 
 def test_a_live_channel_shows_the_live_badge(guest_client, alice):
     Stream.objects.filter(user=alice).update(is_live=True)
-    assert _soup(guest_client.get("/alice/")).select_one(".channel-actions .badge-live:not([hidden])")
+    assert _soup(guest_client.get("/alice/")).select_one(
+        ".channel-actions .badge-live:not([hidden])"
+    )
 
 
 def test_an_unknown_user_gets_the_friendly_404(guest_client, db):
@@ -123,9 +125,10 @@ def test_the_initials_avatar_is_shown_when_none_was_uploaded(guest_client, alice
 def test_the_channel_page_runs_a_constant_number_of_queries(
     bob_client, alice, django_assert_max_num_queries
 ):
-    # Session, user, bob's follows and blocks, alice, her follower count, the chat history,
-    # the sidebar (following and recommended), the bell's unread count: with nothing cached.
-    with django_assert_max_num_queries(9) as small:
+    # Session, user, bob's follows and blocks, alice, her follower count, whether bob
+    # moderates her chat, the chat history, the sidebar (following and recommended), the
+    # bell's unread count: with nothing cached yet.
+    with django_assert_max_num_queries(10) as small:
         assert bob_client.get("/alice/").status_code == 200
     for n in range(30):
         follower = UserFactory(username=f"fan{n}")
@@ -134,15 +137,16 @@ def test_the_channel_page_runs_a_constant_number_of_queries(
         assert bob_client.get("/alice/").status_code == 200
 
 
-def test_a_warm_channel_page_runs_one_query_for_a_guest_and_five_for_a_user(
+def test_a_warm_channel_page_runs_one_query_for_a_guest_and_six_for_a_user(
     guest_client, bob_client, alice, django_assert_num_queries
 ):
     guest_client.get("/alice/")
     bob_client.get("/alice/")
     with django_assert_num_queries(1):  # the chat history
         assert guest_client.get("/alice/").status_code == 200
-    # Session, user, bob's follows and blocks, chat history, the bell's unread count.
-    with django_assert_num_queries(5):
+    # Session, user, bob's follows and blocks, whether he moderates alice's chat, chat
+    # history, the bell's unread count.
+    with django_assert_num_queries(6):
         assert bob_client.get("/alice/").status_code == 200
 
 

@@ -1,8 +1,8 @@
 """Chat under concurrent requests, on both databases the site runs on: PostgreSQL (the test
 server of this suite) and SQLite (what `make run` uses, served here by gunicorn with two
 processes of ten threads). Every request gets its correct answer: nothing is lost to
-"database is locked", and slow mode lets exactly one of a sender's simultaneous messages
-through."""
+"database is locked", slow mode lets exactly one of a sender's simultaneous messages
+through, and the flood limit (in a cache both processes share) exactly twenty."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def check_one_sender_many_tabs(site: ChatSite) -> None:
 @pytest.fixture
 def postgres_site(live_server, transactional_db) -> ChatSite:
     host = UserFactory(username="host")
-    Stream.objects.filter(user=host).update(is_live=True, is_chat_delayed=True)
+    Stream.objects.filter(user=host).update(is_live=True, slow_mode_seconds=3)
     sessions = []
     for n in range(SENDERS):
         client = Client()
@@ -108,7 +108,7 @@ from django.test import Client
 from streams.models import Stream
 from accounts.models import User
 host = User.objects.create_user("host", password="x")
-Stream.objects.filter(user=host).update(is_live=True, is_chat_delayed=True)
+Stream.objects.filter(user=host).update(is_live=True, slow_mode_seconds=3)
 sessions = []
 for n in range({SENDERS}):
     client = Client()
@@ -125,6 +125,10 @@ def _manage(env: dict, *args: str) -> str:
 
 @pytest.fixture
 def sqlite_site(tmp_path: Path):
+    yield from _sqlite_site(tmp_path, slow_mode_seconds=3)
+
+
+def _sqlite_site(tmp_path: Path, *, slow_mode_seconds: int, cache_url: str = "locmemcache://"):
     database = tmp_path / "db.sqlite3"
     env = {
         **os.environ,
@@ -134,9 +138,11 @@ def sqlite_site(tmp_path: Path):
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         # Nothing listens there: broadcasts fail at once, as with LiveKit stopped.
         "LIVEKIT_URL": f"http://127.0.0.1:{free_port()}",
+        "CACHE_URL": cache_url,
     }
     _manage(env, "migrate", "-v0")
-    data = json.loads(_manage(env, "shell", "-v0", "-c", SETUP))
+    setup = SETUP.replace("slow_mode_seconds=3", f"slow_mode_seconds={slow_mode_seconds}")
+    data = json.loads(_manage(env, "shell", "-v0", "-c", setup))
     port = free_port()
     server = subprocess.Popen(
         [
@@ -178,3 +184,20 @@ def test_sqlite_saves_every_sender_in_slow_mode(sqlite_site):
 
 def test_sqlite_lets_one_of_a_senders_simultaneous_messages_through(sqlite_site):
     check_one_sender_many_tabs(sqlite_site)
+
+
+# ------------------------------------------------------------------------- flood limit
+
+
+@pytest.fixture
+def two_processes_one_cache(tmp_path: Path, livekit_stack):
+    """gunicorn's two processes sharing the Redis of the LiveKit stack as their cache."""
+    redis = f"redis://127.0.0.1:{livekit_stack.config.redis_port}/7"
+    yield from _sqlite_site(tmp_path, slow_mode_seconds=0, cache_url=redis)
+
+
+def test_the_flood_limit_holds_across_server_processes(two_processes_one_cache):
+    site = two_processes_one_cache
+    statuses = post_together(site, [site.sessions[0]] * 30)
+    assert statuses == [201] * 20 + [429] * 10
+    assert site.count_messages() == 20

@@ -12,13 +12,19 @@ from django.test import Client
 from PIL import Image
 
 from accounts.images import reencode_stored_images
-from streams.models import Stream
+from streams.models import ChatBan, ModerationAction, Stream
 from tests.conftest import image_bytes
-from tests.factories import BlockFactory, UserFactory
+from tests.factories import BlockFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_PAGES = ["/u/alice/", "/u/alice/keys/", "/u/alice/chat/", "/u/alice/community/"]
+DASHBOARD_PAGES = [
+    "/u/alice/",
+    "/u/alice/keys/",
+    "/u/alice/chat/",
+    "/u/alice/community/",
+    "/u/alice/moderation/",
+]
 
 
 @pytest.mark.parametrize("url", DASHBOARD_PAGES)
@@ -35,7 +41,7 @@ def test_other_users_get_a_404(bob_client, url):
 
 @pytest.mark.parametrize("url", ["/u/alice/", "/u/alice/chat/"])
 def test_other_users_cannot_change_anything(bob_client, url):
-    data = {"action": "title", "title-title": "pwned", "is_chat_followers_only": "on"}
+    data = {"action": "title", "title-title": "pwned", "followers_only_minutes": "0"}
     assert bob_client.post(url, data).status_code == 404
     stream = Stream.objects.get(user__username="alice")
     assert (stream.title, stream.is_chat_enabled) == ("alice's stream", True)
@@ -169,23 +175,60 @@ def test_dashboard_forms_enforce_csrf(alice):
 
 def test_the_owner_saves_chat_settings(alice_client, alice):
     response = alice_client.post(
-        "/u/alice/chat/", {"is_chat_delayed": "on", "is_chat_followers_only": "on"}
+        "/u/alice/chat/",
+        {
+            "slow_mode_seconds": "30",
+            "followers_only_minutes": "1440",
+            "is_chat_signed_in_only": "on",
+        },
     )
     assert response.status_code == 302
     stream = Stream.objects.get(user=alice)
-    assert (stream.is_chat_enabled, stream.is_chat_delayed, stream.is_chat_followers_only) == (
-        False,
-        True,
-        True,
-    )
+    assert (
+        stream.is_chat_enabled,
+        stream.slow_mode_seconds,
+        stream.followers_only_minutes,
+        stream.is_chat_signed_in_only,
+    ) == (False, 30, 1440, True)
     content = alice_client.get(response.url).content.decode()
     assert "Chat settings saved." in content
 
 
-def test_the_chat_page_shows_three_switches(alice_client):
+def test_followers_only_off_is_saved_as_no_restriction(alice_client, alice):
+    Stream.objects.filter(user=alice).update(followers_only_minutes=60)
+    alice_client.post("/u/alice/chat/", {"is_chat_enabled": "on", "slow_mode_seconds": "0"})
+    assert Stream.objects.get(user=alice).followers_only_minutes is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("slow_mode_seconds", "7"), ("followers_only_minutes", "5")]
+)
+def test_chat_settings_outside_the_choices_are_refused_next_to_the_field(
+    alice_client, alice, field, value
+):
+    data = {"slow_mode_seconds": "3", "followers_only_minutes": "", field: value}
+    response = alice_client.post("/u/alice/chat/", data)
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert Stream.objects.get(user=alice).slow_mode_seconds == 0
+
+
+def test_the_chat_page_shows_two_switches_and_two_choices(alice_client):
     soup = BeautifulSoup(alice_client.get("/u/alice/chat/").content, "html.parser")
     labels = [label.get_text(strip=True) for label in soup.select("form label.switch")]
-    assert labels == ["Enable chat", "Slow mode", "Followers only"]
+    assert labels == ["Enable chat", "Only signed-in viewers can chat"]
+    slow = [o.get_text(strip=True) for o in soup.select("select[name=slow_mode_seconds] option")]
+    assert slow == [
+        "Off",
+        "3 seconds",
+        "5 seconds",
+        "10 seconds",
+        "30 seconds",
+        "1 minute",
+        "2 minutes",
+    ]
+    ages = [o["value"] for o in soup.select("select[name=followers_only_minutes] option")]
+    assert ages == ["", "0", "10", "60", "1440", "10080", "43200"]
 
 
 def test_the_community_page_lists_blocked_users_with_unblock(alice_client, carol):
@@ -316,3 +359,103 @@ def test_replacing_and_removing_the_avatar_deletes_the_old_files(
     alice.refresh_from_db()
     assert not alice.avatar
     assert not storage.exists(name)
+
+
+# ---------------------------------------------------------------- moderation page
+
+
+@pytest.mark.parametrize("url", DASHBOARD_PAGES)
+def test_a_moderator_cannot_reach_the_hosts_dashboard(client_for, alice, url):
+    mod = ModeratorFactory(host=alice, user=UserFactory(username="mod")).user
+    client = client_for(mod)
+    assert client.get(url).status_code == 404
+    data = {"slow_mode_seconds": "120", "action": "add", "username": "mod"}
+    assert client.post(url, data).status_code in {404, 405}  # the community page is GET only
+    assert Stream.objects.get(user=alice).slow_mode_seconds == 0
+    assert list(alice.moderators.values_list("user__username", flat=True)) == ["mod"]
+
+
+def test_the_host_appoints_a_moderator_by_username(alice_client, alice, bob):
+    response = alice_client.post("/u/alice/moderation/", {"action": "add", "username": "BOB"})
+    assert response.status_code == 302
+    assert list(alice.moderators.values_list("user__username", flat=True)) == ["bob"]
+    page = alice_client.get(response.url).content.decode()
+    assert "bob is now a moderator." in page
+    assert 'aria-label="Remove bob as moderator"' in page
+
+
+@pytest.mark.parametrize(
+    ("username", "error"),
+    [
+        ("nobody", "No user is called “nobody”."),
+        ("alice", "You moderate your own chat already."),
+        ("carol", "You blocked carol: unblock them first."),
+        ("bob", "bob is a moderator already."),
+        ("", "This field is required."),
+    ],
+)
+def test_appointing_a_moderator_shows_why_not_next_to_the_field(
+    alice_client, alice, bob, carol, username, error
+):
+    ModeratorFactory(host=alice, user=bob)
+    response = alice_client.post("/u/alice/moderation/", {"action": "add", "username": username})
+    assert response.status_code == 400
+    assert response.context["form"].errors["username"] == [error]
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.select_one(".field-error .error").get_text() == error
+    assert list(alice.moderators.values_list("user__username", flat=True)) == ["bob"]
+
+
+def test_the_host_removes_a_moderator_and_it_is_logged(alice_client, alice, bob):
+    moderator = ModeratorFactory(host=alice, user=bob)
+    response = alice_client.post("/u/alice/moderation/", {"action": "remove", "id": moderator.pk})
+    assert response.status_code == 302
+    assert not alice.moderators.exists()
+    assert list(ModerationAction.objects.values_list("action", "target_name")) == [
+        ("mod_remove", "bob")
+    ]
+
+
+def test_the_host_lifts_a_timeout_early(alice_client, alice, bob):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    alice_client.post(
+        f"/api/stream/{alice.pk}/timeout",
+        {"person": str(bob.pk), "seconds": "3600"},
+    )
+    page = BeautifulSoup(alice_client.get("/u/alice/moderation/").content, "html.parser")
+    [lift] = page.select("form:has(input[value=lift])")
+    ban_id = lift.select_one("input[name=id]")["value"]
+    response = alice_client.post("/u/alice/moderation/", {"action": "lift", "id": ban_id})
+    assert response.status_code == 302
+    assert not ChatBan.objects.exists()
+    assert Client().get("/alice/").status_code == 200
+
+
+def test_one_host_cannot_remove_or_lift_anothers(alice_client, client_for, alice, bob):
+    dave = UserFactory(username="dave")
+    moderator = ModeratorFactory(host=dave, user=bob)
+    ban = ChatBan.objects.create(host=dave, kind="ban", guest_identity="guest-" + "a" * 32)
+    alice_client.post("/u/alice/moderation/", {"action": "remove", "id": moderator.pk})
+    alice_client.post("/u/alice/moderation/", {"action": "lift", "id": ban.pk})
+    assert dave.moderators.exists() and ChatBan.objects.filter(pk=ban.pk).exists()
+
+
+@pytest.mark.parametrize("row_id", ["", "abc", "-1", "9" * 30, "1\x00"])
+@pytest.mark.parametrize("action", ["remove", "lift"])
+def test_removing_or_lifting_an_unknown_row_changes_nothing(alice_client, alice, action, row_id):
+    response = alice_client.post("/u/alice/moderation/", {"action": action, "id": row_id})
+    assert response.status_code == 302
+    assert not ModerationAction.objects.exists()
+
+
+def test_the_moderation_page_escapes_names_and_messages(alice_client, alice):
+    ModerationAction.objects.create(
+        host=alice,
+        actor_name="mod",
+        action="delete",
+        target_name="<b>x</b>",
+        detail="<script>alert(1)</script>",
+    )
+    content = alice_client.get("/u/alice/moderation/").content.decode()
+    assert "<script>alert(1)" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content

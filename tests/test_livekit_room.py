@@ -7,10 +7,11 @@ import json
 import time
 
 import pytest
+from django.test import Client
 from livekit.rtc.participant import PublishDataError, PublishTrackError
 
 from streams.models import ChatMessage, Stream, WebhookEvent
-from tests.factories import UserFactory
+from tests.factories import ModeratorFactory, UserFactory
 
 
 def viewer_token(client, host) -> str:
@@ -103,7 +104,7 @@ def test_deletions_and_settings_changes_are_broadcast(
     viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
     message_id = bob_client.post(f"/api/stream/{alice.pk}/chat", {"message": "x"}).json()["id"]
     alice_client.post(f"/api/stream/{alice.pk}/chat/{message_id}/delete")
-    alice_client.post("/u/alice/chat/", {"is_chat_enabled": "on", "is_chat_delayed": "on"})
+    alice_client.post("/u/alice/chat/", {"is_chat_enabled": "on", "slow_mode_seconds": "5"})
     assert viewer.wait_for(lambda: len(_payloads(viewer)) == 3)
     _, deletion, settings_change = _payloads(viewer)
     assert deletion == {"type": "delete", "id": message_id}
@@ -111,8 +112,9 @@ def test_deletions_and_settings_changes_are_broadcast(
         "type": "settings",
         "is_live": True,
         "is_chat_enabled": True,
-        "is_chat_delayed": True,
-        "is_chat_followers_only": False,
+        "slow_mode_seconds": 5,
+        "followers_only_minutes": None,
+        "is_chat_signed_in_only": False,
     }
 
 
@@ -133,7 +135,9 @@ def test_saving_chat_settings_while_nobody_is_in_the_room_does_not_wait(
     livekit_server, alice_client, alice, caplog
 ):
     seconds, response = timed(
-        lambda: alice_client.post("/u/alice/chat/", {"is_chat_enabled": "on"})
+        lambda: alice_client.post(
+            "/u/alice/chat/", {"is_chat_enabled": "on", "slow_mode_seconds": "0"}
+        )
     )
     assert response.status_code == 302
     assert seconds < NO_STALL_SECONDS
@@ -151,10 +155,51 @@ def test_deleting_a_message_while_offline_does_not_wait(livekit_server, alice_cl
 
 @pytest.mark.django_db
 def test_chat_on_a_live_stream_whose_room_is_gone_does_not_wait(livekit_server, bob_client, alice):
-    Stream.objects.filter(user=alice).update(is_live=True, is_chat_delayed=True)
+    Stream.objects.filter(user=alice).update(is_live=True, slow_mode_seconds=3)
     url = f"/api/stream/{alice.pk}/chat"
     seconds, response = timed(lambda: bob_client.post(url, {"message": "anyone?"}))
     assert response.status_code == 201
     assert seconds < NO_STALL_SECONDS
     # Slow mode's 3 s counts from the message, not from the end of a stalled broadcast.
     assert bob_client.post(url, {"message": "again"}).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderator_bans_a_guest_who_is_removed_from_the_room_at_once(
+    livekit_server, rtc_clients, client_for
+):
+    alice, mod = UserFactory(username="alice"), UserFactory(username="mod")
+    ModeratorFactory(host=alice, user=mod)
+    Stream.objects.filter(user=alice).update(is_live=True)
+    guest = Client()
+    watcher = rtc_clients(livekit_server.config.ws_url, viewer_token(Client(), alice))
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(guest, alice))
+    assert guest.post(f"/api/stream/{alice.pk}/chat", {"message": "spam"}).status_code == 201
+    person = f"guest-{guest.session['guest_id']}"
+    response = client_for(mod).post(
+        f"/api/stream/{alice.pk}/ban", json.dumps({"person": person}), "application/json"
+    )
+    assert response.json() == {"banned": guest.session["guest_name"], "removed": 1}
+    assert viewer.disconnected.wait(10), "the banned guest is still connected"
+    assert watcher.wait_for(lambda: {"type": "ban", "person": person} in _payloads(watcher))
+    assert guest.get(f"/api/stream/token/{alice.pk}").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_timeout_is_broadcast_with_when_it_ends(
+    livekit_server, rtc_clients, alice_client, bob_client, alice, bob
+):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(bob_client, alice))
+    response = alice_client.post(
+        f"/api/stream/{alice.pk}/timeout", {"person": str(bob.pk), "seconds": "600"}
+    )
+    assert viewer.wait_for(lambda: _payloads(viewer))
+    [event] = _payloads(viewer)
+    assert event == {
+        "type": "timeout",
+        "person": str(bob.pk),
+        "until": response.json()["until"],
+        "seconds": 600,
+    }
+    assert viewer.room.isconnected()  # a timeout does not remove anyone

@@ -140,7 +140,7 @@ def test_a_token_is_issued_while_livekit_is_down(livekit_down, guest_client, ali
 
 def test_stream_info_describes_the_stream_without_the_key(guest_client, alice):
     Stream.objects.filter(user=alice).update(
-        is_live=True, is_chat_delayed=True, stream_key="sk_secret", ingress_id="IN_1"
+        is_live=True, slow_mode_seconds=3, stream_key="sk_secret", ingress_id="IN_1"
     )
     response = guest_client.get(f"/api/stream/{alice.pk}")
     assert response.status_code == 200
@@ -151,8 +151,9 @@ def test_stream_info_describes_the_stream_without_the_key(guest_client, alice):
         "is_live": True,
         "thumbnail_url": None,
         "is_chat_enabled": True,
-        "is_chat_delayed": True,
-        "is_chat_followers_only": False,
+        "slow_mode_seconds": 3,
+        "followers_only_minutes": None,
+        "is_chat_signed_in_only": False,
     }
     assert "sk_secret" not in response.content.decode()
     assert "IN_1" not in response.content.decode()

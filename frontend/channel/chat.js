@@ -1,5 +1,6 @@
 // The chat: messages (server-rendered history, then live over the room's data channel),
-// the input with the stream's rules, slow mode, and the host's delete/block buttons.
+// the input with the stream's rules, the time left in slow mode or a timeout, badges, and
+// the delete/timeout/ban buttons of the host and moderators.
 // The server enforces every rule; the page only explains them and avoids pointless posts.
 
 import { detailOf, el, fullTime, localTime, qs, qsa, request } from "./dom.js";
@@ -21,7 +22,26 @@ function isMessage(m) {
   );
 }
 
-/** The same markup as templates/streams/_chat_column.html renders for the history. */
+const BADGES = { host: "Host", moderator: "Mod" };
+
+/** "42s", "9:59" or "23:59:59": the time left, as a countdown shows it. */
+function clock(seconds) {
+  if (seconds < 60) return `${seconds}s`;
+  const pad = (n) => String(n).padStart(2, "0");
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+function shortDuration(seconds) {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** The same markup as templates/streams/_chat_history.html renders for the history. */
 function messageItem(message) {
   const item = el("li", "chat-message");
   item.dataset.messageId = String(message.id);
@@ -31,7 +51,10 @@ function messageItem(message) {
   time.dateTime = message.ts;
   const name = el("span", "chat-name", message.user.name);
   if (typeof message.user.color === "string") name.style.color = message.user.color;
-  item.append(time, " ", name, el("span", "chat-colon", ":"), " ");
+  item.append(time, " ");
+  const badge = BADGES[message.user.badge];
+  if (badge) item.append(el("span", `chat-badge chat-badge-${message.user.badge}`, badge), " ");
+  item.append(name, el("span", "chat-colon", ":"), " ");
   item.append(el("span", "chat-text", message.text));
   return item;
 }
@@ -47,12 +70,13 @@ export function createChat(root, page, moderation, hooks) {
   const banner = qs("[data-chat-banner]", root);
   const countdown = qs("[data-chat-countdown]", root);
   const error = qs("[data-chat-error]", root);
-  const isHost = page.viewer.role === "host";
   const settings = { ...page.chat };
+  const timeouts = Object.keys(page.timeouts || {}).map(Number);
   const deleted = new Set(); // ids deleted already: a late copy must not bring them back
   let excluded = ""; // set when the host removed or blocked this viewer
   let sending = false;
   let cooldownEnd = 0;
+  let cooldownLabel = "";
   let cooldownTimer = 0;
   let refocus = false;
 
@@ -82,28 +106,42 @@ export function createChat(root, page, moderation, hooks) {
       time.textContent = localTime(iso) || time.textContent;
       time.title = fullTime(iso);
     }
-    if (!isHost) return;
-    const userId = item.dataset.userId || "";
+    for (const old of qsa(".msg-actions", item)) old.remove();
+    const person = item.dataset.userId || "";
+    if (!moderation.canModerate() || !moderation.mayActOn(person)) return;
     const name = item.dataset.userName || "";
-    if (userId === page.viewer.id) return; // the host's own messages
-    const remove = el("button", "msg-action", "Delete");
-    remove.type = "button";
-    remove.dataset.deleteMessage = item.dataset.messageId;
-    remove.setAttribute("aria-label", `Delete message from ${name}`);
-    item.append(" ", remove);
-    if (userId && !userId.startsWith("guest-") && userId !== page.host.id) {
-      const block = el("button", "msg-action");
-      block.type = "button";
-      block.dataset.blockUser = userId;
-      block.setAttribute("aria-label", `Block ${name}`);
-      markBlocked(block, moderation.isBlocked(userId));
-      item.append(block);
+    const actions = el("span", "msg-actions");
+    const button = (text, label, data) => {
+      const node = el("button", "msg-action", text);
+      node.type = "button";
+      node.setAttribute("aria-label", label);
+      Object.assign(node.dataset, data);
+      return node;
+    };
+    actions.append(
+      button("Delete", `Delete message from ${name}`, { deleteMessage: item.dataset.messageId }),
+      button("Timeout", `Time out ${name}`, { timeoutOpen: person }),
+    );
+    const choices = el("span", "msg-timeouts");
+    choices.hidden = true;
+    for (const seconds of timeouts) {
+      const label = shortDuration(seconds);
+      choices.append(
+        button(label, `Time out ${name} for ${page.timeouts[seconds]}`, {
+          timeoutPerson: person,
+          timeoutSeconds: String(seconds),
+        }),
+      );
     }
+    const ban = button("Ban", `Ban ${name}`, { banPerson: person });
+    if (moderation.isBanned(person)) markBanned(ban);
+    actions.append(choices, ban);
+    item.append(" ", actions);
   }
 
-  function markBlocked(button, blocked) {
-    button.textContent = blocked ? "Blocked" : "Block";
-    button.disabled = blocked;
+  function markBanned(button) {
+    button.textContent = "Banned";
+    button.disabled = true;
   }
 
   function updateEmpty() {
@@ -155,6 +193,7 @@ export function createChat(root, page, moderation, hooks) {
   function renderRules() {
     let notice = "";
     let allowed = true;
+    const exempt = moderation.isExempt();
     if (excluded) {
       notice = excluded;
       allowed = false;
@@ -163,11 +202,16 @@ export function createChat(root, page, moderation, hooks) {
       allowed = false;
     } else {
       const modes = [];
-      if (settings.is_chat_followers_only) {
-        modes.push("Followers only");
-        if (!isHost && !page.viewer.is_following) allowed = false;
+      if (settings.is_chat_signed_in_only) {
+        modes.push("Signed-in only");
+        if (page.viewer.role === "guest") allowed = false;
       }
-      if (settings.is_chat_delayed) modes.push("Slow mode");
+      const minutes = settings.followers_only_minutes;
+      if (typeof minutes === "number") {
+        modes.push(minutes > 0 ? `Followers only (${shortDuration(minutes * 60)})` : "Followers only");
+        if (!exempt && !page.viewer.is_following) allowed = false;
+      }
+      if (settings.slow_mode_seconds > 0) modes.push(`Slow mode (${settings.slow_mode_seconds}s)`);
       notice = modes.join(" · ");
     }
     banner.textContent = notice;
@@ -185,22 +229,26 @@ export function createChat(root, page, moderation, hooks) {
     clearTimeout(cooldownTimer);
     const left = Math.ceil((cooldownEnd - Date.now()) / 1000);
     if (left <= 0) {
-      cooldownEnd = 0;
-      countdown.hidden = true;
+      stopCooldown();
       renderRules();
       return;
     }
-    countdown.textContent = `Slow mode: ${left}s`;
+    countdown.textContent = `${cooldownLabel}: ${clock(left)}`;
     countdown.hidden = false;
     renderRules();
     // Wake exactly when the shown number should drop.
     cooldownTimer = setTimeout(tick, cooldownEnd - Date.now() - (left - 1) * 1000);
   }
 
-  function startCooldown(seconds) {
+  /** No messages for `seconds` (slow mode, a timeout, the flood limit): say why and count
+   * down. A longer wait already running is kept. */
+  function startCooldown(seconds, label) {
+    const end = Date.now() + seconds * 1000;
+    if (end <= cooldownEnd) return;
     // Disabling the focused input drops focus; give it back when typing is possible again.
     refocus = refocus || document.activeElement === input;
-    cooldownEnd = Date.now() + seconds * 1000;
+    cooldownEnd = end;
+    cooldownLabel = label;
     tick();
   }
 
@@ -208,6 +256,11 @@ export function createChat(root, page, moderation, hooks) {
     clearTimeout(cooldownTimer);
     cooldownEnd = 0;
     countdown.hidden = true;
+  }
+
+  function retryAfter(result, fallback) {
+    const wait = Number.parseInt(result.headers.get("Retry-After") || "", 10);
+    return wait > 0 ? wait : fallback;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -233,46 +286,85 @@ export function createChat(root, page, moderation, hooks) {
       // Keep whatever was typed while the message was on its way.
       if (input.value.trim() === text) input.value = "";
       add(result.data, { own: true });
-      if (settings.is_chat_delayed && !isHost) startCooldown(page.slow_mode_seconds);
+      const slow = settings.slow_mode_seconds;
+      if (slow > 0 && !moderation.isExempt()) startCooldown(slow, "Slow mode");
       return;
     }
-    showError(detailOf(result, "Could not send the message."));
+    const detail = detailOf(result, "Could not send the message.");
+    showError(detail);
+    const code = result.data.code;
     if (result.status === 429) {
-      const wait = Number.parseInt(result.headers.get("Retry-After") || "", 10);
-      startCooldown(wait > 0 ? wait : page.slow_mode_seconds);
-    } else if (result.status === 403) {
-      hooks.onStale(); // the rules changed under us (went offline, followers only, ...)
+      const label = code === "rate_limited" ? "Too many messages" : "Slow mode";
+      startCooldown(retryAfter(result, settings.slow_mode_seconds || 1), label);
+    } else if (code === "timed_out") {
+      startCooldown(retryAfter(result, 60), "Timed out");
+    } else if (code === "banned") {
+      excluded = detail;
+      stopCooldown();
+      renderRules();
+    } else if (result.status === 403 && code !== "followers_only") {
+      hooks.onStale(); // the rules changed under us (went offline, chat disabled, ...)
     }
   });
 
-  // ------------------------------------------------------------------ host moderation
+  // ------------------------------------------------------------------ moderation
 
   list.addEventListener("click", async (event) => {
     const button = event.target.closest("button");
     if (!button || button.disabled) return;
-    if (button.dataset.deleteMessage) {
-      button.disabled = true;
-      const result = await moderation.deleteMessage(button.dataset.deleteMessage);
-      if (result.ok) remove(button.dataset.deleteMessage);
-      else {
-        button.disabled = false;
-        showError(result.error);
-      }
-    } else if (button.dataset.blockUser) {
-      button.disabled = true;
-      const result = await moderation.block(button.dataset.blockUser);
-      if (!result.ok) {
-        button.disabled = false;
-        showError(result.error);
-      }
+    const data = button.dataset;
+    if (data.timeoutOpen) {
+      const choices = button.parentElement.querySelector(".msg-timeouts");
+      choices.hidden = !choices.hidden;
+      return;
     }
+    let result;
+    button.disabled = true;
+    if (data.deleteMessage) {
+      result = await moderation.deleteMessage(data.deleteMessage);
+      if (result.ok) remove(data.deleteMessage);
+    } else if (data.timeoutPerson) {
+      result = await moderation.timeout(data.timeoutPerson, Number(data.timeoutSeconds));
+      if (result.ok) button.parentElement.hidden = true;
+    } else if (data.banPerson) {
+      result = await moderation.ban(data.banPerson);
+    } else {
+      button.disabled = false;
+      return;
+    }
+    if (!result.ok || data.timeoutPerson) button.disabled = false;
+    showError(result.error);
   });
 
-  moderation.onBlocked((userId) => {
-    for (const button of qsa("button[data-block-user]", list)) {
-      if (button.dataset.blockUser === userId) markBlocked(button, true);
+  function redecorate() {
+    for (const item of qsa(".chat-message", list)) decorate(item);
+    renderRules();
+  }
+
+  moderation.onChange(redecorate);
+
+  /** A moderation event from the room about `person`. */
+  function moderated(message) {
+    const mine = message.person === moderation.me;
+    if (message.type === "moderator") {
+      moderation.setModerator(message.person, Boolean(message.is_moderator));
+    } else if (message.type === "timeout" && mine) {
+      const left = Math.ceil((Date.parse(message.until) - Date.now()) / 1000);
+      const seconds = Number.isFinite(left) && left > 0 ? left : Number(message.seconds) || 0;
+      if (seconds > 0) {
+        showError(`You were timed out until ${localTime(message.until)}.`);
+        startCooldown(seconds, "Timed out");
+      }
+    } else if (message.type === "ban" && mine) {
+      excluded = "You were banned from this chat.";
+      stopCooldown();
+      renderRules();
+    } else if (message.type === "lift" && mine && cooldownLabel === "Timed out") {
+      showError("");
+      stopCooldown();
+      renderRules();
     }
-  });
+  }
 
   // ------------------------------------------------------------------ start
 
@@ -284,9 +376,12 @@ export function createChat(root, page, moderation, hooks) {
   /** New rules: a settings broadcast or a fresh stream info. */
   function applySettings(next) {
     for (const key of Object.keys(settings)) {
-      if (typeof next[key] === "boolean") settings[key] = next[key];
+      const value = next[key];
+      // Switches are booleans, durations numbers; followers-only is null when off.
+      const nullable = key === "followers_only_minutes" && value === null;
+      if (typeof value === "boolean" || typeof value === "number" || nullable) settings[key] = value;
     }
-    if (!settings.is_chat_delayed && cooldownEnd) stopCooldown();
+    if (!settings.slow_mode_seconds && cooldownLabel === "Slow mode") stopCooldown();
     renderRules();
   }
 
@@ -298,6 +393,7 @@ export function createChat(root, page, moderation, hooks) {
       if (message.type === "message") add(message);
       else if (message.type === "delete" && message.id !== undefined) remove(message.id);
       else if (message.type === "settings") applySettings(message);
+      else if (typeof message.person === "string") moderated(message);
     },
 
     /** Catch up with what was said or deleted while the room connection was down. */
@@ -325,7 +421,8 @@ export function createChat(root, page, moderation, hooks) {
       updateEmpty();
     },
 
-    /** The host removed or blocked this viewer: say so instead of offering a dead input. */
+    /** The host or a moderator removed, blocked or banned this viewer: say so instead of
+     * offering a dead input. */
     exclude(text) {
       excluded = text;
       stopCooldown();

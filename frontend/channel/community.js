@@ -1,4 +1,4 @@
-// The community tab: who is watching, with the host's block button.
+// The community tab: who is watching, with ban buttons for the host and moderators.
 
 import { el, qs } from "./dom.js";
 
@@ -11,13 +11,17 @@ export function createCommunity(root, page, moderation) {
   error.setAttribute("role", "alert");
   error.hidden = true;
   list.after(error);
-  const isHost = page.viewer.role === "host";
   const rows = new Map(); // person -> li, kept across updates so focus and buttons survive
   let people = [];
 
+  // Whom moderation acts on: a signed-in user by user id (the host watching is "Host-<id>"
+  // in the room, but the host all the same), a guest by their guest identity.
+  const target = (who) => who.userId || who.person;
+
   function row(who) {
     let item = rows.get(who.person);
-    const key = `${who.name}|${who.isHost}|${who.userId}|${who.isSelf}`;
+    const canBan = moderation.canModerate() && !who.isSelf && moderation.mayActOn(target(who));
+    const key = `${who.name}|${who.isHost}|${who.userId}|${who.isSelf}|${canBan}`;
     if (item && item.dataset.key === key) return item;
     if (!item) {
       item = el("li");
@@ -30,19 +34,19 @@ export function createCommunity(root, page, moderation) {
     name.append(label);
     if (who.isHost) name.append(el("span", "host-mark", "Host"));
     item.replaceChildren(name);
-    if (isHost && !who.isSelf && who.userId && who.userId !== page.host.id) {
-      const block = el("button", "btn btn-ghost", "Block");
-      block.type = "button";
-      block.dataset.blockUser = who.userId;
-      block.setAttribute("aria-label", `Block ${who.name}`);
-      item.append(block);
+    if (canBan) {
+      const ban = el("button", "btn btn-ghost", "Ban");
+      ban.type = "button";
+      ban.dataset.banPerson = target(who);
+      ban.setAttribute("aria-label", `Ban ${who.name}`);
+      item.append(ban);
     }
     return item;
   }
 
   function render() {
     const term = filter.value.trim().toLowerCase();
-    const shown = people.filter((who) => !who.userId || !moderation.isBlocked(who.userId));
+    const shown = people.filter((who) => !moderation.isBanned(target(who)));
     const present = new Set(shown.map((who) => who.person));
     for (const person of rows.keys()) if (!present.has(person)) rows.delete(person);
     // Filtered-out rows leave the list (kept in `rows` for when the filter changes).
@@ -60,21 +64,22 @@ export function createCommunity(root, page, moderation) {
   filter.addEventListener("input", render);
 
   list.addEventListener("click", async (event) => {
-    const button = event.target.closest("button[data-block-user]");
+    const button = event.target.closest("button[data-ban-person]");
     if (!button || button.disabled) return;
     button.disabled = true;
-    button.textContent = "Blocking…";
-    const result = await moderation.block(button.dataset.blockUser);
+    button.textContent = "Banning…";
+    const result = await moderation.ban(button.dataset.banPerson);
     error.textContent = result.error;
     error.hidden = result.ok;
     if (!result.ok) {
       button.disabled = false;
-      button.textContent = "Block";
+      button.textContent = "Ban";
     }
   });
 
   // The server removes them from the room too; hide them now rather than on that event.
-  moderation.onBlocked(render);
+  // A new moderator's buttons come and go with their role.
+  moderation.onChange(render);
 
   return {
     /** people: from people.js, or null while not connected (nobody is known then). */

@@ -72,6 +72,7 @@ function start(page) {
     },
     onLost: () => refreshInfo(),
     onExcluded: (text) => chat.exclude(text),
+    onGrant: (grant) => moderation.identify(grant.person),
   });
 }
 

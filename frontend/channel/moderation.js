@@ -1,11 +1,15 @@
-// The host's moderation calls, shared by the chat and the community tab so that blocking
-// someone in one place shows in the other.
+// Moderation by the host and their moderators, shared by the chat and the community tab so
+// that banning someone in one place shows in the other. The server decides who may do what
+// (streams/moderation.py); this only avoids offering buttons that would be refused.
 
 import { detailOf, request } from "./dom.js";
 
 export function createModeration(page) {
-  const blocked = new Set();
+  const banned = new Set(); // people banned from this page
+  const moderators = new Set(page.moderators || []); // user ids; kept live by room events
   const listeners = [];
+  let role = page.viewer.role; // "host", "moderator", "viewer" or "guest"
+  let me = page.viewer.id || ""; // this viewer's person; a guest's comes with the token
 
   async function post(url, body, failure) {
     try {
@@ -16,20 +20,50 @@ export function createModeration(page) {
     }
   }
 
+  function changed() {
+    for (const listener of listeners) listener();
+  }
+
   return {
-    isBlocked: (userId) => blocked.has(userId),
-    onBlocked: (listener) => listeners.push(listener),
+    get me() {
+      return me;
+    },
+    identify(person) {
+      if (typeof person === "string" && person) me = person;
+    },
+    canModerate: () => role === "host" || role === "moderator",
+    isExempt: () => role === "host" || role === "moderator",
+    /** Whether this viewer may act on `person` (a user id or a guest identity). */
+    mayActOn(person) {
+      if (!person || person === me || person === page.host.id) return false;
+      if (role === "host") return true;
+      return role === "moderator" && !moderators.has(person);
+    },
+    isBanned: (person) => banned.has(person),
+    onChange: (listener) => listeners.push(listener),
+
+    /** A "moderator" event from the room: someone appointed or removed. */
+    setModerator(person, isModerator) {
+      if (isModerator) moderators.add(person);
+      else moderators.delete(person);
+      if (person === me && role !== "host") role = isModerator ? "moderator" : "viewer";
+      changed();
+    },
 
     deleteMessage(id) {
       const url = page.urls.delete.replace("{id}", encodeURIComponent(id));
       return post(url, undefined, "Could not delete the message");
     },
 
-    async block(userId) {
-      const result = await post(page.urls.block, { user_id: userId }, "Could not block");
+    timeout(person, seconds) {
+      return post(page.urls.timeout, { person, seconds }, "Could not time out");
+    },
+
+    async ban(person) {
+      const result = await post(page.urls.ban, { person }, "Could not ban");
       if (result.ok) {
-        blocked.add(userId);
-        for (const listener of listeners) listener(userId);
+        banned.add(person);
+        changed();
       }
       return result;
     },

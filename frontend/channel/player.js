@@ -18,7 +18,8 @@ const FINAL = new Map([
 
 /**
  * hooks: onLive(live, changed), onPeople(room | null), onData(message), onConnected(),
- * onLost() (the room is gone for good, its broadcasts with it), onExcluded(text).
+ * onLost() (the room is gone for good, its broadcasts with it), onExcluded(text),
+ * onGrant(grant) (who the site let in: grant.person, see streams/rooms.py).
  * The player owns the connection; the rest of the page only listens.
  */
 export function createPlayer(root, page, hooks) {
@@ -243,6 +244,7 @@ export function createPlayer(root, page, hooks) {
     const grant = await fetchToken(attempt);
     if (!grant || attempt !== generation) return;
     performance.mark("player:token");
+    hooks.onGrant(grant);
     const next = new Room({ adaptiveStream: false, dynacast: false });
     room = next;
     listen(next);

@@ -23,6 +23,8 @@ from streams.selectors import find_host
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     host = find_host(request.user, pk=host_id)
     person = rooms.person_watching(request, host)
+    if person.role == "guest":
+        chat.check_guest_not_banned(host, person.person)
     identity = person.new_identity()
     token = livekit.create_viewer_token(
         room=rooms.room_name(host.pk),
@@ -34,6 +36,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
         {
             "token": token,
             "identity": identity,
+            "person": person.person,
             "name": person.name,
             "ws_url": settings.LIVEKIT_WS_URL,
         }

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from social.services import block_create
-from streams.models import ChatMessage, Stream
+from streams.models import ChatMessage, ModerationAction, Stream
 from tests.e2e.flaky_link import FlakyLink
+from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -241,7 +243,7 @@ def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publis
 
 def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_page, alice):
     go_live(alice)
-    Stream.objects.filter(user=alice).update(is_chat_followers_only=True)
+    Stream.objects.filter(user=alice).update(followers_only_minutes=0)
     page = open_page("/alice/")
     expect(page.locator("[data-chat-banner]")).to_have_text("Followers only")
     expect(page.locator("#chat-input")).to_be_disabled()
@@ -265,9 +267,9 @@ def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_pag
 def test_slow_mode_refuses_a_quick_second_message_and_counts_down(open_page, publisher, alice, bob):
     publisher(alice)
     go_live(alice)
-    Stream.objects.filter(user=alice).update(is_chat_delayed=True)
+    Stream.objects.filter(user=alice).update(slow_mode_seconds=3)
     page = open_page("/alice/", bob)
-    expect(page.locator("[data-chat-banner]")).to_have_text("Slow mode")
+    expect(page.locator("[data-chat-banner]")).to_have_text("Slow mode (3s)")
     send(page, "first")
     expect(messages(page)).to_have_text(["first"])
     expect(page.locator("[data-chat-countdown]")).to_contain_text("Slow mode:")
@@ -300,7 +302,7 @@ def test_the_host_deletes_a_message_and_it_disappears_for_others(open_page, publ
     assert ChatMessage.objects.get().is_deleted
 
 
-def test_the_host_blocks_a_viewer_from_the_community_tab(open_page, publisher, alice, bob):
+def test_the_host_bans_a_viewer_from_the_community_tab(open_page, publisher, alice, bob):
     publisher(alice)
     go_live(alice)
     bob_page = open_page("/alice/", bob)
@@ -312,8 +314,76 @@ def test_the_host_blocks_a_viewer_from_the_community_tab(open_page, publisher, a
     expect(host_page.locator("[data-community-list] li", has_text="alice")).to_contain_text("Host")
     host_page.locator("[data-community-filter]").fill("bo")
     expect(host_page.locator("[data-community-list] li")).to_have_count(1)
-    bob_row.locator("[data-block-user]").click()
+    bob_row.locator("[data-ban-person]").click()
     expect(bob_page.locator("[data-player-error]")).to_be_visible()
     expect(bob_page.locator("[data-player-video]")).to_be_hidden()
     response = bob_page.reload()
     assert response.status == 404
+
+
+def test_a_moderator_deletes_and_times_out_live_and_the_chatter_sees_it(
+    open_page, publisher, alice, bob
+):
+    mod = UserFactory(username="mod")
+    ModeratorFactory(host=alice, user=mod)
+    publisher(alice)
+    go_live(alice)
+    bob_page = open_page("/alice/", bob)
+    mod_page = open_page("/alice/", mod)
+    send(mod_page, "be nice, please")
+    expect(bob_page.locator(".chat-message", has_text="be nice")).to_contain_text("Mod")
+    # A moderator's own and fellow moderators' messages offer nothing to click.
+    expect(mod_page.locator(".chat-message", has_text="be nice").locator("button")).to_have_count(0)
+    send(bob_page, "something rude")
+    rude = mod_page.locator(".chat-message", has_text="something rude")
+    rude.locator("[data-delete-message]").click()
+    expect(bob_page.locator(".chat-text", has_text="something rude")).to_have_count(0)
+    send(bob_page, "more rudeness")
+    more = mod_page.locator(".chat-message", has_text="more rudeness")
+    more.get_by_role("button", name="Time out bob", exact=True).click()
+    more.get_by_role("button", name="Time out bob for 10 minutes").click()
+    countdown = bob_page.locator("[data-chat-countdown]")
+    expect(countdown).to_have_text(re.compile(r"^Timed out: (10:00|9:[0-5]\d)$"))
+    expect(bob_page.locator("#chat-input")).to_be_disabled()
+    expect(bob_page.locator("[data-chat-error]")).to_contain_text("You were timed out until")
+    # What the server answers a chatter who tries anyway is shown too.
+    bob_page.reload()
+    send(bob_page, "after a reload")
+    expect(bob_page.locator("[data-chat-error]")).to_contain_text("You are timed out until")
+    expect(countdown).to_contain_text("Timed out:")
+    # The community tab offers the moderator a ban for bob, and none for the host.
+    open_page("/alice/", alice)
+    mod_page.locator("[data-tab=community]").click()
+    people = mod_page.locator("[data-community-list] li")
+    expect(people.filter(has_text="bob").locator("[data-ban-person]")).to_have_count(1)
+    expect(people.filter(has_text="alice")).to_have_count(1)
+    expect(people.filter(has_text="alice").locator("button")).to_have_count(0)
+    texts = list(ChatMessage.objects.order_by("pk").values_list("text", "is_deleted"))
+    assert texts == [("be nice, please", False), ("something rude", True), ("more rudeness", False)]
+    assert list(ModerationAction.objects.values_list("actor_name", "action")) == [
+        ("mod", "delete"),
+        ("mod", "timeout"),
+    ]
+
+
+def test_a_banned_guest_is_still_banned_in_a_new_session_from_the_same_address(
+    open_page, publisher, alice
+):
+    publisher(alice)
+    go_live(alice)
+    guest_page = open_page("/alice/")
+    host_page = open_page("/alice/", alice)
+    send(guest_page, "spam spam spam")
+    message = host_page.locator(".chat-message", has_text="spam spam spam")
+    message.locator("[data-ban-person]").click()
+    expect(guest_page.locator("[data-player-error-text]")).to_have_text(
+        "You were removed from this stream."
+    )
+    expect(guest_page.locator("#chat-input")).to_be_disabled()
+    # A fresh browser context is a new session, so a new guest-NNNNN, from the same address.
+    new_session = open_page("/alice/")
+    expect(new_session.locator("#chat-input")).to_be_enabled()
+    send(new_session, "it's me again")
+    expect(new_session.locator("[data-chat-error]")).to_have_text("You are banned from this chat.")
+    expect(new_session.locator("#chat-input")).to_be_disabled()
+    assert list(ChatMessage.objects.values_list("text", flat=True)) == ["spam spam spam"]

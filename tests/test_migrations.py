@@ -1,0 +1,53 @@
+"""Data migrations: what existing streams become."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("streams", "0004_alter_stream_thumbnail")]
+AFTER = [("streams", "0007_remove_chat_switches")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_slow_mode_on_becomes_3_seconds_and_followers_only_any_follower():
+    try:
+        apps = migrate(BEFORE)
+        User, Stream = apps.get_model("accounts", "User"), apps.get_model("streams", "Stream")
+        switches = {
+            "plain": (False, False),
+            "slow": (True, False),
+            "followers": (False, True),
+            "both": (True, True),
+        }
+        for name, (delayed, followers_only) in switches.items():
+            Stream.objects.create(
+                user=User.objects.create(username=name),
+                title=name,
+                is_chat_delayed=delayed,
+                is_chat_followers_only=followers_only,
+            )
+        Stream = migrate(AFTER).get_model("streams", "Stream")
+        settings = {
+            s.user.username: (
+                s.slow_mode_seconds,
+                s.followers_only_minutes,
+                s.is_chat_signed_in_only,
+            )
+            for s in Stream.objects.select_related("user")
+        }
+        assert settings == {
+            "plain": (0, None, False),
+            "slow": (3, None, False),
+            "followers": (0, 0, False),
+            "both": (3, 0, False),
+        }
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
