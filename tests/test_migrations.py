@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("streams", "0004_alter_stream_thumbnail")]
+# Users as they were then too: a column added later (go_live_emails) has no database default.
+BEFORE = [("streams", "0004_alter_stream_thumbnail"), ("accounts", "0002_alter_user_avatar")]
 AFTER = [("streams", "0007_remove_chat_switches")]
 
 

@@ -41,6 +41,17 @@ function shortDuration(seconds) {
   return `${seconds}s`;
 }
 
+function spelled(minutes) {
+  const units = [[43200, "month"], [10080, "week"], [1440, "day"], [60, "hour"], [1, "minute"]];
+  for (const [size, unit] of units) {
+    if (minutes % size === 0) {
+      const n = minutes / size;
+      return `${n} ${unit}${n === 1 ? "" : "s"}`;
+    }
+  }
+  return `${minutes} minutes`;
+}
+
 /** The same markup as templates/streams/_chat_history.html renders for the history. */
 function messageItem(message) {
   const item = el("li", "chat-message");
@@ -190,26 +201,28 @@ export function createChat(root, page, moderation, hooks) {
     error.hidden = !text;
   }
 
+  // One line says why the box cannot be used, or which rules apply while it can.
   function renderRules() {
     let notice = "";
-    let allowed = true;
+    let allowed = false;
     const exempt = moderation.isExempt();
-    if (excluded) {
-      notice = excluded;
-      allowed = false;
-    } else if (!settings.is_chat_enabled || !settings.is_live) {
-      notice = "Chat is disabled";
-      allowed = false;
+    const host = page.host.username;
+    const minutes = settings.followers_only_minutes;
+    const followersOnly = typeof minutes === "number";
+    if (excluded) notice = excluded;
+    else if (!settings.is_live) notice = `${host} is offline. Chat opens when the stream starts.`;
+    else if (!settings.is_chat_enabled) notice = "The host turned chat off.";
+    else if (settings.is_chat_signed_in_only && page.viewer.role === "guest") {
+      notice = "Only signed-in viewers can chat here. Log in to chat.";
+    } else if (followersOnly && !exempt && !page.viewer.is_following) {
+      const since = minutes > 0 ? ` for at least ${spelled(minutes)}` : "";
+      notice = `Only followers of ${host}${since} can chat. Follow to chat.`;
     } else {
+      allowed = true;
       const modes = [];
-      if (settings.is_chat_signed_in_only) {
-        modes.push("Signed-in only");
-        if (page.viewer.role === "guest") allowed = false;
-      }
-      const minutes = settings.followers_only_minutes;
-      if (typeof minutes === "number") {
+      if (settings.is_chat_signed_in_only) modes.push("Signed-in only");
+      if (followersOnly) {
         modes.push(minutes > 0 ? `Followers only (${shortDuration(minutes * 60)})` : "Followers only");
-        if (!exempt && !page.viewer.is_following) allowed = false;
       }
       if (settings.slow_mode_seconds > 0) modes.push(`Slow mode (${settings.slow_mode_seconds}s)`);
       notice = modes.join(" · ");

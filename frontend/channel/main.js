@@ -40,8 +40,24 @@ function start(page) {
     if (title && typeof result.data.title === "string") title.textContent = result.data.title;
   }
 
+  // How many people watch, counted only while the stream is live: an offline page shows none
+  // (the person looking at it is not an audience).
+  let people = null;
+  let isLive = false;
+  function showCount() {
+    viewerCount.hidden = !(people && isLive);
+    if (viewerCount.hidden) return;
+    const n = people.length;
+    // Below 1000 there is nothing to group: Intl's first use costs tens of ms, and this
+    // first runs as the player joins, while the video is about to start.
+    const count = n < 1000 ? String(n) : n.toLocaleString("en-US");
+    viewerCount.textContent = `${count} viewer${n === 1 ? "" : "s"}`;
+  }
+
   createPlayer(qs("[data-player]"), page, {
     onLive(live, changed) {
+      isLive = live;
+      showCount();
       liveBadge.hidden = !live;
       offlineBadge.hidden = live;
       if (avatar) avatar.classList.toggle("avatar-live", live);
@@ -53,15 +69,8 @@ function start(page) {
       }
     },
     onPeople(room) {
-      const people = room ? peopleIn(room, page.publisher) : null;
-      viewerCount.hidden = !people;
-      if (people) {
-        const n = people.length;
-        // Below 1000 there is nothing to group: Intl's first use costs tens of ms, and this
-        // first runs as the player joins, while the video is about to start.
-        const count = n < 1000 ? String(n) : n.toLocaleString("en-US");
-        viewerCount.textContent = `${count} viewer${n === 1 ? "" : "s"}`;
-      }
+      people = room ? peopleIn(room, page.publisher) : null;
+      showCount();
       community.update(people);
     },
     onData: (message) => chat.receive(message),

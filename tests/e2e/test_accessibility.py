@@ -30,6 +30,7 @@ PAGES = {
     "dashboard keys": ("/u/alice/keys/", "alice"),
     "dashboard chat": ("/u/alice/chat/", "alice"),
     "dashboard community": ("/u/alice/community/", "alice"),
+    "dashboard moderation": ("/u/alice/moderation/", "alice"),
     "password change": ("/accounts/password/change/", "alice"),
     "notifications": ("/notifications/", "bob"),
     "notification settings": ("/notifications/settings/", "bob"),

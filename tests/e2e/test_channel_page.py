@@ -30,13 +30,69 @@ def messages(page):
     return page.locator("[data-chat-messages] .chat-message .chat-text")
 
 
-def test_a_guest_sees_an_offline_channel(open_page, alice):
+def test_a_guest_sees_an_offline_channel_as_it_is(open_page, alice, bob):
+    ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="gg")
     page = open_page("/alice/")
     expect(page.locator("[data-player-offline]")).to_be_visible()
     expect(page.locator("[data-player-offline]")).to_contain_text("alice is offline")
     expect(page.locator("[data-live-badge]")).to_be_hidden()
-    expect(page.locator("[data-chat-banner]")).to_have_text("Chat is disabled")
+    expect(page.locator("[data-offline-badge]")).to_be_visible()
+    # Chat is on; the host is not live: that is the reason given, and the last messages stay.
+    expect(page.locator("[data-chat-banner]")).to_have_text(
+        "alice is offline. Chat opens when the stream starts."
+    )
     expect(page.locator("#chat-input")).to_be_disabled()
+    expect(page.locator("[data-chat-send]")).to_be_disabled()
+    expect(messages(page)).to_have_text(["gg"])
+    # The person looking is not an audience: no viewer count while offline.
+    expect(page.locator("[data-player-offline]")).to_be_visible()
+    page.wait_for_timeout(1000)  # the room is joined by now (it shows offline from inside)
+    expect(page.locator("[data-viewer-count]")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    ("rules", "viewer", "line"),
+    [
+        ({"is_chat_enabled": False}, None, "The host turned chat off."),
+        (
+            {"is_chat_signed_in_only": True},
+            None,
+            "Only signed-in viewers can chat here. Log in to chat.",
+        ),
+        (
+            {"followers_only_minutes": 60},
+            "carol_follows_no_one",
+            "Only followers of alice for at least 1 hour can chat. Follow to chat.",
+        ),
+        ({"slow_mode_seconds": 30}, "bob", "Slow mode (30s)"),
+    ],
+    ids=["chat-off", "signed-in-only", "followers-only", "slow-mode"],
+)
+def test_the_chat_box_says_in_one_line_why_it_cannot_be_used(
+    open_page, publisher, alice, bob, rules, viewer, line
+):
+    publisher(alice)
+    Stream.objects.filter(user=alice).update(is_live=True, **rules)
+    user = {"bob": bob, "carol_follows_no_one": UserFactory(username="erin")}.get(viewer)
+    page = open_page("/alice/", user)
+    expect(page.locator("[data-live-badge]")).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-chat-banner]")).to_have_text(line)
+    chat_input = page.locator("#chat-input")
+    if viewer == "bob":  # slow mode only informs; the other rules refuse this viewer
+        expect(chat_input).to_be_enabled()
+    else:
+        expect(chat_input).to_be_disabled()
+
+
+def test_the_viewer_count_counts_people_not_tabs_nor_the_stream(open_page, publisher, alice):
+    publisher(alice)
+    go_live(alice)
+    page = open_page("/alice/")
+    expect(page.locator("[data-viewer-count]")).to_have_text("1 viewer", timeout=30_000)
+    second_tab = page.context.new_page()  # the same guest, a second tab
+    second_tab.goto("/alice/")
+    expect(second_tab.locator("[data-viewer-count]")).to_have_text("1 viewer", timeout=30_000)
+    expect(page.locator("[data-viewer-count]")).to_have_text("1 viewer")
 
 
 def test_the_page_switches_to_live_video_and_back_without_reload(open_page, publisher, alice):
@@ -245,7 +301,9 @@ def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_pag
     go_live(alice)
     Stream.objects.filter(user=alice).update(followers_only_minutes=0)
     page = open_page("/alice/")
-    expect(page.locator("[data-chat-banner]")).to_have_text("Followers only")
+    expect(page.locator("[data-chat-banner]")).to_have_text(
+        "Only followers of alice can chat. Follow to chat."
+    )
     expect(page.locator("#chat-input")).to_be_disabled()
     status = page.evaluate(
         """async (url) => {
