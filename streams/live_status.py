@@ -30,8 +30,9 @@ def set_live(streams, *, live: bool, at: datetime, resolution: timedelta = timed
     starting), so only a change in a later second counts as newer than it.
     """
     not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
+    went_live = {"last_live_at": at} if live else {}  # what recommendations go by
     changed = streams.filter(not_newer).update(
-        is_live=live, live_changed_at=at, updated_at=timezone.now()
+        is_live=live, live_changed_at=at, updated_at=timezone.now(), **went_live
     )
     if changed:
         page_cache.streams_changed()

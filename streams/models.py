@@ -51,6 +51,9 @@ class Stream(models.Model):
     is_chat_delayed = models.BooleanField("slow mode", default=False)
     is_chat_followers_only = models.BooleanField("followers-only chat", default=False)
     live_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the stream last went live (streams.live_status sets it): a channel that never
+    # did is not recommended.
+    last_live_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
