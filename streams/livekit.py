@@ -30,8 +30,10 @@ T = TypeVar("T")
 
 VIEWER_TOKEN_TTL = timedelta(hours=6)
 REQUEST_TIMEOUT_SECONDS = 10
-# A chat message or a setting change waits at most this long on its broadcast.
+# A chat message or a setting change waits at most this long on its broadcast; the send
+# itself at most BROADCAST_SEND_SECONDS, so that there is time left to look the room up again.
 BROADCAST_TIMEOUT_SECONDS = 1.0
+BROADCAST_SEND_SECONDS = 0.75
 
 INGRESS_INPUTS = {"rtmp": api.IngressInput.RTMP_INPUT, "whip": api.IngressInput.WHIP_INPUT}
 # States in which an ingress is receiving media from the encoder.
@@ -146,6 +148,7 @@ def _call(
         return _connection.call(operation, timeout)
     except api.TwirpError as error:
         if error.code in gone_ok:
+            logger.debug("LiveKit: nothing to %s (%s)", what, error.code)
             return None
         logger.warning("LiveKit refused to %s: %s %s", what, error.code, error.message)
         raise LiveKitError(
@@ -270,8 +273,11 @@ def send_data(room: str, payload: dict, *, topic: str) -> None:
     A room that does not exist has no one to tell, which is not an error. LiveKit answers
     SendData to a missing room only after 3 s ("unavailable"), so the room is looked up
     first (answered at once), and the lookup and send together are cut off after
-    BROADCAST_TIMEOUT_SECONDS: a user's request never waits long on a broadcast. A room
-    that closes between the two is not an error either.
+    BROADCAST_TIMEOUT_SECONDS: a user's request never waits long on a broadcast.
+
+    A room that closes between the two (the last viewer of an offline channel left) is not
+    an error either: the send then gets no answer, and a second lookup finds the room gone.
+    Only a room still there that does not answer, or a LiveKit that does not, is a failure.
     """
     request = api.SendDataRequest(
         room=room,
@@ -280,10 +286,20 @@ def send_data(room: str, payload: dict, *, topic: str) -> None:
         topic=topic,
     )
 
-    async def send_if_open(lk: api.LiveKitAPI) -> None:
+    async def is_open(lk: api.LiveKitAPI) -> bool:
         found = await lk.room.list_rooms(api.ListRoomsRequest(names=[room]))
-        if found.rooms:
-            await lk.room.send_data(request)
+        return bool(found.rooms)
+
+    async def send_if_open(lk: api.LiveKitAPI) -> None:
+        if not await is_open(lk):
+            return
+        try:
+            async with asyncio.timeout(BROADCAST_SEND_SECONDS):
+                await lk.room.send_data(request)
+        except TimeoutError:
+            if await is_open(lk):
+                raise
+            logger.debug("Room %s closed before a broadcast reached it", room)
 
     _call(
         send_if_open,
