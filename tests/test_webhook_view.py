@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -206,6 +207,17 @@ def test_an_unknown_ingress_is_answered_200(alice_stream, caplog):
 def test_other_events_are_recorded_and_ignored(alice_stream):
     body = event("participant_joined", "EV_p", room={"name": "whatever"})
     assert post(body, sign(body)).json()["outcome"] == "ignored"
+
+
+def test_events_that_change_nothing_stay_off_the_console(alice_stream, caplog):
+    caplog.set_level(logging.INFO)
+    body = event("participant_joined", "EV_p", room={"name": "whatever"})
+    post(body, sign(body))
+    post(body, sign(body))  # a duplicate
+    assert "EV_p" not in caplog.text
+    body = started()
+    post(body, sign(body))
+    assert "Webhook ingress_started EV_1: live" in caplog.text
 
 
 def test_the_webhook_only_accepts_post():

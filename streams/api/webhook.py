@@ -28,5 +28,7 @@ def livekit_webhook(request: HttpRequest) -> JsonResponse:
         logger.warning("Malformed LiveKit webhook: %s", error)
         raise ApiError(400, "malformed", "The webhook body is not a LiveKit event.") from None
     outcome = live_status.apply_webhook_event(event)
-    logger.info("Webhook %s %s: %s", event.event, event.id, outcome)
+    # Most events (a participant joining, a track published) change nothing here.
+    level = logging.DEBUG if outcome in {"ignored", "duplicate"} else logging.INFO
+    logger.log(level, "Webhook %s %s: %s", event.event, event.id, outcome)
     return JsonResponse({"event": event.event, "outcome": outcome})
