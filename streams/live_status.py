@@ -110,8 +110,15 @@ class LiveChange:
     now_live: bool
 
 
-def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
-    """Make is_live match what LiveKit reports; returns the changes.
+@dataclass(frozen=True)
+class Reconciliation:
+    changes: list[LiveChange]
+    checked: int  # streams marked live here, or whose ingress LiveKit reports publishing
+    publishing: int  # ingresses LiveKit reports publishing
+
+
+def reconcile(*, dry_run: bool = False) -> Reconciliation:
+    """Make is_live match what LiveKit reports; returns the changes and what was checked.
 
     A stream is live when its ingress says it is publishing AND the ingress participant is
     in the host's room: an ingress process that died keeps its last state in LiveKit's
@@ -122,9 +129,10 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
     }
     changes = []
     now = timezone.now()
-    for stream in Stream.objects.select_related("user").filter(
+    streams = Stream.objects.select_related("user").filter(
         Q(is_live=True) | Q(ingress_id__in=publishing)
-    ):
+    )
+    for stream in streams:
         should_be_live = stream.ingress_id in publishing and _publisher_present(stream)
         if stream.is_live == should_be_live:
             continue
@@ -132,7 +140,7 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
         if not dry_run:
             set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
             _announce(room=rooms.room_name(stream.user_id))
-    return changes
+    return Reconciliation(changes, checked=len(streams), publishing=len(publishing))
 
 
 def _publisher_present(stream: Stream) -> bool:
