@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,8 @@ import aiohttp
 from django.conf import settings
 from google.protobuf.json_format import ParseError
 from livekit import api
+
+from streams import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -144,21 +147,26 @@ def _call(
 ) -> T | None:
     """Run one SDK call; a Twirp error whose code is in `gone_ok` means the thing asked about
     does not exist (any more), which the caller accepts: the answer is then None."""
+    started = time.perf_counter()
     try:
         return _connection.call(operation, timeout)
     except api.TwirpError as error:
         if error.code in gone_ok:
             logger.debug("LiveKit: nothing to %s (%s)", what, error.code)
             return None
+        metrics.LIVEKIT_CALL_ERRORS.labels(what, error.code).inc()
         logger.warning("LiveKit refused to %s: %s %s", what, error.code, error.message)
         raise LiveKitError(
             f"LiveKit refused to {what}: {error.message or error.code} (HTTP {error.status})."
         ) from error
     except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        metrics.LIVEKIT_CALL_ERRORS.labels(what, "unreachable").inc()
         logger.warning("LiveKit unreachable at %s (%s): %r", settings.LIVEKIT_URL, what, error)
         raise LiveKitError(
             f"LiveKit is not reachable at {settings.LIVEKIT_URL}. Is livekit-server running?"
         ) from error
+    finally:
+        metrics.LIVEKIT_CALL_SECONDS.labels(what).observe(time.perf_counter() - started)
 
 
 def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
@@ -260,6 +268,25 @@ def list_participants(room: str) -> list[Participant]:
         )
         for p in response.participants
     ]
+
+
+def participant_identities(rooms: list[str], *, timeout: float) -> dict[str, list[str]]:
+    """Who is in each of `rooms`, asked of LiveKit all at once and answered within `timeout`
+    (a room that does not exist has nobody in it)."""
+
+    async def one(lk: api.LiveKitAPI, room: str) -> tuple[str, list[str]]:
+        try:
+            found = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+        except api.TwirpError as error:
+            if error.code in NOT_FOUND:
+                return room, []
+            raise
+        return room, [p.identity for p in found.participants]
+
+    async def every_room(lk: api.LiveKitAPI) -> dict[str, list[str]]:
+        return dict(await asyncio.gather(*(one(lk, room) for room in rooms)))
+
+    return _call(every_room, "list participants of rooms", timeout=timeout)
 
 
 def remove_participant(room: str, identity: str) -> None:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "streamsite.metrics.request_metrics",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -170,6 +171,9 @@ LIVEKIT_URL = env.str("LIVEKIT_URL", default="http://127.0.0.1:7880")
 LIVEKIT_WS_URL = env.str("LIVEKIT_WS_URL", default="ws://127.0.0.1:7880")
 LIVEKIT_API_KEY = _secret("LIVEKIT_API_KEY", _DEV_LIVEKIT_API_KEY)
 LIVEKIT_API_SECRET = _secret("LIVEKIT_API_SECRET", _DEV_LIVEKIT_API_SECRET)
+
+# GET /metrics answers Prometheus scrapes carrying `Authorization: Bearer <this>`; unset, 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Production hardening (all switched on when DEBUG is off; see README "Production").
 if not DEBUG:
