@@ -9,8 +9,12 @@ LiveKit cluster on this machine."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -104,17 +108,64 @@ def install(*, optional: bool) -> int:
     return 0
 
 
+# When make run stops, Redis waits this long at most for LiveKit and Ingress to let go of it:
+# stopped first, it makes livekit-server fail to leave the cluster, with a stack trace.
+# (honcho kills what still runs 5 s after Ctrl-C.)
+REDIS_LINGER_SECONDS = 3
+
+
 def run_redis(port: int, log: Path) -> int:
     """Redis for LiveKit, without saving, its log in a file: what it says at start (its
     banner, and a warning about memory overcommit that matters to a server holding data, not
-    to this one) is no news on a development console."""
+    to this one) is no news on a development console.
+
+    Redis runs in a session of its own, so that Ctrl-C and honcho's SIGTERM reach this
+    process only: Redis stops once its clients are gone (REDIS_LINGER_SECONDS at most)."""
     log = log.resolve()
     log.parent.mkdir(parents=True, exist_ok=True)
     redis = install_redis()
     shown = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
     say(f"Redis on 127.0.0.1:{port}, logging to {shown}")
     command = [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
-    os.execv(redis, [*command, "no", "--loglevel", "warning", "--logfile", str(log)])
+    command += ["no", "--loglevel", "warning", "--logfile", str(log)]
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+    server = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
+    while not stopping and server.poll() is None:
+        time.sleep(0.2)
+    if server.poll() is None:
+        say(f"Redis stops once LiveKit has ({REDIS_LINGER_SECONDS} s at most)")
+        deadline = time.monotonic() + REDIS_LINGER_SECONDS
+        while _redis_clients(port) > 1 and time.monotonic() < deadline:  # 1: the asking one
+            time.sleep(0.1)
+        terminate([server])
+        return 0
+    say(f"Redis stopped by itself: see {shown}")
+    return server.returncode
+
+
+def _redis_clients(port: int) -> int:
+    """How many clients Redis has (this question's connection included); 0 if it is gone."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"INFO clients\r\n")
+            answer = b""
+            while b"connected_clients:" not in answer or not answer.endswith(b"\r\n"):
+                chunk = connection.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+    except OSError:
+        return 0
+    found = re.search(rb"connected_clients:(\d+)", answer)
+    return int(found.group(1)) if found else 0
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when this process dies, however it dies (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def run_server(args) -> int:

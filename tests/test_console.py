@@ -88,13 +88,32 @@ def test_redis_for_make_run_logs_to_a_file_not_the_console(tmp_path):
         redis = _start([*command, "--log-file", str(log_file)], log)
     try:
         wait_until(lambda: _listening(port), 15, "redis-server", redis)
+        said_at_start = output.read_text().splitlines()
     finally:
         redis.terminate()
         redis.wait(timeout=10)
-    assert output.read_text().splitlines() == [
-        f"==> Redis on 127.0.0.1:{port}, logging to {log_file}"
-    ]
+    assert said_at_start == [f"==> Redis on 127.0.0.1:{port}, logging to {log_file}"]
     assert "Redis" in log_file.read_text()  # what it says is kept there
+
+
+def test_redis_for_make_run_stops_once_its_clients_let_go(tmp_path):
+    """Stopped before livekit-server, Redis would make it fail to leave the cluster."""
+    port, output = free_port(), tmp_path / "console.txt"
+    command = [sys.executable, "-m", "devservers", "redis", "--port", str(port)]
+    with output.open("w") as log:
+        redis = _start([*command, "--log-file", str(tmp_path / "redis.log")], log)
+    try:
+        wait_until(lambda: _listening(port), 15, "redis-server", redis)
+        with socket.create_connection(("127.0.0.1", port)) as livekit:
+            redis.send_signal(signal.SIGTERM)  # Ctrl-C: honcho stops everything at once
+            wait_until(lambda: "Redis stops once" in output.read_text(), 10, "the stop", redis)
+            livekit.sendall(b"PING\r\n")
+            assert livekit.recv(64) == b"+PONG\r\n"  # still there for LiveKit's goodbye
+        assert redis.wait(timeout=10) == 0
+    finally:
+        if redis.poll() is None:
+            redis.kill()
+    assert not _listening(port)
 
 
 def _listening(port: int) -> bool:
