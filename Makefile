@@ -16,10 +16,10 @@ run: setup .env
 	@echo "==> Installing LiveKit (livekit-server and redis-server) when possible"
 	@if $(BIN)/python -m devservers install --optional; then \
 		echo "==> Serving http://127.0.0.1:8000 with LiveKit on ws://127.0.0.1:7880 (Ctrl-C stops all)"; \
-		exec $(BIN)/honcho -f Procfile.dev start; \
+		exec scripts/serve.sh $(BIN)/honcho -f Procfile.dev start; \
 	else \
 		echo "==> Serving http://127.0.0.1:8000 without LiveKit, with the task worker (Ctrl-C to stop)"; \
-		exec $(BIN)/honcho -f Procfile.dev start web worker; \
+		exec scripts/serve.sh $(BIN)/honcho -f Procfile.dev start web worker; \
 	fi
 
 test: setup

@@ -1,14 +1,20 @@
 """`python -m devservers install [--optional]` installs redis-server, livekit-server and
-LiveKit Ingress; `python -m devservers livekit` and `python -m devservers ingress` render the
-loopback configs and run those servers in the foreground (lines of Procfile.dev).
+LiveKit Ingress; `python -m devservers redis`, `livekit` and `ingress` render the loopback
+configs and run those servers in the foreground (lines of Procfile.dev), saying on the
+console only what a developer needs: Redis logs to .cache/redis.log, livekit-server its
+warnings, Ingress its errors (`--log-level` for more).
 `python -m devservers livekit --nodes N` runs N livekit-server nodes on the one Redis: a
 LiveKit cluster on this machine."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,11 +50,26 @@ def main() -> int:
         action="store_true",
         help="when LiveKit cannot be installed, say so and exit 3 (make run goes on without)",
     )
-    for name, what in [("livekit", "livekit-server"), ("ingress", "LiveKit Ingress")]:
+    redis = commands.add_parser("redis", help="run redis-server on loopback, logging to a file")
+    redis.add_argument("--port", type=int, default=6390)
+    redis.add_argument("--log-file", type=Path, default=ROOT / ".cache" / "redis.log")
+    # On the console, livekit-server's warnings and Ingress's errors: at `warn`, Ingress says
+    # at every start that the negative CPU costs of its config are "too low", and drops STUN
+    # and DTLS warnings on loopback-only WebRTC as streams start and stop.
+    for name, what, log_level in [
+        ("livekit", "livekit-server", "warn"),
+        ("ingress", "LiveKit Ingress", "error"),
+    ]:
         run = commands.add_parser(name, help=f"run {what} with the loopback config")
         run.add_argument("--port", type=int, default=7880)
         run.add_argument("--redis-port", type=int, default=6390)
         run.add_argument("--webhook", default="http://127.0.0.1:8000/api/webhook/livekit")
+        run.add_argument(
+            "--log-level",
+            default=log_level,
+            choices=["debug", "info", "warn", "error"],
+            help=f"what {what} prints (default: {log_level})",
+        )
         if name == "livekit":
             run.add_argument(
                 "--nodes",
@@ -62,6 +83,8 @@ def main() -> int:
 
     if args.command == "install":
         return install(optional=args.optional)
+    if args.command == "redis":
+        return run_redis(args.port, args.log_file)
     return run_server(args)
 
 
@@ -85,6 +108,66 @@ def install(*, optional: bool) -> int:
     return 0
 
 
+# When make run stops, Redis waits this long at most for LiveKit and Ingress to let go of it:
+# stopped first, it makes livekit-server fail to leave the cluster, with a stack trace.
+# (honcho kills what still runs 5 s after Ctrl-C.)
+REDIS_LINGER_SECONDS = 3
+
+
+def run_redis(port: int, log: Path) -> int:
+    """Redis for LiveKit, without saving, its log in a file: what it says at start (its
+    banner, and a warning about memory overcommit that matters to a server holding data, not
+    to this one) is no news on a development console.
+
+    Redis runs in a session of its own, so that Ctrl-C and honcho's SIGTERM reach this
+    process only: Redis stops once its clients are gone (REDIS_LINGER_SECONDS at most)."""
+    log = log.resolve()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    redis = install_redis()
+    shown = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
+    say(f"Redis on 127.0.0.1:{port}, logging to {shown}")
+    command = [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+    command += ["no", "--loglevel", "warning", "--logfile", str(log)]
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+    server = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
+    while not stopping and server.poll() is None:
+        time.sleep(0.2)
+    if server.poll() is None:
+        say(f"Redis stops once LiveKit has ({REDIS_LINGER_SECONDS} s at most)")
+        deadline = time.monotonic() + REDIS_LINGER_SECONDS
+        while _redis_clients(port) > 1 and time.monotonic() < deadline:  # 1: the asking one
+            time.sleep(0.1)
+        terminate([server])
+        return 0
+    say(f"Redis stopped by itself: see {shown}")
+    return server.returncode
+
+
+def _redis_clients(port: int) -> int:
+    """How many clients Redis has (this question's connection included); 0 if it is gone."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"INFO clients\r\n")
+            answer = b""
+            while b"connected_clients:" not in answer or not answer.endswith(b"\r\n"):
+                chunk = connection.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+    except OSError:
+        return 0
+    found = re.search(rb"connected_clients:(\d+)", answer)
+    return int(found.group(1)) if found else 0
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when this process dies, however it dies (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def run_server(args) -> int:
     config = LiveKitConfig(
         api_key=os.environ.get("LIVEKIT_API_KEY", ""),
@@ -94,6 +177,9 @@ def run_server(args) -> int:
         rtc_tcp_port=args.port + 1,
         rtc_udp_port=args.port + 2,
         redis_port=args.redis_port,
+        log_level=args.log_level,
+        # A viewer leaving logs "error reading data channel" warnings: nothing went wrong.
+        transport_log_level="error",
     )
     if not config.api_key:
         print("error: LIVEKIT_API_KEY is not set (see .env.example).", file=sys.stderr)

@@ -222,6 +222,7 @@ class LiveKitConfig:
     empty_timeout: int = 300
     departure_timeout: int = 20
     log_level: str = "info"
+    transport_log_level: str = "info"  # livekit-server's WebRTC transports
 
     @classmethod
     def on_free_ports(cls, **fields) -> LiveKitConfig:

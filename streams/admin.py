@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 
-from streams import services
+from streams import chat, services
 from streams.livekit import LiveKitError
-from streams.models import ChatBan, ModerationAction, Moderator, Stream, WebhookEvent
+from streams.models import ChatBan, ChatMessage, ModerationAction, Moderator, Stream, WebhookEvent
 
 
 @admin.register(Stream)
@@ -30,8 +31,11 @@ class StreamAdmin(admin.ModelAdmin):
     ordering = ["-is_live", "-updated_at"]
     # The stream key is a secret of its owner: not in any admin list or form.
     exclude = ["stream_key"]
+    # Live status belongs to LiveKit's webhooks, sync_live_status and the "End stream" action.
     readonly_fields = [
         "user",
+        "is_live",
+        "last_live_at",
         "ingress_id",
         "ingress_type",
         "server_url",
@@ -123,3 +127,51 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ChannelFilter(admin.RelatedOnlyFieldListFilter):
+    """The channels that have messages, by username."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "channel"
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    """Chat as it was said. Deleting a message here is the host's delete: it is hidden from
+    everyone at once (open pages drop it) and kept, marked deleted, as a record."""
+
+    list_display = ["created_at", "channel", "author_name", "text", "is_deleted"]
+    list_filter = [("stream__user", ChannelFilter), "created_at", "is_deleted"]
+    search_fields = ["text", "author_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["stream__user"]
+    ordering = ["-created_at", "-pk"]
+    fields = ["channel", "author_name", "user", "guest_identity", "text", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Channel", ordering="stream__user__username")
+    def channel(self, message: ChatMessage) -> str:
+        return message.stream.user.username
+
+    def has_add_permission(self, request) -> bool:
+        return False  # messages come from chat, through its rules
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _ = actions["delete_selected"]
+            label = "Delete selected messages (hidden for everyone, live)"
+            actions["delete_selected"] = (function, name, label)
+        return actions
+
+    def delete_model(self, request, obj: ChatMessage) -> None:
+        chat.delete_message(stream=obj.stream, message_id=obj.pk)
+
+    def delete_queryset(self, request, queryset: QuerySet[ChatMessage]) -> None:
+        for message in queryset.filter(is_deleted=False).select_related("stream__user"):
+            chat.delete_message(stream=message.stream, message_id=message.pk)

@@ -32,8 +32,9 @@ def set_live(streams, *, live: bool, at: datetime, resolution: timedelta = timed
     starting), so only a change in a later second counts as newer than it.
     """
     not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
+    went_live = {"last_live_at": at} if live else {}  # what recommendations go by
     changed = streams.filter(not_newer).update(
-        is_live=live, live_changed_at=at, updated_at=timezone.now()
+        is_live=live, live_changed_at=at, updated_at=timezone.now(), **went_live
     )
     if changed:
         page_cache.streams_changed()
@@ -132,8 +133,15 @@ class LiveChange:
     now_live: bool
 
 
-def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
-    """Make is_live match what LiveKit reports; returns the changes.
+@dataclass(frozen=True)
+class Reconciliation:
+    changes: list[LiveChange]
+    checked: int  # streams marked live here, or whose ingress LiveKit reports publishing
+    publishing: int  # ingresses LiveKit reports publishing
+
+
+def reconcile(*, dry_run: bool = False) -> Reconciliation:
+    """Make is_live match what LiveKit reports; returns the changes and what was checked.
 
     A stream is live when its ingress says it is publishing AND the ingress participant is
     in the host's room: an ingress process that died keeps its last state in LiveKit's
@@ -142,9 +150,10 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
     publishing = {i.ingress_id: i for i in livekit.list_ingresses() if i.is_publishing and i.room}
     changes = []
     now = timezone.now()
-    for stream in Stream.objects.select_related("user").filter(
+    streams = Stream.objects.select_related("user").filter(
         Q(is_live=True) | Q(ingress_id__in=publishing)
-    ):
+    )
+    for stream in streams:
         should_be_live = stream.ingress_id in publishing and _publisher_present(stream)
         if stream.is_live == should_be_live:
             continue
@@ -156,7 +165,7 @@ def reconcile(*, dry_run: bool = False) -> list[LiveChange]:
                 session = publishing[stream.ingress_id].session
                 notify_followers(fresh, broadcast=broadcast_name(session, now))
             _announce(fresh)
-    return changes
+    return Reconciliation(changes, checked=len(streams), publishing=len(publishing))
 
 
 def _publisher_present(stream: Stream) -> bool:

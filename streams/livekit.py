@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,14 +25,18 @@ from django.conf import settings
 from google.protobuf.json_format import ParseError
 from livekit import api
 
+from streams import metrics
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 VIEWER_TOKEN_TTL = timedelta(hours=6)
 REQUEST_TIMEOUT_SECONDS = 10
-# A chat message or a setting change waits at most this long on its broadcast.
+# A chat message or a setting change waits at most this long on its broadcast; the send
+# itself at most BROADCAST_SEND_SECONDS, so that there is time left to look the room up again.
 BROADCAST_TIMEOUT_SECONDS = 1.0
+BROADCAST_SEND_SECONDS = 0.75
 
 INGRESS_INPUTS = {"rtmp": api.IngressInput.RTMP_INPUT, "whip": api.IngressInput.WHIP_INPUT}
 # States in which an ingress is receiving media from the encoder.
@@ -144,20 +149,26 @@ def _call(
 ) -> T | None:
     """Run one SDK call; a Twirp error whose code is in `gone_ok` means the thing asked about
     does not exist (any more), which the caller accepts: the answer is then None."""
+    started = time.perf_counter()
     try:
         return _connection.call(operation, timeout)
     except api.TwirpError as error:
         if error.code in gone_ok:
+            logger.debug("LiveKit: nothing to %s (%s)", what, error.code)
             return None
+        metrics.LIVEKIT_CALL_ERRORS.labels(what, error.code).inc()
         logger.warning("LiveKit refused to %s: %s %s", what, error.code, error.message)
         raise LiveKitError(
             f"LiveKit refused to {what}: {error.message or error.code} (HTTP {error.status})."
         ) from error
     except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        metrics.LIVEKIT_CALL_ERRORS.labels(what, "unreachable").inc()
         logger.warning("LiveKit unreachable at %s (%s): %r", settings.LIVEKIT_URL, what, error)
         raise LiveKitError(
             f"LiveKit is not reachable at {settings.LIVEKIT_URL}. Is livekit-server running?"
         ) from error
+    finally:
+        metrics.LIVEKIT_CALL_SECONDS.labels(what).observe(time.perf_counter() - started)
 
 
 def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
@@ -270,6 +281,25 @@ def list_participants(room: str) -> list[Participant]:
     ]
 
 
+def participant_identities(rooms: list[str], *, timeout: float) -> dict[str, list[str]]:
+    """Who is in each of `rooms`, asked of LiveKit all at once and answered within `timeout`
+    (a room that does not exist has nobody in it)."""
+
+    async def one(lk: api.LiveKitAPI, room: str) -> tuple[str, list[str]]:
+        try:
+            found = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+        except api.TwirpError as error:
+            if error.code in NOT_FOUND:
+                return room, []
+            raise
+        return room, [p.identity for p in found.participants]
+
+    async def every_room(lk: api.LiveKitAPI) -> dict[str, list[str]]:
+        return dict(await asyncio.gather(*(one(lk, room) for room in rooms)))
+
+    return _call(every_room, "list participants of rooms", timeout=timeout)
+
+
 def remove_participant(room: str, identity: str) -> None:
     request = api.RoomParticipantIdentity(room=room, identity=identity)
     _call(lambda lk: lk.room.remove_participant(request), "remove a participant", gone_ok=NOT_FOUND)
@@ -281,8 +311,11 @@ def send_data(room: str, payload: dict, *, topic: str) -> None:
     A room that does not exist has no one to tell, which is not an error. LiveKit answers
     SendData to a missing room only after 3 s ("unavailable"), so the room is looked up
     first (answered at once), and the lookup and send together are cut off after
-    BROADCAST_TIMEOUT_SECONDS: a user's request never waits long on a broadcast. A room
-    that closes between the two is not an error either.
+    BROADCAST_TIMEOUT_SECONDS: a user's request never waits long on a broadcast.
+
+    A room that closes between the two (the last viewer of an offline channel left) is not
+    an error either: the send then gets no answer, and a second lookup finds the room gone.
+    Only a room still there that does not answer, or a LiveKit that does not, is a failure.
     """
     request = api.SendDataRequest(
         room=room,
@@ -291,10 +324,20 @@ def send_data(room: str, payload: dict, *, topic: str) -> None:
         topic=topic,
     )
 
-    async def send_if_open(lk: api.LiveKitAPI) -> None:
+    async def is_open(lk: api.LiveKitAPI) -> bool:
         found = await lk.room.list_rooms(api.ListRoomsRequest(names=[room]))
-        if found.rooms:
-            await lk.room.send_data(request)
+        return bool(found.rooms)
+
+    async def send_if_open(lk: api.LiveKitAPI) -> None:
+        if not await is_open(lk):
+            return
+        try:
+            async with asyncio.timeout(BROADCAST_SEND_SECONDS):
+                await lk.room.send_data(request)
+        except TimeoutError:
+            if await is_open(lk):
+                raise
+            logger.debug("Room %s closed before a broadcast reached it", room)
 
     _call(
         send_if_open,

@@ -77,6 +77,9 @@ class Stream(models.Model):
     )
     is_chat_signed_in_only = models.BooleanField("only signed-in viewers chat", default=False)
     live_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the stream last went live (streams.live_status sets it): a channel that never
+    # did is not recommended.
+    last_live_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -159,6 +159,6 @@ class FragmentKeys:
 
     @cached_property
     def feed(self) -> str:
-        """The home feed: shared by every viewer whom the same hosts blocked (nearly always
-        nobody, the guests' feed)."""
-        return f"{self.version}:{self._ties.hidden_by_digest}"
+        """The home feed: one per signed-in viewer (it leaves out their own channel and
+        blocks either way), one for every guest."""
+        return f"{self.version}:{self._ties.digest}"

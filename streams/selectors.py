@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from social.models import Block, Follow
@@ -75,18 +75,37 @@ def _active_host(**lookup):
     )
 
 
+def recommended_streams(viewer) -> QuerySet[Stream]:
+    """What the site recommends (the home feed, and the sidebar less the people followed):
+    channels that are live or have been live, live first, then the most recently live;
+    never the viewer's own, never one with a block either way between host and viewer, and
+    no account that never streamed (a staff account, a viewer)."""
+    streams = Stream.objects.filter(
+        Q(is_live=True) | Q(last_live_at__isnull=False), user__is_active=True
+    )
+    if viewer.is_authenticated:
+        streams = streams.exclude(user=viewer).exclude(
+            Exists(Block.objects.between(viewer, OuterRef("user_id")))
+        )
+    return streams.select_related("user").order_by(
+        "-is_live", F("last_live_at").desc(nulls_last=True), "-pk"
+    )
+
+
 def feed_for(viewer) -> QuerySet[Stream]:
-    """Home page: every stream the viewer may see, live first, then most recently updated."""
+    """Home page: the recommended streams."""
+    return recommended_streams(viewer)
+
+
+def search_streams(viewer, term: str) -> QuerySet[Stream]:
+    """Any channel the viewer may see whose title or username matches, streamed or not."""
     return (
         Stream.objects.visible_to(viewer)
+        .filter(Q(title__icontains=term) | Q(user__username__icontains=term))
         .filter(user__is_active=True)
         .select_related("user")
         .live_first()
     )
-
-
-def search_streams(viewer, term: str) -> QuerySet[Stream]:
-    return feed_for(viewer).filter(Q(title__icontains=term) | Q(user__username__icontains=term))
 
 
 def following_for(viewer) -> list:
@@ -103,16 +122,13 @@ def following_for(viewer) -> list:
     return [follow.following for follow in follows]
 
 
-def recommended_for(viewer, limit: int = RECOMMENDED_LIMIT) -> QuerySet:
-    """Sidebar: users the viewer does not follow and with no block either way; live first,
-    then the newest users."""
-    users = User.objects.filter(is_active=True).select_related("stream")
-    if viewer.is_authenticated:
-        users = users.exclude(pk=viewer.pk).exclude(
-            Exists(Follow.objects.of(viewer, OuterRef("pk")))
-            | Exists(Block.objects.between(viewer, OuterRef("pk")))
-        )
-    return users.order_by("-stream__is_live", "-date_joined", "-pk")[:limit]
+def recommended_for(viewer, limit: int = RECOMMENDED_LIMIT) -> list:
+    """Sidebar: the hosts of the recommended streams the viewer does not follow, each with
+    its stream loaded."""
+    streams = recommended_streams(viewer).exclude(
+        Exists(Follow.objects.of(viewer, OuterRef("user_id")))
+    )
+    return [stream.user for stream in streams[:limit]]
 
 
 @dataclass(frozen=True)
@@ -131,10 +147,6 @@ class Ties:
     @property
     def digest(self) -> str:
         return _digest(self) if self.viewer else "guest"
-
-    @property
-    def hidden_by_digest(self) -> str:
-        return _digest(self.hidden_by) if self.hidden_by else "nobody"
 
 
 def _digest(value) -> str:

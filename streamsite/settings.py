@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "streamsite.metrics.request_metrics",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,6 +194,9 @@ LIVEKIT_WS_URL = env.str("LIVEKIT_WS_URL", default="ws://127.0.0.1:7880")
 LIVEKIT_API_KEY = _secret("LIVEKIT_API_KEY", _DEV_LIVEKIT_API_KEY)
 LIVEKIT_API_SECRET = _secret("LIVEKIT_API_SECRET", _DEV_LIVEKIT_API_SECRET)
 
+# GET /metrics answers Prometheus scrapes carrying `Authorization: Bearer <this>`; unset, 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # Production hardening (all switched on when DEBUG is off; see README "Production").
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -209,14 +213,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+
+def _not_a_broken_pipe(record) -> bool:
+    """runserver says "Broken pipe" when a client hangs up before its answer is written
+    (LiveKit's webhook sender does): nothing to act on."""
+    return not record.getMessage().startswith("- Broken pipe from")
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "not_a_broken_pipe": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _not_a_broken_pipe,
+        }
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # runserver's request lines, as Django prints them.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "streams": {"level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
         "social": {"level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["not_a_broken_pipe"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        # runserver prints "Watching for file changes" itself; not twice.
+        "django.utils.autoreload": {"level": "WARNING"},
     },
 }

@@ -9,7 +9,7 @@ from streams import views as stream_views
 from streams.api import moderation as moderation_api
 from streams.api import viewer as viewer_api
 from streams.api import webhook
-from streamsite import health
+from streamsite import health, metrics
 from streamsite.converters import UsernameConverter
 
 register_converter(UsernameConverter, "username")
@@ -21,6 +21,7 @@ urlpatterns = [
     path("robots.txt", stream_views.robots_txt, name="robots_txt"),
     path("healthz", health.healthz, name="healthz"),
     path("api/live", viewer_api.live_channels, name="api_live"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/stream/token/<uuid:host_id>", viewer_api.viewer_token, name="api_viewer_token"),
     path("api/stream/<uuid:host_id>", viewer_api.stream_info, name="api_stream_info"),
     path("api/stream/<uuid:host_id>/chat", viewer_api.chat_messages, name="api_chat"),

@@ -1,5 +1,5 @@
-"""Named people used across the suite: alice the creator, bob who follows her, carol whom
-she blocked, and a guest (anonymous client)."""
+"""Named people used across the suite: alice the creator (she has streamed before), bob who
+follows her, carol whom she blocked, and a guest (anonymous client)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _empty_cache():
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(username="alice", bio="Speedruns and retro games.")
+    return UserFactory(username="alice", bio="Speedruns and retro games.", streamed=True)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from social.models import Block, Follow
 from streams.models import ChatMessage, Moderator
@@ -18,6 +19,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def streamed(user, create, extracted, **kwargs):
+        """`streamed=True`: the user's stream has been live before, so it is recommended."""
+        if extracted:
+            user.stream.last_live_at = timezone.now()
+            user.stream.save(update_fields=["last_live_at"])
 
 
 class FollowFactory(factory.django.DjangoModelFactory):

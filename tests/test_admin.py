@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from streams import livekit, services
-from streams.models import ChatBan, ModerationAction, Stream
+from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
 from tests.factories import ModeratorFactory, UserFactory
 
 User = get_user_model()
@@ -153,3 +157,91 @@ def test_moderators_and_bans_are_listed_in_the_admin(admin_client, alice, bob, m
     ModeratorFactory(host=alice, user=bob)
     ChatBan.objects.create(host=alice, kind="timeout", user=bob, name="bob")
     assert "bob" in _text(admin_client.get(f"/admin/streams/{model}/"))
+
+
+def test_live_status_is_read_only_in_the_stream_admin(admin_client, alice):
+    stream = Stream.objects.get(user=alice)
+    change = admin_client.get(f"/admin/streams/stream/{stream.pk}/change/").content.decode()
+    assert 'name="is_live"' not in change
+    admin_client.post(
+        f"/admin/streams/stream/{stream.pk}/change/",
+        {"title": "Edited", "is_live": "on", "is_chat_enabled": "on"},
+    )
+    stream.refresh_from_db()
+    assert stream.title == "Edited"
+    assert not stream.is_live
+
+
+def _message(stream, author, text: str, **fields) -> ChatMessage:
+    message = ChatMessage.objects.create(
+        stream=stream, user=author, author_name=author.username, text=text
+    )
+    if fields:
+        ChatMessage.objects.filter(pk=message.pk).update(**fields)
+    return message
+
+
+def _listed(response) -> list[str]:
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [cell.get_text() for cell in soup.select("#result_list td.field-text")]
+
+
+def test_the_chat_admin_searches_messages_by_text_and_author(admin_client, alice, bob, carol):
+    _message(alice.stream, bob, "what a speedrun")
+    _message(alice.stream, carol, "hello everyone")
+    assert _listed(admin_client.get("/admin/streams/chatmessage/?q=SPEEDRUN")) == [
+        "what a speedrun"
+    ]
+    assert _listed(admin_client.get("/admin/streams/chatmessage/?q=carol")) == ["hello everyone"]
+
+
+def test_the_chat_admin_filters_messages_by_channel_and_date(admin_client, alice, bob):
+    _message(alice.stream, bob, "in alice's chat")
+    _message(bob.stream, alice, "in bob's chat")
+    _message(bob.stream, alice, "long ago", created_at=timezone.now() - timedelta(days=30))
+    by_channel = admin_client.get(f"/admin/streams/chatmessage/?stream__user__id__exact={bob.pk}")
+    assert sorted(_listed(by_channel)) == ["in bob's chat", "long ago"]
+    week = {  # the filter's "Past 7 days"
+        "created_at__gte": (timezone.now() - timedelta(days=7)).isoformat(),
+        "created_at__lt": (timezone.now() + timedelta(days=1)).isoformat(),
+    }
+    recent = admin_client.get("/admin/streams/chatmessage/", week)
+    assert sorted(_listed(recent)) == ["in alice's chat", "in bob's chat"]
+    listing = admin_client.get("/admin/streams/chatmessage/").content.decode()
+    assert "Delete selected messages (hidden for everyone, live)" in listing
+
+
+def test_deleting_a_message_in_the_admin_hides_it_for_everyone_live(
+    livekit_server, host_publisher, admin_client, guest_client, alice, bob
+):
+    viewer = host_publisher(alice)  # anyone in alice's room
+    message = _message(alice.stream, bob, "spam")
+    response = admin_client.post(
+        f"/admin/streams/chatmessage/{message.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.is_deleted  # kept, hidden: as when the host deletes it
+    assert viewer.wait_for(lambda: viewer.received)
+    assert json.loads(viewer.received[0].payload) == {"type": "delete", "id": message.pk}
+    history = guest_client.get(f"/api/stream/{alice.pk}/chat").json()["messages"]
+    assert history == []
+
+
+def test_deleting_messages_in_bulk_hides_each_live(
+    livekit_server, host_publisher, admin_client, alice, bob, carol
+):
+    viewer = host_publisher(alice)
+    spam = [_message(alice.stream, bob, "spam"), _message(alice.stream, carol, "more spam")]
+    kept = _message(alice.stream, bob, "a fair question")
+    response = admin_client.post(
+        "/admin/streams/chatmessage/",
+        {"action": "delete_selected", "_selected_action": [m.pk for m in spam], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert set(ChatMessage.objects.filter(is_deleted=True).values_list("pk", flat=True)) == {
+        m.pk for m in spam
+    }
+    assert not ChatMessage.objects.get(pk=kept.pk).is_deleted
+    assert viewer.wait_for(lambda: len(viewer.received) == 2)
+    assert {json.loads(p.payload)["id"] for p in viewer.received} == {m.pk for m in spam}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
+from django.utils import timezone
 
 from streams.models import Stream
 from tests.factories import BlockFactory, FollowFactory, UserFactory
@@ -61,9 +64,44 @@ def test_home_hides_streams_of_hosts_who_blocked_the_viewer(carol_client, alice)
     assert "alice" not in _card_users(carol_client.get("/"))
 
 
+def test_the_viewers_own_channel_is_never_recommended(alice_client, alice):
+    UserFactory(username="erin", streamed=True)
+    response = alice_client.get("/")
+    assert _card_users(response) == ["erin"]
+    assert _sidebar(response, "Recommended") == ["erin"]
+
+
+def test_accounts_that_never_streamed_are_not_recommended(client_for, guest_client, alice):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    viewer = client_for(UserFactory(username="viewer"))
+    for response in [guest_client.get("/"), viewer.get("/")]:
+        assert _card_users(response) == ["alice"]
+        assert _sidebar(response, "Recommended") == ["alice"]
+    assert _card_users(guest_client.get("/search/?term=root")) == ["root"]  # still findable
+
+
+def test_recommendations_are_live_first_then_the_most_recently_live(guest_client, alice):
+    erin, fay = UserFactory(username="erin"), UserFactory(username="fay")
+    now = timezone.now()
+    Stream.objects.filter(user=erin).update(last_live_at=now - timedelta(days=1))
+    Stream.objects.filter(user=fay).update(is_live=True, last_live_at=now - timedelta(hours=2))
+    response = guest_client.get("/")
+    assert _card_users(response) == ["fay", "alice", "erin"]
+    assert _sidebar(response, "Recommended") == ["fay LIVE", "alice", "erin"]
+
+
+def test_home_leaves_out_blocks_either_way(client_for, alice, carol):
+    dave = UserFactory(username="dave", streamed=True)
+    Stream.objects.filter(user=carol).update(last_live_at=timezone.now())
+    BlockFactory(blocker=carol, blocked=dave)
+    assert _card_users(client_for(carol).get("/")) == []  # alice blocked her, she blocked dave
+    assert _card_users(client_for(alice).get("/")) == ["dave"]  # not carol, whom she blocked
+    assert _card_users(client_for(dave).get("/")) == ["alice"]  # not carol, who blocked him
+
+
 def test_home_paginates_24_streams_per_page(guest_client, db):
     for n in range(30):
-        UserFactory(username=f"streamer{n}")
+        UserFactory(username=f"streamer{n}", streamed=True)
     first = guest_client.get("/")
     second = guest_client.get("/?page=2")
     assert len(_card_users(first)) == 24
@@ -101,7 +139,7 @@ def test_search_hides_hosts_who_blocked_the_viewer(carol_client):
 
 
 def test_sidebar_shows_following_with_live_markers_and_recommended(bob_client, alice, bob):
-    UserFactory(username="dave")
+    UserFactory(username="dave", streamed=True)
     Stream.objects.filter(user=alice).update(is_live=True)
     response = bob_client.get("/")
     assert _sidebar(response, "Following") == ["alice LIVE"]
@@ -133,8 +171,9 @@ def test_browse_pages_run_a_constant_number_of_queries(
     def grow(count: int) -> None:
         start = UserFactory._meta.model.objects.count()
         for n in range(start, start + count):
-            host = UserFactory(username=f"host{n}")
+            host = UserFactory(username=f"host{n}", streamed=True)
             FollowFactory(follower=viewer, following=host)
+            UserFactory(username=f"other{n}", streamed=True)  # recommended
             if n % 3 == 0:
                 BlockFactory(blocker=host, blocked=UserFactory(username=f"troll{n}"))
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from livekit import api
+from livekit.api.room_service import RoomService
 from livekit.rtc.participant import PublishDataError, PublishTrackError
 
+from streams import chat
 from streams.models import ChatMessage, Stream, WebhookEvent
 from tests.factories import ModeratorFactory, UserFactory
 
@@ -203,3 +208,74 @@ def test_a_timeout_is_broadcast_with_when_it_ends(
         "seconds": 600,
     }
     assert viewer.room.isconnected()  # a timeout does not remove anyone
+
+
+def _closed_room(livekit_server, rtc_clients, host) -> str:
+    """The host's room, after its only participant left and LiveKit closed it."""
+    room = str(host.pk)
+    rtc_clients(livekit_server.config.ws_url, _last_viewer_token(room)).close()
+    deadline = time.monotonic() + 15
+    while livekit_server.room_node(room) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert livekit_server.room_node(room) is None, "the room never closed"
+    return room
+
+
+def _last_viewer_token(room: str) -> str:
+    return (
+        api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+        .with_identity("last-viewer")
+        .with_grants(api.VideoGrants(room_join=True, room=room, can_publish=False))
+        .to_jwt()
+    )
+
+
+def _room_still_listed(monkeypatch, room: str, *, times: int | None) -> None:
+    """LiveKit's room lookup lists `room` `times` more times (None: always), as it did just
+    before the room closed: a broadcast's lookup and the room closing cross."""
+    real = RoomService.list_rooms
+    listed = []
+
+    async def list_rooms(self, request):
+        if times is None or len(listed) < times:
+            listed.append(request)
+            return api.ListRoomsResponse(rooms=[api.Room(name=room)])
+        return await real(self, request)
+
+    monkeypatch.setattr(RoomService, "list_rooms", list_rooms)
+
+
+@pytest.mark.django_db
+def test_a_broadcast_to_a_room_that_closed_meanwhile_logs_nothing_above_debug(
+    livekit_server, rtc_clients, alice, monkeypatch, caplog
+):
+    room = _closed_room(livekit_server, rtc_clients, alice)
+    _room_still_listed(monkeypatch, room, times=1)
+    caplog.set_level(logging.DEBUG, logger="streams")
+    chat.broadcast(alice.stream, {"type": "settings", "is_live": False})
+    said = [r for r in caplog.records if r.name in {"streams.chat", "streams.livekit"}]
+    assert [r.getMessage() for r in said if r.levelno > logging.DEBUG] == []
+    assert f"Room {room} closed before a broadcast reached it" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_broadcast_to_a_room_that_is_listed_but_never_answers_warns(
+    livekit_server, rtc_clients, alice, monkeypatch, caplog
+):
+    room = _closed_room(livekit_server, rtc_clients, alice)
+    _room_still_listed(monkeypatch, room, times=None)  # as for a room whose node died
+    chat.broadcast(alice.stream, {"type": "settings", "is_live": False})
+    assert "Chat broadcast to alice failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_broadcast_livekit_refuses_warns(livekit_server, alice, settings, caplog):
+    settings.LIVEKIT_API_SECRET = "a-wrong-secret-with-more-than-32-characters"
+    chat.broadcast(alice.stream, {"type": "settings", "is_live": False})
+    assert "Chat broadcast to alice failed: LiveKit refused" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_broadcast_to_a_stopped_livekit_warns(livekit_down, alice, caplog):
+    chat.broadcast(alice.stream, {"type": "settings", "is_live": False})
+    assert "Chat broadcast to alice failed: LiveKit is not reachable" in caplog.text

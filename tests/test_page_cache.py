@@ -83,7 +83,8 @@ def test_the_follower_count_shows_a_follow_at_once(client_for, guest_client, ali
 
 
 def test_a_blocked_viewer_never_sees_the_host_in_a_cached_page(alice_client, client_for, alice):
-    dave, erin = (client_for(UserFactory(username=name)) for name in ("dave", "erin"))
+    dave = client_for(UserFactory(username="dave"))
+    erin = client_for(UserFactory(username="erin", streamed=True))
     assert "alice" in _cards(dave)
     assert _sidebar(dave) == {"Recommended": ["erin", "alice"]}
     assert "alice" in _cards(erin)
@@ -149,10 +150,11 @@ def test_the_hosts_own_settings_show_on_the_next_page_load(alice_client, guest_c
     )
     assert response.status_code == 200
     assert "Speedrun night" in guest_client.get("/").content.decode()
-    assert "Speedrun night" in alice_client.get("/").content.decode()
+    assert "Speedrun night" in alice_client.get("/alice/").content.decode()
 
 
 def test_a_renamed_or_deactivated_user_shows_so_at_once(guest_client, alice, bob):
+    Stream.objects.filter(user=bob).update(last_live_at=timezone.now())
     assert set(_cards(guest_client)) == {"alice", "bob"}
     bob.username = "robert"
     bob.save()
@@ -268,3 +270,9 @@ def test_a_flash_message_goes_to_its_guest_only(bob_client, guest_client, alice)
     assert "You have signed out." in signed_out.content.decode()
     assert "You have signed out." not in bob_client.get("/").content.decode()
     assert "You have signed out." not in guest_client.get("/").content.decode()
+
+
+def test_each_signed_in_viewer_gets_a_feed_without_their_own_channel(client_for, alice):
+    erin = UserFactory(username="erin", streamed=True)
+    assert set(_cards(client_for(alice))) == {"erin"}
+    assert set(_cards(client_for(erin))) == {"alice"}  # not alice's feed from the cache

@@ -30,3 +30,9 @@ def test_running_it_twice_changes_nothing():
     counts = (User.objects.count(), Follow.objects.count(), Block.objects.count())
     call_command("seed_demo", stdout=StringIO())
     assert (User.objects.count(), Follow.objects.count(), Block.objects.count()) == counts
+
+
+def test_the_demo_creators_have_streamed_so_the_home_page_shows_them(client):
+    call_command("seed_demo", stdout=StringIO())
+    content = client.get("/").content.decode()
+    assert all(name in content for name in ["alice", "bob", "carol"])

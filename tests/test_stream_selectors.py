@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _set_stream(user, *, live: bool = False, minutes_ago: int = 0) -> None:
-    Stream.objects.filter(user=user).update(
-        is_live=live, updated_at=timezone.now() - timedelta(minutes=minutes_ago)
-    )
+    """The user's stream went live `minutes_ago` (and is still live, with `live`)."""
+    when = timezone.now() - timedelta(minutes=minutes_ago)
+    Stream.objects.filter(user=user).update(is_live=live, updated_at=when, last_live_at=when)
 
 
 def test_a_host_is_found_by_username_in_any_case(alice, bob):
@@ -45,7 +45,7 @@ def test_a_host_is_shown_to_guests(alice):
     assert selectors.find_host(AnonymousUser(), username="alice") == alice
 
 
-def test_feed_puts_live_streams_first_then_most_recently_updated(alice, bob):
+def test_feed_puts_live_streams_first_then_the_most_recently_live(alice, bob):
     dave, erin = UserFactory(username="dave"), UserFactory(username="erin")
     _set_stream(alice, minutes_ago=30)
     _set_stream(bob, minutes_ago=5)
@@ -100,18 +100,35 @@ def test_recommended_leaves_out_self_followed_and_blocks_either_way(alice, bob, 
     BlockFactory(blocker=bob, blocked=dave)  # bob blocked dave
     BlockFactory(blocker=erin, blocked=bob)  # erin blocked bob
     fay = UserFactory(username="fay")
+    for minutes_ago, user in enumerate([bob, dave, erin, fay, carol]):
+        _set_stream(user, minutes_ago=minutes_ago)
     names = [u.username for u in selectors.recommended_for(bob)]
     assert names == ["fay", "carol"]
-    assert fay.username in names
 
 
-def test_recommended_puts_live_first_then_newest_users(alice, bob, carol):
-    _set_stream(alice, live=True)
+def test_recommended_leaves_out_accounts_that_never_streamed(alice):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    for viewer in [AnonymousUser(), UserFactory(username="dave")]:
+        assert [u.username for u in selectors.recommended_for(viewer)] == ["alice"]
+        assert [s.user.username for s in selectors.feed_for(viewer)] == ["alice"]
+
+
+def test_the_feed_leaves_out_the_viewers_own_stream_and_blocks_either_way(alice, bob, carol):
+    _set_stream(bob)
+    _set_stream(carol)
+    assert [s.user.username for s in selectors.feed_for(alice)] == ["bob"]  # she blocked carol
+    assert [s.user.username for s in selectors.feed_for(carol)] == ["bob"]
+
+
+def test_recommended_puts_live_first_then_the_most_recently_live(alice, bob, carol):
+    _set_stream(alice, live=True, minutes_ago=60)
+    _set_stream(bob, minutes_ago=5)
+    _set_stream(carol, minutes_ago=1)
     names = [u.username for u in selectors.recommended_for(AnonymousUser())]
     assert names == ["alice", "carol", "bob"]
 
 
 def test_recommended_is_limited(db):
     for n in range(selectors.RECOMMENDED_LIMIT + 5):
-        UserFactory(username=f"viewer{n}")
+        UserFactory(username=f"streamer{n}", streamed=True)
     assert len(selectors.recommended_for(AnonymousUser())) == selectors.RECOMMENDED_LIMIT

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import logging
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from streams.management.commands.sync_live_status import Command
 from streams.models import Stream
 from tests.factories import UserFactory
 
@@ -26,12 +28,23 @@ def test_a_stream_stuck_live_whose_ingress_is_not_publishing_is_set_offline(
     assert "Set alice offline" in output
     assert "Set bob offline" in output
     assert not Stream.objects.filter(is_live=True).exists()
-    assert "0 stream(s) changed." in run()
+    assert "Checked 2 stream(s) marked live or publishing" in output
+    assert output.endswith(": 2 changed.\n")
+
+
+def test_it_says_what_it_checked_when_nothing_changed(livekit_server, alice):
+    assert run() == (
+        "Checked 0 stream(s) marked live or publishing (0 connection(s) publishing in "
+        "LiveKit): nothing to change.\n"
+    )
+    assert run("--verbosity", "0") == ""
 
 
 def test_dry_run_changes_nothing(livekit_server, alice):
     Stream.objects.filter(user=alice).update(is_live=True)
-    assert "Would set alice offline" in run("--dry-run")
+    output = run("--dry-run")
+    assert "Would set alice offline" in output
+    assert "1 would change." in output
     assert Stream.objects.get(user=alice).is_live
 
 
@@ -51,3 +64,39 @@ def test_it_fails_with_a_clear_message_when_livekit_is_stopped(livekit_down, ali
 def test_loop_needs_a_positive_interval(livekit_down):
     with pytest.raises(CommandError, match="positive"):
         run("--loop", "0")
+
+
+class Stopped(Exception):
+    pass
+
+
+def test_each_pass_of_the_loop_logs_what_it_checked_at_info(
+    livekit_server, alice, monkeypatch, caplog
+):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    passes = []
+
+    def pause(self, seconds: float) -> None:
+        passes.append(seconds)
+        if len(passes) == 2:
+            raise Stopped
+
+    monkeypatch.setattr(Command, "pause", pause)
+    caplog.set_level(logging.INFO, logger="streams")
+    with pytest.raises(Stopped):
+        run("--loop", "30")
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == Command.__module__]
+    assert said == [
+        (logging.INFO, "Set alice offline"),
+        (
+            logging.INFO,
+            "Checked 1 stream(s) marked live or publishing (0 connection(s) publishing in "
+            "LiveKit): 1 changed.",
+        ),
+        (
+            logging.INFO,
+            "Checked 0 stream(s) marked live or publishing (0 connection(s) publishing in "
+            "LiveKit): nothing to change.",
+        ),
+    ]
+    assert passes == [30, 30]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from django.test import Client
 from livekit import api
 
 from streams.models import Stream, WebhookEvent
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +81,27 @@ def test_room_finished_of_a_host_room_sets_it_offline(alice, alice_stream):
     assert post(body, sign(body)).json()["outcome"] == "offline"
     alice_stream.refresh_from_db()
     assert not alice_stream.is_live
+
+
+def test_a_stream_that_went_live_is_recommended_once_it_ended(guest_client, db):
+    dave = UserFactory(username="dave")
+    Stream.objects.filter(user=dave).update(ingress_id="IN_dave")
+    assert "dave" not in guest_client.get("/").content.decode()  # never streamed
+    now = int(time.time())
+    for name, at in [("ingress_started", now), ("ingress_ended", now + 1)]:
+        body = event(name, f"EV_{name}", created_at=at, ingressInfo={"ingressId": "IN_dave"})
+        assert post(body, sign(body)).status_code == 200
+    stream = Stream.objects.get(user=dave)
+    assert not stream.is_live
+    assert stream.last_live_at == datetime.fromtimestamp(now, UTC)
+    assert "dave" in guest_client.get("/").content.decode()
+
+
+def test_a_room_closing_is_not_streaming(db):
+    dave = UserFactory(username="dave")  # viewers came and left; he never went live
+    body = event("room_finished", "EV_9", room={"name": str(dave.pk)})
+    assert post(body, sign(body)).json()["outcome"] == "offline"
+    assert Stream.objects.get(user=dave).last_live_at is None
 
 
 @pytest.mark.parametrize(
@@ -184,6 +207,17 @@ def test_an_unknown_ingress_is_answered_200(alice_stream, caplog):
 def test_other_events_are_recorded_and_ignored(alice_stream):
     body = event("participant_joined", "EV_p", room={"name": "whatever"})
     assert post(body, sign(body)).json()["outcome"] == "ignored"
+
+
+def test_events_that_change_nothing_stay_off_the_console(alice_stream, caplog):
+    caplog.set_level(logging.INFO)
+    body = event("participant_joined", "EV_p", room={"name": "whatever"})
+    post(body, sign(body))
+    post(body, sign(body))  # a duplicate
+    assert "EV_p" not in caplog.text
+    body = started()
+    post(body, sign(body))
+    assert "Webhook ingress_started EV_1: live" in caplog.text
 
 
 def test_the_webhook_only_accepts_post():

@@ -17,6 +17,7 @@ from functools import wraps
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 
+from streams import metrics
 from streams.errors import ApiError
 from streams.selectors import HiddenHost
 
@@ -29,11 +30,13 @@ def json_api(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
         try:
             return view(request, *args, **kwargs)
         except ApiError as error:
-            return error.response()
+            refusal = error
         except HiddenHost:
-            return ApiError(403, "blocked", "You cannot watch this stream.").response()
+            refusal = ApiError(403, "blocked", "You cannot watch this stream.")
         except Http404:
-            return NOT_FOUND.response()
+            refusal = NOT_FOUND
+        metrics.api_refused(request, refusal.code)
+        return refusal.response()
 
     return answer
 

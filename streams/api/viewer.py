@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from streams import chat, livekit, page_cache, rooms, selectors
+from streams import chat, livekit, metrics, page_cache, rooms, selectors
 from streams.api import json_api, posted
 from streams.errors import ApiError
 from streams.models import Stream
@@ -71,6 +71,7 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     # have from the cache (another process's cache can be seconds behind a settings change).
     stream = Stream.objects.select_related("user").get(pk=host.stream.pk)
     message = chat.send_message(stream=stream, sender=chat.sender_for(request), text=text)
+    metrics.chat_accepted()
     return JsonResponse(chat.message_json(message), status=201)
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from streams import live_status, livekit
+from streams import live_status, livekit, metrics
 from streams.api import json_api
 from streams.errors import ApiError
 
@@ -22,11 +22,16 @@ def livekit_webhook(request: HttpRequest) -> JsonResponse:
     try:
         event = livekit.verify_webhook(request.body, request.headers.get("Authorization"))
     except livekit.InvalidWebhook as error:
+        metrics.webhook_rejected("invalid_signature")
         logger.warning("Rejected a LiveKit webhook: %s", error)
         raise ApiError(401, "invalid_signature", "The webhook signature is not valid.") from None
     except livekit.MalformedWebhook as error:
+        metrics.webhook_rejected("malformed")
         logger.warning("Malformed LiveKit webhook: %s", error)
         raise ApiError(400, "malformed", "The webhook body is not a LiveKit event.") from None
     outcome = live_status.apply_webhook_event(event)
-    logger.info("Webhook %s %s: %s", event.event, event.id, outcome)
+    metrics.webhook_received(event.event, outcome)
+    # Most events (a participant joining, a track published) change nothing here.
+    level = logging.DEBUG if outcome in {"ignored", "duplicate"} else logging.INFO
+    logger.log(level, "Webhook %s %s: %s", event.event, event.id, outcome)
     return JsonResponse({"event": event.event, "outcome": outcome})

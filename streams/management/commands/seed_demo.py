@@ -1,10 +1,14 @@
-"""Demo data for `make run`: a few creators with bios, follows and a block, so a newcomer
-sees a populated site. Safe to run again: existing demo users are left as they are."""
+"""Demo data for `make run`: a few creators with bios, past streams, follows and a block, so
+a newcomer sees a populated site. Safe to run again: existing demo users are left as they
+are (but for a past stream they lack, which the home page needs to show them)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from social import services as social
 from social.models import Block
@@ -19,6 +23,9 @@ DEMO_USERS = [
 ]
 DEMO_FOLLOWS = [("bob", "alice"), ("carol", "alice"), ("alice", "bob"), ("dave", "bob")]
 DEMO_BLOCKS = [("alice", "dave")]
+# Hours since each creator last streamed: only channels that have streamed are recommended
+# (dave only watches).
+DEMO_LAST_LIVE_HOURS_AGO = {"alice": 2, "bob": 5, "carol": 26}
 
 
 class Command(BaseCommand):
@@ -50,6 +57,10 @@ class Command(BaseCommand):
             user.stream.save(update_fields=["title", "updated_at"])
             if self.verbosity > 1:
                 self.stdout.write(f"Created {username}")
+        hours_ago = DEMO_LAST_LIVE_HOURS_AGO.get(username)
+        if hours_ago is not None and user.stream.last_live_at is None:
+            user.stream.last_live_at = timezone.now() - timedelta(hours=hours_ago)
+            user.stream.save(update_fields=["last_live_at"])
         return user
 
     def blocked_either_way(self, a, b) -> bool:

@@ -1,0 +1,134 @@
+"""GET /metrics for Prometheus, with the bearer token METRICS_TOKEN (no token set: 404).
+
+Counted as it happens: requests by view (here, a middleware), and what streams.metrics counts
+(chat, webhooks, LiveKit calls). Read when scraped: the live streams, and the viewers of the
+VIEWERS_LIMIT most recently started ones, asked of LiveKit at once and within
+VIEWERS_TIMEOUT_SECONDS.
+
+Several gunicorn workers each count their own requests; with PROMETHEUS_MULTIPROC_DIR set
+(an empty directory, emptied at every start) prometheus-client adds them up, whichever
+worker answers the scrape. Without it a scrape shows one worker's counts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+from streams import livekit, rooms
+from streams.models import Stream
+
+REQUESTS = Counter(
+    "streamsite_http_requests",
+    "HTTP requests answered, by method, view (URL name) and status.",
+    ["method", "view", "status"],
+)
+REQUEST_SECONDS = Histogram(
+    "streamsite_http_request_duration_seconds",
+    "Time to answer HTTP requests, by method and view (URL name).",
+    ["method", "view"],
+)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+VIEWERS_LIMIT = 100
+VIEWERS_TIMEOUT_SECONDS = 2.0
+
+
+def request_metrics(get_response):
+    """Middleware, first in the list, so that every answer counts (redirects, static files)."""
+
+    def count(request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = get_response(request)
+        method = request.method if request.method in METHODS else "other"
+        view = _view(request)
+        REQUEST_SECONDS.labels(method, view).observe(time.perf_counter() - started)
+        REQUESTS.labels(method, view, str(response.status_code)).inc()
+        return response
+
+    return count
+
+
+def _view(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.view_name
+    if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
+        return "static"
+    return "unresolved"  # not a URL of the site: one label for all, whatever the path
+
+
+class LiveStreams:
+    """The live streams and their viewers, read when Prometheus scrapes: one query, and one
+    round of LiveKit calls made at once."""
+
+    def describe(self):
+        return [self._live(), self._viewers()]  # (no reading at registration)
+
+    def collect(self):
+        live = Stream.objects.filter(is_live=True)
+        yield self._live(live.count())
+        newest = live.order_by("-live_changed_at", "-pk").values_list("user_id", "user__username")
+        hosts = list(newest[:VIEWERS_LIMIT])
+        viewers = self._viewers()
+        try:
+            rooms_people = livekit.participant_identities(
+                [rooms.room_name(host_id) for host_id, _ in hosts],
+                timeout=VIEWERS_TIMEOUT_SECONDS,
+            )
+        except livekit.LiveKitError:
+            rooms_people = None  # counted in streamsite_livekit_call_errors_total
+        for host_id, username in hosts if rooms_people is not None else []:
+            people = rooms_people.get(rooms.room_name(host_id), [])
+            publisher = rooms.publisher_identity(host_id)
+            viewers.add_metric([username], sum(1 for p in people if p != publisher))
+        yield viewers
+
+    def _live(self, value: float = 0) -> GaugeMetricFamily:
+        return GaugeMetricFamily("streamsite_live_streams", "Streams live now.", value=value)
+
+    def _viewers(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "streamsite_stream_viewers",
+            f"People in each live stream's room but the stream itself, for the {VIEWERS_LIMIT} "
+            "most recently started (none while LiveKit does not answer).",
+            labels=["channel"],
+        )
+
+
+REGISTRY.register(LiveStreams())
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    if not settings.METRICS_TOKEN:
+        raise Http404("Metrics are off: set METRICS_TOKEN.")
+    expected = f"Bearer {settings.METRICS_TOKEN}".encode()
+    if not hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected):
+        return HttpResponse("A valid bearer token is needed.\n", status=403)
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def _registry() -> CollectorRegistry:
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    # Every worker's counts, from the files they keep there; the live figures read here.
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(LiveStreams())
+    return registry

@@ -1,0 +1,183 @@
+"""What `make run` prints: what a developer needs and nothing that looks like a failure when
+nothing failed. (A broadcast to a room that just closed: tests/test_livekit_room.py.)"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings
+
+from devservers.servers import (
+    LIVEKIT_SETTLE_SECONDS,
+    ROOT,
+    LiveKitConfig,
+    free_port,
+    livekit_installed,
+    wait_until,
+)
+from tests.test_devservers import _free_port_block
+
+
+def _honcho() -> str:
+    return os.path.join(os.path.dirname(sys.executable), "honcho")
+
+
+def _start(command: list[str], log, cwd=ROOT, env=None) -> subprocess.Popen:
+    """Start `command` in a session of its own with Ctrl-C (SIGINT) handled as in a
+    terminal, whatever this process ignores."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def test_ctrl_c_stops_make_run_with_one_line_and_no_error(tmp_path):
+    (tmp_path / "Procfile").write_text(f'web: {sys.executable} -c "import time; time.sleep(60)"\n')
+    (tmp_path / "Makefile").write_text(
+        f"run:\n\t@exec {ROOT / 'scripts' / 'serve.sh'} {_honcho()} -f Procfile start\n"
+    )
+    output = tmp_path / "console.txt"
+    with output.open("w") as log:
+        make = _start(["make", "--no-print-directory", "run"], log, cwd=tmp_path)
+    try:
+        wait_until(lambda: "web.1 started" in output.read_text(), 30, "honcho", make)
+        os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        make.wait(timeout=30)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+    console = output.read_text()
+    assert console.rstrip().endswith("==> Stopped.")
+    assert "Error" not in console
+
+
+def test_a_process_that_fails_keeps_its_status():
+    assert subprocess.run([ROOT / "scripts" / "serve.sh", "sh", "-c", "exit 3"]).returncode == 3
+
+
+def test_runserver_says_nothing_of_clients_that_hang_up(caplog):
+    server = logging.getLogger("django.server")
+    hung_up = server.makeRecord(
+        server.name, logging.INFO, __file__, 1, "- Broken pipe from %s", (("127.0.0.1", 1),), None
+    )
+    request = server.makeRecord(
+        server.name, logging.INFO, __file__, 1, '"%s" %s %s', ("GET / HTTP/1.1", "200", "5"), None
+    )
+    assert not server.filter(hung_up)
+    assert server.filter(request)
+
+
+def test_redis_for_make_run_logs_to_a_file_not_the_console(tmp_path):
+    port, log_file = free_port(), tmp_path / "redis.log"
+    output = tmp_path / "console.txt"
+    command = [sys.executable, "-m", "devservers", "redis", "--port", str(port)]
+    with output.open("w") as log:
+        redis = _start([*command, "--log-file", str(log_file)], log)
+    try:
+        wait_until(lambda: _listening(port), 15, "redis-server", redis)
+        said_at_start = output.read_text().splitlines()
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)
+    assert said_at_start == [f"==> Redis on 127.0.0.1:{port}, logging to {log_file}"]
+    assert "Redis" in log_file.read_text()  # what it says is kept there
+
+
+def test_redis_for_make_run_stops_once_its_clients_let_go(tmp_path):
+    """Stopped before livekit-server, Redis would make it fail to leave the cluster."""
+    port, output = free_port(), tmp_path / "console.txt"
+    command = [sys.executable, "-m", "devservers", "redis", "--port", str(port)]
+    with output.open("w") as log:
+        redis = _start([*command, "--log-file", str(tmp_path / "redis.log")], log)
+    try:
+        wait_until(lambda: _listening(port), 15, "redis-server", redis)
+        with socket.create_connection(("127.0.0.1", port)) as livekit:
+            redis.send_signal(signal.SIGTERM)  # Ctrl-C: honcho stops everything at once
+            wait_until(lambda: "Redis stops once" in output.read_text(), 10, "the stop", redis)
+            livekit.sendall(b"PING\r\n")
+            assert livekit.recv(64) == b"+PONG\r\n"  # still there for LiveKit's goodbye
+        assert redis.wait(timeout=10) == 0
+    finally:
+        if redis.poll() is None:
+            redis.kill()
+    assert not _listening(port)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
+    if not livekit_installed():
+        if os.environ.get("CI"):
+            pytest.fail("make test installs livekit-server in CI")
+        pytest.skip("livekit-server not installed here")
+    redis_port, port = free_port(), _free_port_block(3)
+    redis_log = tmp_path / "redis.log"
+    redis = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devservers",
+            "redis",
+            "--port",
+            str(redis_port),
+            "--log-file",
+            redis_log,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    env = {
+        **os.environ,
+        "LIVEKIT_API_KEY": settings.LIVEKIT_API_KEY,
+        "LIVEKIT_API_SECRET": settings.LIVEKIT_API_SECRET,
+    }
+    command = [sys.executable, "-m", "devservers", "livekit", "--port", str(port)]
+    output = tmp_path / "console.txt"
+    try:
+        with output.open("w") as log:
+            livekit = _start([*command, "--redis-port", str(redis_port)], log, env=env)
+        config = LiveKitConfig(api_key="k", api_secret="s" * 32, webhook_url="", port=port)
+        wait_until(lambda: _answers(config.url), 30, "livekit-server", livekit)
+        time.sleep(LIVEKIT_SETTLE_SECONDS)  # a SIGTERM sooner is lost
+        livekit.terminate()
+        livekit.wait(timeout=15)
+    finally:
+        redis.terminate()
+        redis.wait(timeout=10)
+    assert "INFO" not in output.read_text()  # "starting LiveKit server" and the like
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_the_dev_configs_quiet_routine_warnings():
+    config = LiveKitConfig(
+        api_key="k",
+        api_secret="s" * 32,
+        webhook_url="",
+        log_level="warn",
+        transport_log_level="error",
+    )
+    assert "logging:\n  level: warn\n  component_levels:\n    transport: error\n" in config.render()
