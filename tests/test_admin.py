@@ -165,7 +165,7 @@ def test_live_status_is_read_only_in_the_stream_admin(admin_client, alice):
     assert 'name="is_live"' not in change
     admin_client.post(
         f"/admin/streams/stream/{stream.pk}/change/",
-        {"title": "Edited", "is_live": "on", "is_chat_enabled": "on"},
+        {"title": "Edited", "is_live": "on", "is_chat_enabled": "on", "slow_mode_seconds": "0"},
     )
     stream.refresh_from_db()
     assert stream.title == "Edited"

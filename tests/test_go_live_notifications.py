@@ -204,7 +204,7 @@ def test_a_lost_webhook_found_by_reconciling_notifies_once(
     monkeypatch.setattr(livekit, "list_participants", lambda room: [publisher])
     monkeypatch.setattr(livekit, "send_data", lambda *args, **kwargs: None)
     with django_capture_on_commit_callbacks(execute=True):
-        assert [change.now_live for change in live_status.reconcile()] == [True]
+        assert [change.now_live for change in live_status.reconcile().changes] == [True]
     run_worker()
     assert notified() == ["bob"]
     # The webhook of that start arrives after all (LiveKit retried it) and is applied (it
