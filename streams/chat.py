@@ -76,7 +76,7 @@ def history(stream: Stream) -> list[ChatMessage]:
     """The last messages, oldest first."""
     recent = (
         ChatMessage.objects.filter(stream=stream, is_deleted=False)
-        .select_related(None)
+        .only("text", "user_id", "guest_identity", "author_name", "author_badge", "created_at")
         .order_by("-created_at", "-pk")[:HISTORY_SIZE]
     )
     return list(reversed(recent))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from bs4 import BeautifulSoup
 from django.test import Client
 from django.utils import timezone
 
@@ -226,6 +227,21 @@ def test_the_channel_page_renders_the_chat_history(live, bob_client, guest_clien
     page = guest_client.get("/alice/").content.decode()
     assert "kept across reloads" in page
     assert "Welcome to the chat!" in page  # present for the script, hidden when not empty
+
+
+def test_the_rendered_history_escapes_every_field_and_shows_badges(
+    live, bob_client, alice_client, alice, bob
+):
+    say(bob_client, alice, "<script>alert(1)</script> & \" '")
+    say(alice_client, alice, "welcome")
+    soup = BeautifulSoup(Client().get("/alice/").content, "html.parser")
+    first, second = soup.select("[data-chat-messages] .chat-message")
+    assert first.select_one(".chat-text").get_text() == "<script>alert(1)</script> & \" '"
+    assert not soup.select("[data-chat-messages] script")
+    assert first["data-user-name"] == "bob" and first["data-badge"] == ""
+    assert second.select_one(".chat-badge-host").get_text() == "Host"
+    assert second["data-user-id"] == str(alice.pk)
+    assert second.select_one(".chat-time")["datetime"].startswith(str(timezone.now().year))
 
 
 def test_followers_can_chat_in_followers_only_after_following(live, client_for, alice):
