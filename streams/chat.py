@@ -47,7 +47,7 @@ class Sender:
 def sender_for(request) -> Sender | None:
     if request.user.is_authenticated:
         return Sender(request.user, "", request.user.username)
-    guest = rooms.session_guest(request.session, create=False)
+    guest = rooms.request_guest(request, create=False)
     if guest is None:
         return None
     return Sender(None, guest.person, guest.name, client_network(request))

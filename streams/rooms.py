@@ -7,7 +7,8 @@
   drops the older participant of a repeated identity, and the suffix lets two tabs of one
   person stay. The person is the user id of a signed-in viewer, `Host-<user id>` for the host
   watching their own channel, and `guest-<id>` for a guest, whose id and display name
-  (`guest-NNNNN`) live in the session so a reload keeps them.
+  (`guest-NNNNN`) live in a signed cookie so a reload keeps them (no session row: a raid of
+  new guests writes nothing to the database).
 - The token's metadata says who the participant is ({person, user_id, username, role}), so
   the browser reads it from there rather than parsing identities.
 """
@@ -19,6 +20,8 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+
+from django.conf import settings
 
 HOST_PREFIX = "Host-"
 GUEST_PREFIX = "guest-"
@@ -49,7 +52,7 @@ GUEST_PERSON = re.compile(rf"{GUEST_PREFIX}[0-9a-f]{{32}}")
 
 
 def is_guest_person(person: str) -> bool:
-    """Whether `person` is a guest as session_guest names them."""
+    """Whether `person` is a guest as request_guest names them."""
     return GUEST_PERSON.fullmatch(person) is not None
 
 
@@ -79,21 +82,46 @@ class Person:
         }
 
 
-def session_guest(session, *, create: bool) -> Person | None:
-    """The guest of this browser session; with `create`, a new guest if it has none."""
-    if "guest_id" not in session:
+GUEST_COOKIE = "guest"
+_GUEST_SALT = "streams.rooms.guest"
+_NEW_GUEST = "_streams_new_guest"  # on the request: the cookie value remember_guest sets
+
+
+def request_guest(request, *, create: bool) -> Person | None:
+    """The guest of this browser (its signed cookie); with `create`, a new guest if it has
+    none, whom `remember_guest` then gives the cookie."""
+    value = getattr(request, _NEW_GUEST, None) or request.get_signed_cookie(
+        GUEST_COOKIE, default=None, salt=_GUEST_SALT, max_age=settings.SESSION_COOKIE_AGE
+    )
+    guest_id, _, name = (value or "").partition(":")
+    if not (re.fullmatch("[0-9a-f]{32}", guest_id) and name):
         if not create:
             return None
-        session["guest_id"] = uuid.uuid4().hex
-        session["guest_name"] = f"guest-{random.randint(0, 99999):05d}"
-    return Person(f"{GUEST_PREFIX}{session['guest_id']}", session["guest_name"], "guest")
+        guest_id, name = uuid.uuid4().hex, f"guest-{random.randint(0, 99999):05d}"
+        setattr(request, _NEW_GUEST, f"{guest_id}:{name}")
+    return Person(f"{GUEST_PREFIX}{guest_id}", name, "guest")
+
+
+def remember_guest(request, response) -> None:
+    """Give a guest made during this request their cookie."""
+    if value := getattr(request, _NEW_GUEST, None):
+        response.set_signed_cookie(
+            GUEST_COOKIE,
+            value,
+            salt=_GUEST_SALT,
+            max_age=settings.SESSION_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def person_watching(request, host) -> Person:
-    """Who is asking to watch `host`'s room (a guest gets an identity now if they had none)."""
+    """Who is asking to watch `host`'s room (a guest gets an identity now if they had none:
+    the view calls remember_guest on its response)."""
     user = request.user
     if not user.is_authenticated:
-        return session_guest(request.session, create=True)
+        return request_guest(request, create=True)
     if user.pk == host.pk:
         return Person(f"{HOST_PREFIX}{user.pk}", user.username, "host", str(user.pk))
     return Person(signed_in_person(user), user.username, "viewer", str(user.pk))

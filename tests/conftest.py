@@ -9,7 +9,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
 from PIL import Image
 
 from devservers.rtc import RtcClient, publisher_token
@@ -20,6 +20,7 @@ from devservers.servers import (
     ingress_installed,
     livekit_installed,
 )
+from streams import rooms
 from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 
@@ -83,6 +84,13 @@ def bob_client(bob) -> Client:
 @pytest.fixture
 def carol_client(carol) -> Client:
     return _client_for(carol)
+
+
+def guest_of(client: Client):
+    """The guest (streams.rooms.Person) a test client's cookie names, or None."""
+    request = RequestFactory().get("/")
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    return rooms.request_guest(request, create=False)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from social.models import Block, Follow
 from streams.models import ChatBan, ChatMessage, Stream
+from tests.conftest import guest_of
 from tests.factories import FollowFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -389,7 +390,7 @@ def moderate(client, host, action: str, **body):
 
 
 def guest_person(guest: Client) -> str:
-    return f"guest-{guest.session['guest_id']}"
+    return guest_of(guest).person
 
 
 @pytest.mark.parametrize("seconds", [60, 600, 3600, 86400])

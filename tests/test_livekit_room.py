@@ -16,6 +16,7 @@ from livekit.rtc.participant import PublishDataError, PublishTrackError
 
 from streams import chat
 from streams.models import ChatMessage, Stream, WebhookEvent
+from tests.conftest import guest_of
 from tests.factories import ModeratorFactory, UserFactory
 
 
@@ -180,11 +181,11 @@ def test_a_moderator_bans_a_guest_who_is_removed_from_the_room_at_once(
     watcher = rtc_clients(livekit_server.config.ws_url, viewer_token(Client(), alice))
     viewer = rtc_clients(livekit_server.config.ws_url, viewer_token(guest, alice))
     assert guest.post(f"/api/stream/{alice.pk}/chat", {"message": "spam"}).status_code == 201
-    person = f"guest-{guest.session['guest_id']}"
+    person = guest_of(guest).person
     response = client_for(mod).post(
         f"/api/stream/{alice.pk}/ban", json.dumps({"person": person}), "application/json"
     )
-    assert response.json() == {"banned": guest.session["guest_name"], "removed": 1}
+    assert response.json() == {"banned": guest_of(guest).name, "removed": 1}
     assert viewer.disconnected.wait(10), "the banned guest is still connected"
     assert watcher.wait_for(lambda: {"type": "ban", "person": person} in _payloads(watcher))
     assert guest.get(f"/api/stream/token/{alice.pk}").status_code == 403

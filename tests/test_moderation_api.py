@@ -10,6 +10,7 @@ from django.test import Client
 
 from social.models import Block
 from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
+from tests.conftest import guest_of
 from tests.factories import ChatMessageFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def test_every_action_is_recorded_with_who_what_whom_and_when(
     guest = Client()
     guest.get(f"/api/stream/token/{alice.pk}")
     guest.post(f"/api/stream/{alice.pk}/chat", {"message": "spam"})
-    person = f"guest-{guest.session['guest_id']}"
+    person = guest_of(guest).person
     delete(mod_client, ChatMessageFactory(stream=live, user=bob, text="rude words"))
     act(mod_client, alice, "timeout", person=str(bob.pk), seconds=600)
     act(mod_client, alice, "ban", person=person)
@@ -127,7 +128,7 @@ def test_every_action_is_recorded_with_who_what_whom_and_when(
             "actor_name", "action", "target_name", "target_person", "detail"
         )
     )
-    guest_name = guest.session["guest_name"]
+    guest_name = guest_of(guest).name
     assert log == [
         ("mod", "delete", "bob", str(bob.pk), "rude words"),
         ("mod", "timeout", "bob", str(bob.pk), "10 minutes"),

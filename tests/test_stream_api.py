@@ -8,12 +8,13 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from livekit import api
 
-from streams import live_status
+from streams import live_status, rooms
 from streams.models import Stream
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,28 @@ def test_a_guest_gets_a_five_digit_guest_name_kept_across_reloads(guest_client, 
     assert second["name"] == first["name"]
     assert first["identity"].split("#")[0] == second["identity"].split("#")[0]
     assert first["identity"].startswith("guest-")
+
+
+def test_a_guest_costs_no_session_row_and_keeps_the_name_in_a_signed_cookie(
+    guest_client, alice, django_assert_max_num_queries
+):
+    guest_client.get(token_url(alice))  # the channel is cached from here on
+    fresh = Client()
+    with django_assert_max_num_queries(1):  # whether the guest is banned from the channel
+        response = fresh.get(token_url(alice))
+    assert not Session.objects.exists()  # a raid of new guests writes nothing
+    cookie = response.cookies[rooms.GUEST_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert fresh.get(token_url(alice)).json()["name"] == response.json()["name"]
+
+
+def test_a_guest_cookie_that_was_tampered_with_makes_a_new_guest(guest_client, alice):
+    first = guest_client.get(token_url(alice)).json()
+    value = guest_client.cookies[rooms.GUEST_COOKIE].value
+    forged = value.replace(first["person"][len("guest-") :], "0" * 32)
+    guest_client.cookies[rooms.GUEST_COOKIE] = forged
+    second = guest_client.get(token_url(alice)).json()
+    assert second["person"] not in {first["person"], "guest-" + "0" * 32}
 
 
 def test_different_guests_get_different_identities(alice, client):

@@ -32,7 +32,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
         name=person.name,
         metadata=person.metadata(),
     )
-    return JsonResponse(
+    response = JsonResponse(
         {
             "token": token,
             "identity": identity,
@@ -41,6 +41,8 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
             "ws_url": settings.LIVEKIT_WS_URL,
         }
     )
+    rooms.remember_guest(request, response)
+    return response
 
 
 @require_GET
