@@ -102,6 +102,11 @@ def request_guest(request, *, create: bool) -> Person | None:
     return Person(f"{GUEST_PREFIX}{guest_id}", name, "guest")
 
 
+def is_new_guest(request) -> bool:
+    """Whether this request made its guest (who then cannot have been banned yet)."""
+    return hasattr(request, _NEW_GUEST)
+
+
 def remember_guest(request, response) -> None:
     """Give a guest made during this request their cookie."""
     if value := getattr(request, _NEW_GUEST, None):

@@ -23,7 +23,7 @@ from streams.selectors import find_host
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     host = find_host(request.user, pk=host_id)
     person = rooms.person_watching(request, host)
-    if person.role == "guest":
+    if person.role == "guest" and not rooms.is_new_guest(request):
         chat.check_guest_not_banned(host, person.person)
     identity = person.new_identity()
     token = livekit.create_viewer_token(
