@@ -32,7 +32,7 @@ class ChatRefused(ApiError):
 
 @dataclass(frozen=True)
 class Sender:
-    """Who is chatting: a signed-in user, or a guest known by the identity in their session."""
+    """Who is chatting: a signed-in user, or a guest known by the identity in their cookie."""
 
     user: object | None
     guest_identity: str

@@ -63,7 +63,7 @@ def test_history_is_the_last_50_oldest_first_without_deleted(live, bob_client, a
     assert [m["text"] for m in messages] == [f"m{n}" for n in range(4, 54)]
 
 
-def test_a_guest_with_a_session_identity_can_chat(live, alice):
+def test_a_guest_with_an_identity_can_chat(live, alice):
     guest = guest_with_identity(alice)
     response = say(guest, alice, "hi from a guest")
     assert response.status_code == 201

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from streams import rooms
@@ -43,11 +44,16 @@ def test_the_host_watching_their_own_channel_is_not_the_publisher(alice):
     assert rooms.person_of(person.new_identity()) != rooms.publisher_identity(alice.pk)
 
 
-def test_a_guest_keeps_their_identity_and_name_for_the_session(alice):
+def test_a_guest_keeps_their_identity_and_name_in_their_cookie(alice):
     request = request_by(AnonymousUser())
-    assert rooms.session_guest(request.session, create=False) is None
+    assert rooms.request_guest(request, create=False) is None
     first = rooms.person_watching(request, alice)
-    again = rooms.person_watching(request, alice)
-    assert first == again
+    assert rooms.person_watching(request, alice) == first  # the same request
     assert first.person.startswith("guest-") and first.name.startswith("guest-")
     assert first.metadata()["user_id"] is None
+    response = HttpResponse()
+    rooms.remember_guest(request, response)
+    later = request_by(AnonymousUser())  # the next request carries the cookie
+    later.COOKIES[rooms.GUEST_COOKIE] = response.cookies[rooms.GUEST_COOKIE].value
+    assert rooms.request_guest(later, create=False) == first
+    assert not rooms.is_new_guest(later)
