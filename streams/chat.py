@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.avatars import avatar_hue
 from social.models import Block, Follow
-from streams import flood, livekit, moderation, rooms
+from streams import flood, livekit, moderation, page_cache, rooms
 from streams.errors import ApiError
 from streams.models import ChatBan, ChatMessage, Stream
 from streamsite.client_address import client_network
@@ -251,6 +251,7 @@ def delete_message(*, stream: Stream, message_id: int) -> bool:
         is_deleted=True
     )
     if updated:
+        page_cache.chat_changed(stream.pk)
         broadcast(stream, {"type": "delete", "id": message_id})
     return bool(updated)
 

@@ -314,6 +314,10 @@ def _follow_changed(sender, instance: Follow, **kwargs) -> None:
     page_cache.followers_changed(instance.following_id)
 
 
+def _chat_changed(sender, instance: ChatMessage, **kwargs) -> None:
+    page_cache.chat_changed(instance.stream_id)
+
+
 post_save.connect(_stream_changed, sender=Stream, dispatch_uid="pages_stream_saved")
 post_delete.connect(_stream_changed, sender=Stream, dispatch_uid="pages_stream_deleted")
 post_save.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="pages_user_saved")
@@ -322,3 +326,5 @@ post_delete.connect(
 )
 post_save.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_saved")
 post_delete.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_deleted")
+post_save.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_saved")
+post_delete.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_deleted")

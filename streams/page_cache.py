@@ -11,6 +11,11 @@ makes new keys rather than deleting old entries:
   services.stream_end) replace it, so nothing rendered before is read again.
 - a channel's follower count is kept apart, dropped whenever someone follows or unfollows
   the host (streams.models), so a follow does not make every page stale.
+- a channel's chat history, as its page first shows it, is kept apart too, dropped whenever
+  a message is saved or deleted (streams.models, chat.delete_message). With a cache each
+  process keeps for itself, another process may show a message for FRAGMENT_TTL after it
+  was deleted (or not yet show a new one); the page's script then asks the chat API, which
+  is never cached, as soon as it joins the room, and drops or adds what differs.
 - the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
   blocked), read from the database on every request: a viewer's own follows and blocks,
   and a host blocking them, show on their next page load whatever cache is configured.
@@ -22,7 +27,7 @@ Share one cache (CACHE_URL=redis://...) and changes show at once everywhere.
 
 Nothing kept holds a CSRF token, a flash message or anything else meant for one viewer:
 a guest page has holes where each request puts its own CSRF token (and the channel's chat
-history, which is never cached), and is used only while no flash message waits.
+history, kept on its own as above), and is used only while no flash message waits.
 """
 
 from __future__ import annotations
@@ -132,6 +137,21 @@ def follower_count(host_id, count: Callable[[], int]) -> int:
         value = count()
         cache.set(key, value, FRAGMENT_TTL)
     return value
+
+
+def chat_history(stream_id, history: Callable[[], list]) -> list:
+    """A channel's chat history (chat.message_json dicts), kept for FRAGMENT_TTL; any
+    message saved or deleted drops it (`chat_changed`)."""
+    key = f"pages:chat:{stream_id}"
+    value = cache.get(key)
+    if value is None:
+        value = history()
+        cache.set(key, value, FRAGMENT_TTL)
+    return value
+
+
+def chat_changed(stream_id) -> None:
+    _now_and_on_commit(lambda: cache.delete(f"pages:chat:{stream_id}"))
 
 
 def followers_changed(host_id) -> None:

@@ -66,12 +66,15 @@ def search(request: HttpRequest) -> HttpResponse:
 def channel(request: HttpRequest, username: str) -> HttpResponse:
     ties = selectors.viewer_ties(request)
     host = selectors.find_host(request.user, ties=ties, username=username)
-    messages = [chat.message_json(m) for m in chat.history(host.stream)]
+    stream = host.stream
+    messages = page_cache.chat_history(
+        stream.pk, lambda: [chat.message_json(m) for m in chat.history(stream)]
+    )
     history = render_to_string("streams/_chat_history.html", {"chat_history": messages})
     if not page_cache.for_guests(request):
         return HttpResponse(_channel_page(request, host, history))
     # Every guest gets the same page but for their CSRF token and the chat history, which
-    # is never cached: a message the host deleted must be gone on the next load.
+    # is kept on its own (page_cache.chat_history): a deleted message is gone on the next load.
     chat_hole = page_cache.hole("chat")
     name = f"channel:{host.pk}:{_follower_count(host)}:{request.get_full_path()}"
     return page_cache.guest_page(

@@ -137,16 +137,16 @@ def test_the_channel_page_runs_a_constant_number_of_queries(
         assert bob_client.get("/alice/").status_code == 200
 
 
-def test_a_warm_channel_page_runs_one_query_for_a_guest_and_six_for_a_user(
+def test_a_warm_channel_page_runs_no_query_for_a_guest_and_five_for_a_user(
     guest_client, bob_client, alice, django_assert_num_queries
 ):
     guest_client.get("/alice/")
     bob_client.get("/alice/")
-    with django_assert_num_queries(1):  # the chat history
+    with django_assert_num_queries(0):  # the chat history is kept too
         assert guest_client.get("/alice/").status_code == 200
-    # Session, user, bob's follows and blocks, whether he moderates alice's chat, chat
-    # history, the bell's unread count.
-    with django_assert_num_queries(6):
+    # Session, user, bob's follows and blocks, whether he moderates alice's chat, the bell's
+    # unread count.
+    with django_assert_num_queries(5):
         assert bob_client.get("/alice/").status_code == 200
 
 

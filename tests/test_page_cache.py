@@ -264,6 +264,20 @@ def test_the_chat_history_on_a_guest_page_is_never_stale(guest_client, bob, alic
     assert _soup(guest_client.get("/alice/")).select_one(".chat-text") is None
 
 
+def test_the_chat_history_is_read_once_for_many_page_loads_until_a_message_changes(
+    guest_client, bob_client, bob, alice, django_assert_num_queries
+):
+    stream = Stream.objects.get(user=alice)
+    ChatMessage.objects.create(stream=stream, user=bob, author_name="bob", text="first")
+    guest_client.get("/alice/")
+    with django_assert_num_queries(0):  # a raid's page loads: nothing read
+        assert _soup(guest_client.get("/alice/")).select_one(".chat-text").get_text() == "first"
+    Stream.objects.filter(pk=stream.pk).update(is_live=True)
+    assert bob_client.post(f"/api/stream/{alice.pk}/chat", {"message": "second"}).status_code == 201
+    texts = [t.get_text() for t in _soup(guest_client.get("/alice/")).select(".chat-text")]
+    assert texts == ["first", "second"]
+
+
 def test_a_flash_message_goes_to_its_guest_only(bob_client, guest_client, alice):
     guest_client.get("/")
     signed_out = bob_client.post("/accounts/logout/", follow=True)  # bob is a guest now
