@@ -274,11 +274,11 @@ def main(argv: list[str]) -> None:
         pg_url="",
         database="chatbench",
     )
-    from bench.load import postgres_pid, seed, start_site
+    from bench.load import postgres_pid, seed
     from devservers.rtc import RtcClient, publisher_token
     from devservers.servers import LIVEKIT_SERVER, LiveKitStack
 
-    livekit, web_port, pg_version = start_site(args)
+    livekit, web_port, pg_version = common.start_site(args)
     log(f"seed: a live channel and {SENDERS} signed-in chatters")
     host, sessions = seed(SENDERS)
     software = common.versions("django", "gunicorn", "psycopg", "livekit")

@@ -73,6 +73,28 @@ def production_site(database: str, pg_url: str = "", **settings: str) -> str:
     return str(version)
 
 
+def start_site(args: argparse.Namespace, **settings: str) -> tuple[Any, int, str]:
+    """production_site on `args.database` (and `args.pg_url`), its settings pointing at a
+    livekit-server on free ports (started later) whose webhooks go to a free port for
+    gunicorn: that LiveKitConfig, that port and the PostgreSQL version. `settings` are added."""
+    from devservers.servers import LiveKitConfig, free_port
+
+    web_port, key, secret = free_port(), "benchkey", os.urandom(27).hex()
+    webhook = f"http://127.0.0.1:{web_port}/api/webhook/livekit"
+    livekit = LiveKitConfig.on_free_ports(api_key=key, api_secret=secret, webhook_url=webhook)
+    log(f"PostgreSQL: recreate {args.database}, migrate, collectstatic")
+    version = production_site(
+        args.database,
+        args.pg_url,
+        LIVEKIT_URL=livekit.url,
+        LIVEKIT_WS_URL=livekit.ws_url,
+        LIVEKIT_API_KEY=key,
+        LIVEKIT_API_SECRET=secret,
+        **settings,
+    )
+    return livekit, web_port, version
+
+
 @contextlib.contextmanager
 def gunicorn(workers: int, port: int = 0, log_name: str = "gunicorn.log") -> Iterator[tuple]:
     """gunicorn (sync workers) on `port` (a free one by default) of 127.0.0.1, logging to

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common
 from bench.common import log, ms, out, percentile
 from devservers.rtc import RtcClient, publisher_token
-from devservers.servers import LIVEKIT_SERVER, LiveKitConfig, LiveKitStack, free_port
+from devservers.servers import LIVEKIT_SERVER, LiveKitStack
 
 HOST = "raidhost"  # the channel raided
 HISTORY = 50  # chat messages already there: the page and the history API show a full chat
@@ -306,25 +305,6 @@ def print_cost(summaries: list[dict]) -> None:
     )
 
 
-def start_site(args) -> tuple[LiveKitConfig, int, str]:
-    """The bench database, migrated, and the site's settings pointing at a livekit-server on
-    free ports (started later) whose webhooks go to gunicorn's port: that config, that port
-    and the PostgreSQL version."""
-    web_port, key, secret = free_port(), "benchkey", secrets.token_urlsafe(36)
-    webhook = f"http://127.0.0.1:{web_port}/api/webhook/livekit"
-    livekit = LiveKitConfig.on_free_ports(api_key=key, api_secret=secret, webhook_url=webhook)
-    log(f"PostgreSQL: recreate {args.database}, migrate, collectstatic")
-    version = common.production_site(
-        args.database,
-        args.pg_url,
-        LIVEKIT_URL=livekit.url,
-        LIVEKIT_WS_URL=livekit.ws_url,
-        LIVEKIT_API_KEY=key,
-        LIVEKIT_API_SECRET=secret,
-    )
-    return livekit, web_port, version
-
-
 def main(argv: list[str]) -> None:
     quick = {"rates": "20,80", "seconds": 5.0, "drain": 10.0, "subscribers": 3}
     args = common.parse_args(
@@ -344,7 +324,7 @@ def main(argv: list[str]) -> None:
     )
     from django.conf import settings
 
-    livekit, web_port, pg_version = start_site(args)
+    livekit, web_port, pg_version = common.start_site(args)
     log(f"seed: {HOST}, live, and {args.accounts} raiders with a session each")
     host, sessions = seed(args.accounts)
     software = common.versions("django", "gunicorn", "psycopg", "locust", "livekit")

@@ -23,7 +23,6 @@ import base64
 import hashlib
 import json
 import os
-import secrets
 import subprocess
 import sys
 import threading
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
 from bench.common import log, ms, out
-from devservers.servers import LiveKitConfig, LiveKitStack, free_port, wait_until
+from devservers.servers import LiveKitStack, free_port, wait_until
 
 HOST = "notifyhost"
 INGRESS_ID = "IN_notifybench"
@@ -218,18 +217,9 @@ def main(argv: list[str]) -> None:
         pg_url="",
         database="notifybench",
     )
-    sink, web_port, key = SmtpSink(), free_port(), "benchkey"
-    secret = secrets.token_urlsafe(36)
-    webhook_url = f"http://127.0.0.1:{web_port}{WEBHOOK}"
-    livekit = LiveKitConfig.on_free_ports(api_key=key, api_secret=secret, webhook_url=webhook_url)
-    log(f"PostgreSQL: recreate {args.database}, migrate, collectstatic")
-    pg_version = common.production_site(
-        args.database,
-        args.pg_url,
-        LIVEKIT_URL=livekit.url,
-        LIVEKIT_WS_URL=livekit.ws_url,
-        LIVEKIT_API_KEY=key,
-        LIVEKIT_API_SECRET=secret,
+    sink = SmtpSink()
+    livekit, web_port, pg_version = common.start_site(
+        args,
         DJANGO_SITE_URL="https://stream.example.com",
         EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
     )

@@ -83,7 +83,11 @@ def _now_and_on_commit(change: Callable[[], None]) -> None:
 def cached(name: str, compute: Callable[[], T | None]) -> T | None:
     """What `compute()` returns, kept under the streams version for FRAGMENT_TTL (None is
     not kept: an unknown name is looked up every time)."""
-    key = f"pages:{streams_version()}:{name}"
+    return _kept(f"pages:{streams_version()}:{name}", compute)
+
+
+def _kept(key: str, compute: Callable[[], T | None]) -> T | None:
+    """The value cached under `key`, or `compute()`'s, then kept for FRAGMENT_TTL."""
     value = cache.get(key)
     if value is None and (value := compute()) is not None:
         cache.set(key, value, FRAGMENT_TTL)
@@ -131,23 +135,13 @@ def guest_page(
 def follower_count(host_id, count: Callable[[], int]) -> int:
     """A channel's follower count, kept for FRAGMENT_TTL; any follow or unfollow of the host
     drops it (`followers_changed`)."""
-    key = f"pages:followers:{host_id}"
-    value = cache.get(key)
-    if value is None:
-        value = count()
-        cache.set(key, value, FRAGMENT_TTL)
-    return value
+    return _kept(f"pages:followers:{host_id}", count)
 
 
-def chat_history(stream_id, history: Callable[[], list]) -> list:
-    """A channel's chat history (chat.message_json dicts), kept for FRAGMENT_TTL; any
+def chat_history(stream_id, history: Callable[[], str]) -> str:
+    """A channel's chat history as its page shows it (HTML), kept for FRAGMENT_TTL; any
     message saved or deleted drops it (`chat_changed`)."""
-    key = f"pages:chat:{stream_id}"
-    value = cache.get(key)
-    if value is None:
-        value = history()
-        cache.set(key, value, FRAGMENT_TTL)
-    return value
+    return _kept(f"pages:chat:{stream_id}", history)
 
 
 def chat_changed(stream_id) -> None:

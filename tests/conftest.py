@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory
 from PIL import Image
 
+from devservers.media import RtmpEncoder
 from devservers.rtc import RtcClient, publisher_token
 from devservers.servers import (
     LiveKitConfig,
@@ -86,6 +88,17 @@ def carol_client(carol) -> Client:
     return _client_for(carol)
 
 
+def wait_for(condition, what: str, timeout: float = 45) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds, saying what was late
+    (a stream going live through Ingress, a worker's delivery)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
 def guest_of(client: Client):
     """The guest (streams.rooms.Person) a test client's cookie names, or None."""
     request = RequestFactory().get("/")
@@ -107,14 +120,28 @@ def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (32, 18)) -> 
 # ---------------------------------------------------------------- the real LiveKit server
 
 
-def _test_livekit_config(live_server) -> LiveKitConfig:
-    """Free loopback ports, webhooks to the Django live server, rooms closed 1 s after the
-    last participant leaves. livekit-server must be installed: in CI a missing one fails."""
-    if not livekit_installed():
-        message = "livekit-server is not installed: run `python -m devservers install`"
+def need(installed: bool, name: str) -> None:
+    """Skip the test when `name` is not installed; in CI, where `make test` installs it, a
+    missing one fails the test instead."""
+    if not installed:
+        message = f"{name} is not installed: run `python -m devservers install`"
         if os.environ.get("CI"):
             pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
         pytest.skip(message)
+
+
+def with_ingress(stack: LiveKitStack) -> LiveKitStack:
+    """`stack` with the real LiveKit Ingress running (started again if a test killed it)."""
+    need(ingress_installed(), "LiveKit Ingress")
+    if stack.ingress is None or stack.ingress.poll() is not None:
+        stack.start_ingress()
+    return stack
+
+
+def _test_livekit_config(live_server) -> LiveKitConfig:
+    """Free loopback ports, webhooks to the Django live server, rooms closed 1 s after the
+    last participant leaves. livekit-server must be installed: in CI a missing one fails."""
+    need(livekit_installed(), "livekit-server")
     return LiveKitConfig.on_free_ports(
         api_key=settings.LIVEKIT_API_KEY,
         api_secret=settings.LIVEKIT_API_SECRET,
@@ -148,14 +175,23 @@ def livekit_server(livekit_stack, settings):
 @pytest.fixture
 def ingress(livekit_server):
     """The real LiveKit Ingress next to the real server (restarted if a test killed it)."""
-    if not ingress_installed():
-        message = "LiveKit Ingress is not installed: run `python -m devservers install`"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
-        pytest.skip(message)
-    if livekit_server.ingress is None or livekit_server.ingress.poll() is not None:
-        livekit_server.start_ingress()
-    return livekit_server
+    return with_ingress(livekit_server)
+
+
+@pytest.fixture
+def encoders(tmp_path):
+    """ffmpeg processes standing in for OBS; all stopped at the end of the test."""
+    started: list[RtmpEncoder] = []
+
+    def push_rtmp(url: str) -> RtmpEncoder:
+        encoder = RtmpEncoder(url, tmp_path / f"ffmpeg-{len(started)}.log")
+        encoder.start()
+        started.append(encoder)
+        return encoder
+
+    yield push_rtmp
+    for encoder in started:
+        encoder.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 from collections import Counter
 
@@ -15,11 +14,10 @@ import pytest
 from django.conf import settings
 from livekit import api, rtc
 
-from devservers.media import RtmpEncoder
 from devservers.rtc import publisher_token
-from devservers.servers import ingress_installed
 from streams import livekit, rooms, services
 from streams.models import Stream, WebhookEvent
+from tests.conftest import with_ingress
 
 
 @pytest.fixture
@@ -97,30 +95,7 @@ def camera(rtc_clients):
 def cluster_ingress(livekit_cluster):
     """The real LiveKit Ingress, connected to the cluster's first node (once started, it
     runs until the cluster stops)."""
-    if not ingress_installed():
-        message = "LiveKit Ingress is not installed: run `python -m devservers install`"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
-        pytest.skip(message)
-    if livekit_cluster.ingress is None or livekit_cluster.ingress.poll() is not None:
-        livekit_cluster.start_ingress()
-    return livekit_cluster
-
-
-@pytest.fixture
-def obs(tmp_path):
-    """ffmpeg pushing RTMP as OBS would, stopped at the end of the test at the latest."""
-    started: list[RtmpEncoder] = []
-
-    def push(stream: Stream) -> RtmpEncoder:
-        encoder = RtmpEncoder(f"{stream.server_url}/{stream.stream_key}", tmp_path / "obs.log")
-        encoder.start()
-        started.append(encoder)
-        return encoder
-
-    yield push
-    for encoder in started:
-        encoder.stop()
+    return with_ingress(livekit_cluster)
 
 
 def watch(client, host, rtc_clients):
@@ -216,13 +191,13 @@ def test_each_webhook_of_a_room_reaches_the_site_once(
 @pytest.mark.obs
 @pytest.mark.django_db
 def test_obs_through_ingress_on_one_node_goes_live_in_a_room_on_the_other(
-    cluster_ingress, site_on, room_on, obs, rtc_clients, alice, bob_client
+    cluster_ingress, site_on, room_on, encoders, rtc_clients, alice, bob_client
 ):
     node_a, node_b = cluster_ingress.servers
     room = room_on(node_b, alice)
     site_on(node_a)  # like Ingress, the viewer joins through node A
     stream = services.connection_generate(stream=alice.stream, kind="rtmp")
-    encoder = obs(stream)
+    encoder = encoders(f"{stream.server_url}/{stream.stream_key}")
     viewer, _ = watch(bob_client, alice, rtc_clients)
 
     def is_live() -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,11 @@ from devservers.media import RtmpEncoder
 from social.models import Notification
 from streams import services
 from streams.models import Stream
+from tests.conftest import wait_for
 from tests.test_go_live_notifications import started
 from tests.test_webhook_view import post, sign
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 45
 
 
 def _worker_env() -> dict[str, str]:
@@ -36,15 +35,6 @@ def _db_worker(*options: str, **kwargs) -> list[str]:
     if connection.vendor != "postgresql":
         pytest.skip("the worker test runs on PostgreSQL (`make test` starts one)")
     return [sys.executable, "manage.py", "db_worker", "--no-reload", *options]
-
-
-def wait_for(condition, what: str, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def notified() -> list[tuple[str, str]]:

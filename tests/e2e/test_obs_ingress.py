@@ -5,45 +5,18 @@ and viewers watching in Chromium. Run alone with `pytest -m obs`."""
 from __future__ import annotations
 
 import re
-import time
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from devservers.media import RtmpEncoder, WhipEncoder
+from devservers.media import WhipEncoder
 from streams.models import Stream, WebhookEvent
+from tests.conftest import wait_for
 from tests.e2e.conftest import off_the_browser_thread
 
 pytestmark = [pytest.mark.obs, pytest.mark.django_db(transaction=True)]
-
-LIVE_TIMEOUT = 45
-
-
-@pytest.fixture
-def encoders(tmp_path):
-    """ffmpeg processes standing in for OBS; all stopped at the end of the test."""
-    started: list[RtmpEncoder] = []
-
-    def push_rtmp(url: str) -> RtmpEncoder:
-        encoder = RtmpEncoder(url, tmp_path / f"ffmpeg-{len(started)}.log")
-        encoder.start()
-        started.append(encoder)
-        return encoder
-
-    yield push_rtmp
-    for encoder in started:
-        encoder.stop()
-
-
-def wait_for(condition, timeout: float = LIVE_TIMEOUT, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def is_live(user) -> bool:
