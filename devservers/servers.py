@@ -284,7 +284,8 @@ def wait_until(check, timeout: float, what: str, process: subprocess.Popen | Non
     raise SetupError(f"{what} did not start within {timeout:.0f} s.")
 
 
-def _http_ok(url: str) -> bool:
+def http_ok(url: str) -> bool:
+    """Whether `url` answers 200 within a second."""
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
             return response.status == 200
@@ -382,7 +383,7 @@ class LiveKitStack:
         # All nodes start at once; each is ready when it answers.
         self.servers = [self._spawn_node(index, config) for index, config in enumerate(configs)]
         for node in self.servers:
-            node_up = lambda node=node: _http_ok(node.url + "/")  # noqa: E731
+            node_up = lambda node=node: http_ok(node.url + "/")  # noqa: E731
             wait_until(node_up, 30, f"livekit-server on port {node.config.port}", node.process)
         time.sleep(LIVEKIT_SETTLE_SECONDS)
         if self.with_ingress:

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from devservers.servers import (
     LiveKitConfig,
     LiveKitStack,
     free_port,
+    http_ok,
     wait_until,
 )
 
@@ -92,7 +92,9 @@ class ThrowawaySite:
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until(self._answers, 30, "the Django server", self.server)
+            wait_until(
+                lambda: http_ok(self.url + "/robots.txt"), 30, "the Django server", self.server
+            )
         except BaseException:
             self.__exit__()
             raise
@@ -100,13 +102,6 @@ class ThrowawaySite:
 
         django.setup()
         return self
-
-    def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.url + "/robots.txt", timeout=1):
-                return True
-        except OSError:
-            return False
 
     def __exit__(self, *exc) -> None:
         if self.server is not None and self.server.poll() is None:

@@ -24,6 +24,14 @@ def main() -> None:
         shoot(site)
 
 
+def playing(page) -> None:
+    """Wait until the player shows the host's video, and a second more for it to settle."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-player-video]').videoWidth > 0", timeout=20_000
+    )
+    time.sleep(1)
+
+
 def shoot(site: ThrowawaySite) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -57,22 +65,14 @@ def shoot(site: ThrowawaySite) -> None:
         bob_page.goto("/")
         bob_page.screenshot(path=str(docs / "home.png"))
         bob_page.goto("/alice/")
-        bob_page.wait_for_function(
-            "() => document.querySelector('[data-player-video]').videoWidth > 0",
-            timeout=20_000,
-        )
-        time.sleep(1)
+        playing(bob_page)
         bob_page.screenshot(path=str(docs / "channel.png"))
         bob_page.goto("/dave/")
         bob_page.locator("[data-player-offline]").wait_for(state="visible", timeout=20_000)
         bob_page.screenshot(path=str(docs / "offline.png"))
         phone = page_for(bob, 390, 844)
         phone.goto("/alice/")
-        phone.wait_for_function(
-            "() => document.querySelector('[data-player-video]').videoWidth > 0",
-            timeout=20_000,
-        )
-        time.sleep(1)
+        playing(phone)
         phone.screenshot(path=str(docs / "channel-phone.png"))
         alice_page = page_for(alice)
         alice_page.goto("/u/alice/keys/")

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 from django.conf import settings
@@ -20,6 +19,7 @@ from devservers.servers import (
     ROOT,
     LiveKitConfig,
     free_port,
+    http_ok,
     livekit_installed,
     wait_until,
 )
@@ -154,7 +154,7 @@ def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
         with output.open("w") as log:
             livekit = _start([*command, "--redis-port", str(redis_port)], log, env=env)
         config = LiveKitConfig(api_key="k", api_secret="s" * 32, webhook_url="", port=port)
-        wait_until(lambda: _answers(config.url), 30, "livekit-server", livekit)
+        wait_until(lambda: http_ok(config.url), 30, "livekit-server", livekit)
         time.sleep(LIVEKIT_SETTLE_SECONDS)  # a SIGTERM sooner is lost
         livekit.terminate()
         livekit.wait(timeout=15)
@@ -162,14 +162,6 @@ def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
         redis.terminate()
         redis.wait(timeout=10)
     assert "INFO" not in output.read_text()  # "starting LiveKit server" and the like
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def test_the_dev_configs_quiet_routine_warnings():

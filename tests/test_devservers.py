@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
@@ -19,6 +18,7 @@ from devservers.servers import (
     LiveKitConfig,
     SetupError,
     free_port,
+    http_ok,
     ingress_installed,
     install_redis,
     livekit_installed,
@@ -89,14 +89,6 @@ def _bindable(port: int) -> bool:
     return True
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 def test_the_livekit_command_runs_a_cluster_of_nodes_and_stops_them_all(tmp_path):
     if not livekit_installed():
         if os.environ.get("CI"):
@@ -114,7 +106,7 @@ def test_the_livekit_command_runs_a_cluster_of_nodes_and_stops_them_all(tmp_path
         with log.open("w") as output:
             cluster = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
         urls = [f"http://127.0.0.1:{base}/", f"http://127.0.0.1:{base + NODE_PORT_STEP}/"]
-        wait_until(lambda: all(_answers(url) for url in urls), 30, "the two nodes", cluster)
+        wait_until(lambda: all(http_ok(url) for url in urls), 30, "the two nodes", cluster)
         nodes = subprocess.run(
             ["redis-cli", "-p", str(redis_port), "HLEN", "nodes"], capture_output=True, text=True
         )
@@ -122,7 +114,7 @@ def test_the_livekit_command_runs_a_cluster_of_nodes_and_stops_them_all(tmp_path
         time.sleep(LIVEKIT_SETTLE_SECONDS)
         cluster.send_signal(signal.SIGTERM)
         assert cluster.wait(timeout=15) == 0
-        assert not any(_answers(url) for url in urls)
+        assert not any(http_ok(url) for url in urls)
         assert f"Node 1: http://127.0.0.1:{base + NODE_PORT_STEP}" in log.read_text()
     finally:
         if cluster is not None and cluster.poll() is None:
