@@ -16,7 +16,8 @@ arriving per second, comma-separated), --seconds of arrivals per rate, --drain (
 last viewers get to finish), --logged-in (share of viewers), --accounts (logged-in users),
 --subscribers (rtc viewers counting chat), --workers (gunicorn's), --pg-url (a PostgreSQL
 server, scripts/postgres.sh's when not given), --database (recreated), --json (a file for
-the figures).
+the figures), --ceiling 1 (the same viewers, every request to /robots.txt: what this machine
+admits when a request costs only Django's per-request overhead).
 """
 
 from __future__ import annotations
@@ -321,6 +322,7 @@ def main(argv: list[str]) -> None:
         pg_url="",
         database="loadbench",
         json="",
+        ceiling=0,
     )
     from django.conf import settings
 
@@ -344,6 +346,9 @@ def main(argv: list[str]) -> None:
             config |= {"host_id": str(host.pk), "session_cookie": settings.SESSION_COOKIE_NAME}
             config |= {"sessions": sessions, "logged_in": args.logged_in, "rates": rates}
             config |= {"seconds": args.seconds, "drain": args.drain}
+            if args.ceiling:  # every request goes to /robots.txt: these paths are not asked
+                static = {"/static/a.css": "css", "/static/a.js": "js"}
+                config |= {"ceiling": True, "static": static}
             roots = {"gunicorn": pid, "postgres": postgres_pid(), "redis": stack.redis.pid}
             roots |= {"livekit-server": stack.servers[0].process.pid, "bench (rtc)": os.getpid()}
             meter = common.CpuMeter({name: pid for name, pid in roots.items() if pid})

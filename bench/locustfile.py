@@ -12,6 +12,9 @@ per second for `seconds`, then at most `drain` seconds for the last ones to fini
 are stopped and counted). It prints one JSON line as a rate starts and one with its figures:
 each request's latency by endpoint, failures by kind, viewers arrived and finished, and the
 chat markers answered 201.
+With `"ceiling": true` in the config every request of the same viewers goes to `/robots.txt`
+(GET, no database, no template): how many arrivals per second the machine admits when the
+site costs nothing but Django's per-request overhead, with Locust on the same cores.
 `RAID_CONFIG=CONFIG.json locust -f bench/locustfile.py --host URL` runs the same viewers from
 Locust's own command line or web UI (each of its users arrives once).
 """
@@ -77,6 +80,8 @@ class RaidViewer(FastHttpUser):
 
     def call(self, name: str, path: str, expect=200, method="GET", **kwargs) -> str | None:
         """One request, counted under `name`; its body, or None when it failed."""
+        if CONFIG.get("ceiling"):
+            method, path, expect, kwargs = "GET", "/robots.txt", 200, {}
         kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
         with self.client.request(
             method, path, name=name, catch_response=True, **kwargs
@@ -94,7 +99,8 @@ class RaidViewer(FastHttpUser):
         host_id, api = CONFIG["host_id"], f"/api/stream/{CONFIG['host_id']}"
         page = self.call("channel page", f"/{CONFIG['channel']}/")
         if page is not None:
-            for path, kind in dict(STATIC.findall(page)).items():
+            static = dict(STATIC.findall(page)) or CONFIG.get("static", {})
+            for path, kind in static.items():
                 self.call(f"static {kind}", path)
             self.call("stream info", api)
             self.call("token", f"/api/stream/token/{host_id}")
@@ -110,7 +116,7 @@ class RaidViewer(FastHttpUser):
         answer = self.call(
             "chat post", path, 201, method="POST", json={"message": marker}, headers=headers
         )
-        if answer is not None:
+        if answer is not None and not CONFIG.get("ceiling"):
             self.step.sent.append(marker)
 
 

@@ -3,6 +3,7 @@ then broadcast to the room with LiveKit's SendData (viewer tokens cannot publish
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -188,8 +189,10 @@ def send_message(*, stream: Stream, sender: Sender | None, text: object) -> Chat
     text = clean_text(text)
     if not role:  # the host and moderators are exempt in their chat
         _check_flood(sender)
-    with transaction.atomic():
-        if stream.slow_mode_seconds and not role:
+    slow = bool(stream.slow_mode_seconds and not role)
+    # Without slow mode the message is one INSERT, committed on its own.
+    with transaction.atomic() if slow else contextlib.nullcontext():
+        if slow:
             # One message per sender per cooldown, also across concurrent requests and
             # server processes: the stream row serialises senders of this stream.
             Stream.objects.select_for_update().filter(pk=stream.pk).first()

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -65,13 +66,16 @@ def stream_info(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 @json_api
 def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     """GET: the last 50 messages, oldest first. POST `message`: send one (201)."""
-    host = find_host(request.user, pk=host_id)
     if request.method == "GET":
+        host = find_host(request.user, pk=host_id)
         return JsonResponse({"messages": [chat.message_json(m) for m in chat.history(host.stream)]})
     text = posted(request).get("message")
     # The rules are checked against the stream as saved now, not the copy find_host may
-    # have from the cache (another process's cache can be seconds behind a settings change).
-    stream = Stream.objects.select_related("user").get(pk=host.stream.pk)
+    # have from the cache (another process's cache can be seconds behind a settings change);
+    # a viewer the host blocked is refused there too (chat.check_can_chat).
+    stream = get_object_or_404(
+        Stream.objects.select_related("user"), user_id=host_id, user__is_active=True
+    )
     message = chat.send_message(stream=stream, sender=chat.sender_for(request), text=text)
     metrics.chat_accepted()
     return JsonResponse(chat.message_json(message), status=201)
