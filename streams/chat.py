@@ -73,14 +73,35 @@ def message_json(message: ChatMessage) -> dict:
     }
 
 
+_HISTORY_FIELDS = ["text", "user_id", "guest_identity", "author_name", "author_badge", "created_at"]
+
+
 def history(stream: Stream) -> list[ChatMessage]:
     """The last messages, oldest first."""
     recent = (
         ChatMessage.objects.filter(stream=stream, is_deleted=False)
-        .only("text", "user_id", "guest_identity", "author_name", "author_badge", "created_at")
+        .only(*_HISTORY_FIELDS)
         .order_by("-created_at", "-pk")[:HISTORY_SIZE]
     )
     return list(reversed(recent))
+
+
+def history_json(stream: Stream) -> list[dict]:
+    """The last messages as the chat API answers them, oldest first. Which messages they are
+    is read every time (their ids: one narrow query), their JSON is kept in the cache under
+    those ids (page_cache.chat_api_history): a message saved or deleted is in or out of the
+    next answer whichever process gives it, while a raid's viewers share one build."""
+    ids = list(
+        ChatMessage.objects.filter(stream=stream, is_deleted=False)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[:HISTORY_SIZE]
+    )
+
+    def build() -> list[dict]:
+        messages = ChatMessage.objects.filter(pk__in=ids).order_by("created_at", "pk")
+        return [message_json(m) for m in messages.only(*_HISTORY_FIELDS)]
+
+    return page_cache.chat_api_history(stream.pk, ids, build) if ids else []
 
 
 def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:

@@ -15,7 +15,8 @@ makes new keys rather than deleting old entries:
   a message is saved or deleted (streams.models, chat.delete_message). With a cache each
   process keeps for itself, another process may show a message for FRAGMENT_TTL after it
   was deleted (or not yet show a new one); the page's script then asks the chat API, which
-  is never cached, as soon as it joins the room, and drops or adds what differs.
+  is exact (its answer is kept under the ids of the messages it holds, which it reads every
+  time), as soon as it joins the room, and drops or adds what differs.
 - the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
   blocked), read from the database on every request: a viewer's own follows and blocks,
   and a host blocking them, show on their next page load whatever cache is configured.
@@ -142,6 +143,13 @@ def chat_history(stream_id, history: Callable[[], str]) -> str:
     """A channel's chat history as its page shows it (HTML), kept for FRAGMENT_TTL; any
     message saved or deleted drops it (`chat_changed`)."""
     return _kept(f"pages:chat:{stream_id}", history)
+
+
+def chat_api_history(stream_id, ids: list[int], build: Callable[[], list[dict]]) -> list[dict]:
+    """The chat API's history of a channel, kept for FRAGMENT_TTL under the ids of the
+    messages it holds, which the caller has just read: exact in every process, with no hook."""
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    return _kept(f"pages:chat-api:{stream_id}:{digest}", build)
 
 
 def chat_changed(stream_id) -> None:

@@ -278,6 +278,31 @@ def test_the_chat_history_is_read_once_for_many_page_loads_until_a_message_chang
     assert texts == ["first", "second"]
 
 
+def test_the_chat_apis_history_is_exact_even_after_writes_no_hook_of_this_process_saw(
+    guest_client, bob, alice, django_assert_num_queries
+):
+    """Another server process saves and deletes messages: its hooks drop entries from its own
+    cache only. What the page's script asks when it joins the room is right at once anyway."""
+    stream = Stream.objects.get(user=alice)
+    first, _ = ChatMessage.objects.bulk_create(  # bulk_create: no post_save, no hook
+        ChatMessage(stream=stream, user=bob, author_name="bob", text=text)
+        for text in ("first", "second")
+    )
+
+    def texts() -> list[str]:
+        response = guest_client.get(f"/api/stream/{alice.pk}/chat")
+        assert response.status_code == 200
+        return [message["text"] for message in response.json()["messages"]]
+
+    assert texts() == ["first", "second"]
+    with django_assert_num_queries(1):  # a raid's viewers: which messages, the rest is kept
+        assert texts() == ["first", "second"]
+    ChatMessage.objects.filter(pk=first.pk).update(is_deleted=True)
+    assert texts() == ["second"]
+    ChatMessage.objects.bulk_create([ChatMessage(stream=stream, user=bob, text="third")])
+    assert texts() == ["second", "third"]
+
+
 def test_a_flash_message_goes_to_its_guest_only(bob_client, guest_client, alice):
     guest_client.get("/")
     signed_out = bob_client.post("/accounts/logout/", follow=True)  # bob is a guest now

@@ -68,7 +68,7 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     """GET: the last 50 messages, oldest first. POST `message`: send one (201)."""
     if request.method == "GET":
         host = find_host(request.user, pk=host_id)
-        return JsonResponse({"messages": [chat.message_json(m) for m in chat.history(host.stream)]})
+        return JsonResponse({"messages": chat.history_json(host.stream)})
     text = posted(request).get("message")
     # The rules are checked against the stream as saved now, not the copy find_host may
     # have from the cache (another process's cache can be seconds behind a settings change);
