@@ -42,7 +42,7 @@ class Sender:
 
     @property
     def person(self) -> str:
-        return str(self.user.pk) if self.user is not None else self.guest_identity
+        return rooms.person_named(self.user and self.user.pk, self.guest_identity)
 
 
 def sender_for(request) -> Sender | None:

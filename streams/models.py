@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.images import DisplayImageField, image_path
 from accounts.validators import ImageUploadValidator
 from social.models import Block, Follow
-from streams import page_cache
+from streams import page_cache, rooms
 
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024
 THUMBNAIL_SIZE = (1280, 720)
@@ -149,7 +149,7 @@ class ChatMessage(models.Model):
 
     @property
     def author_id(self) -> str:
-        return str(self.user_id) if self.user_id else self.guest_identity
+        return rooms.person_named(self.user_id, self.guest_identity)
 
 
 class Moderator(models.Model):
@@ -258,7 +258,7 @@ class ChatBan(models.Model):
 
     @property
     def person(self) -> str:
-        return str(self.user_id) if self.user_id else self.guest_identity
+        return rooms.person_named(self.user_id, self.guest_identity)
 
 
 class ModerationAction(models.Model):

@@ -48,6 +48,11 @@ def signed_in_person(user) -> str:
     return str(user.pk)
 
 
+def person_named(user_id, guest_identity: str) -> str:
+    """The person of a row or a sender that has either a user (by id) or a guest identity."""
+    return str(user_id) if user_id else guest_identity
+
+
 GUEST_PERSON = re.compile(rf"{GUEST_PREFIX}[0-9a-f]{{32}}")
 
 
