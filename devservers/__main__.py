@@ -30,6 +30,7 @@ from devservers.servers import (
     ROOT,
     LiveKitConfig,
     SetupError,
+    apt_install,
     ingress_installed,
     install_ingress,
     install_livekit,
@@ -50,6 +51,18 @@ def main() -> int:
         action="store_true",
         help="when LiveKit cannot be installed, say so and exit 3 (make run goes on without)",
     )
+    apt = commands.add_parser(
+        "apt-install",
+        help="install Debian packages with apt-get, waiting for another package manager to finish",
+    )
+    apt.add_argument("packages", nargs="+")
+    apt.add_argument("--purpose", default="The site", help="who needs them, for the error")
+    keep = commands.add_parser(
+        "keep-running",
+        help="run a command of make run, starting it again whenever it stops unasked",
+    )
+    keep.add_argument("name", help="what to call it on the console")
+    keep.add_argument("run", nargs=argparse.REMAINDER, metavar="-- COMMAND ...")
     redis = commands.add_parser("redis", help="run redis-server on loopback, logging to a file")
     redis.add_argument("--port", type=int, default=6390)
     redis.add_argument("--log-file", type=Path, default=ROOT / ".cache" / "redis.log")
@@ -83,6 +96,18 @@ def main() -> int:
 
     if args.command == "install":
         return install(optional=args.optional)
+    if args.command == "apt-install":
+        try:
+            apt_install(args.packages, args.purpose)
+        except SetupError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "keep-running":
+        command = args.run[1:] if args.run[:1] == ["--"] else args.run
+        if not command:
+            parser.error("keep-running needs a command after --")
+        return keep_running(args.name, command)
     if args.command == "redis":
         return run_redis(args.port, args.log_file)
     return run_server(args)
@@ -106,6 +131,50 @@ def install(*, optional: bool) -> int:
             if optional_status:
                 return optional_status
     return 0
+
+
+# A process of make run that stops unasked (a crash, a kill) is started again after a pause
+# that doubles with each stop in the last RESTART_WINDOW_SECONDS, up to RESTART_MAX_PAUSE: one
+# crash costs a second, and one that fails at once every time does not spin.
+RESTART_FIRST_PAUSE = 1.0
+RESTART_MAX_PAUSE = 30.0
+RESTART_WINDOW_SECONDS = 60.0
+# After a stop request, how long the command gets to exit on its own before it is sent one:
+# honcho signals the whole process group, the command included; a stop aimed at this process
+# alone is passed on.
+STOP_PASS_ON_SECONDS = 5.0
+
+
+def keep_running(name: str, command: list[str]) -> int:
+    """Run `command` until asked to stop (SIGTERM or SIGINT), starting it again, with a line
+    saying so, whenever it stops unasked: one crashed server does not take make run down."""
+    stopping: list[float] = []  # when the stop request came
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.append(time.monotonic()))
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.append(time.monotonic()))
+    stops: list[float] = []
+    while not stopping:
+        child = subprocess.Popen(command, preexec_fn=_die_with_parent)
+        while child.poll() is None:
+            if stopping and time.monotonic() - stopping[0] > STOP_PASS_ON_SECONDS:
+                child.terminate()
+                stopping[0] = time.monotonic()
+            time.sleep(0.1)
+        if stopping:
+            break
+        now = time.monotonic()
+        stops = [at for at in stops if now - at < RESTART_WINDOW_SECONDS] + [now]
+        pause = min(RESTART_FIRST_PAUSE * 2 ** (len(stops) - 1), RESTART_MAX_PAUSE)
+        say(f"{name} stopped ({_exit_status(child.returncode)}): starting it again in {pause:g} s")
+        deadline = now + pause
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return 0
+
+
+def _exit_status(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
 
 
 # When make run stops, Redis waits this long at most for LiveKit and Ingress to let go of it:
@@ -184,7 +253,7 @@ def run_server(args) -> int:
     if not config.api_key:
         print("error: LIVEKIT_API_KEY is not set (see .env.example).", file=sys.stderr)
         return 1
-    config_file = ROOT / ".cache" / f"{args.command}.yaml"
+    config_file = ROOT / ".cache" / f"{args.command}-{args.port}.yaml"  # one per make run
     config_file.parent.mkdir(exist_ok=True)
     if args.command == "livekit" and args.nodes > 1:
         return run_nodes([config.node(index) for index in range(args.nodes)])

@@ -6,6 +6,7 @@ Standard library only, so it runs before the project's dependencies are installe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,11 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = ROOT / ".bin"
 
 # The one place the LiveKit server version is pinned: v1.13.5, paired with Ingress v1.5.0
-# below (Ingress v1.5.0 speaks the protocol of the v1.13 servers), built with `go install`
-# from the Go module proxy.
-LIVEKIT_SERVER_MODULE = "github.com/livekit/livekit-server/cmd/server"
+# below (Ingress v1.5.0 speaks the protocol of the v1.13 servers). The later v1.13 releases
+# (v1.13.10 fixes the crash that the patch below mends) replace pion's WebRTC, DTLS and ICE
+# with LiveKit's own forks, which the Go module proxy does not serve: they cannot be built
+# from it. So v1.13.5 is built from the proxy's module with the patches in
+# devservers/patches/livekit-server/ applied, each naming the upstream issue it mends.
+LIVEKIT_SERVER_MODULE = "github.com/livekit/livekit-server"
 LIVEKIT_SERVER_VERSION = "v1.13.5"
 LIVEKIT_SERVER = BIN_DIR / "livekit-server"
+LIVEKIT_SERVER_PATCHES = Path(__file__).resolve().parent / "patches" / "livekit-server"
 
 # LiveKit Ingress (OBS -> RTMP/WHIP -> room), built with cgo against Debian's GStreamer:
 # v1.5.0, the release that pairs with the server above.
@@ -65,81 +70,107 @@ def say(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
-def _installed(binary: Path, version: str) -> bool:
+def _patches(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.patch")) if directory.is_dir() else []
+
+
+def livekit_server_build() -> str:
+    """What .bin/livekit-server must be: the version and, when patched, which patches."""
+    patches = _patches(LIVEKIT_SERVER_PATCHES)
+    if not patches:
+        return LIVEKIT_SERVER_VERSION
+    digest = hashlib.sha256(b"".join(patch.read_bytes() for patch in patches)).hexdigest()
+    return f"{LIVEKIT_SERVER_VERSION}+patches.{digest[:12]}"
+
+
+def _installed(binary: Path, build: str) -> bool:
     stamp = binary.with_suffix(".version")
-    return binary.is_file() and stamp.is_file() and stamp.read_text().strip() == version
+    return binary.is_file() and stamp.is_file() and stamp.read_text().strip() == build
 
 
 def livekit_installed() -> bool:
-    return _installed(LIVEKIT_SERVER, LIVEKIT_SERVER_VERSION)
+    return _installed(LIVEKIT_SERVER, livekit_server_build())
 
 
 def ingress_installed() -> bool:
     return _installed(INGRESS, INGRESS_VERSION)
 
 
-def install_livekit() -> Path:
-    """Build livekit-server with `go install` into .bin/ unless that version is there."""
-    if livekit_installed():
-        return LIVEKIT_SERVER
+def _go(what: str) -> str:
     go = shutil.which("go")
     if go is None:
-        raise SetupError(
-            "Go is not installed, so livekit-server cannot be built "
-            f"(go install {LIVEKIT_SERVER_MODULE}@{LIVEKIT_SERVER_VERSION})."
-        )
-    BIN_DIR.mkdir(exist_ok=True)
-    say(
-        f"Building livekit-server {LIVEKIT_SERVER_VERSION} with go install into .bin/ "
-        "(the first time takes several minutes; later runs reuse it)"
-    )
-    with tempfile.TemporaryDirectory(dir=BIN_DIR) as gobin:
-        subprocess.run(
-            [go, "install", f"{LIVEKIT_SERVER_MODULE}@{LIVEKIT_SERVER_VERSION}"],
-            env={**os.environ, "GOBIN": gobin, "GOFLAGS": "-buildvcs=false"},
-            check=True,
-        )
-        Path(gobin, "server").replace(LIVEKIT_SERVER)
-    LIVEKIT_SERVER.with_suffix(".version").write_text(LIVEKIT_SERVER_VERSION + "\n")
-    return LIVEKIT_SERVER
+        raise SetupError(f"Go is not installed, so {what} cannot be built.")
+    return go
 
 
-def install_ingress() -> Path:
-    """Build LiveKit Ingress into .bin/ingress unless that version is there.
+def build_go_module(module: str, version: str, binary: Path, patches: list[Path]) -> None:
+    """Download `module@version` from the Go module proxy, apply `patches` to a copy (a patch
+    that does not apply stops the build) and build its ./cmd/server into `binary`.
 
-    Its go.mod has `replace` directives, so `go install module@version` refuses it: the
-    module is downloaded from the Go module proxy and built in place instead.
-    """
-    if ingress_installed():
-        return INGRESS
-    go = shutil.which("go")
-    if go is None:
-        raise SetupError(
-            f"Go is not installed, so LiveKit Ingress {INGRESS_VERSION} cannot be built."
-        )
-    install_debian_packages(INGRESS_BUILD_PACKAGES + INGRESS_RUNTIME_PACKAGES, "LiveKit Ingress")
-    BIN_DIR.mkdir(exist_ok=True)
-    say(
-        f"Building LiveKit Ingress {INGRESS_VERSION} (cgo + GStreamer) into .bin/ "
-        "(the first time takes several minutes; later runs reuse it)"
-    )
+    Built in place rather than with `go install`, which refuses modules with `replace`
+    directives (Ingress has some)."""
+    go = _go(f"{module} {version}")
     env = {**os.environ, "GOFLAGS": "-buildvcs=false"}
     download = subprocess.run(
-        [go, "mod", "download", "-json", f"{INGRESS_MODULE}@{INGRESS_VERSION}"],
+        [go, "mod", "download", "-json", f"{module}@{version}"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    source = json.loads(download.stdout)["Dir"]
-    with tempfile.TemporaryDirectory(dir=BIN_DIR) as out:
+    BIN_DIR.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=BIN_DIR) as work:
+        source = Path(json.loads(download.stdout)["Dir"])
+        if patches:
+            copy = Path(work, "source")
+            shutil.copytree(source, copy)
+            for path in [copy, *copy.rglob("*")]:
+                path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
+            for patch in patches:
+                applied = subprocess.run(
+                    ["patch", "-p1", "--forward", "--batch", "-i", str(patch)],
+                    cwd=copy,
+                    capture_output=True,
+                    text=True,
+                )
+                if applied.returncode != 0:
+                    raise SetupError(
+                        f"{patch.name} does not apply to {module} {version}: "
+                        f"{applied.stdout.strip()} {applied.stderr.strip()}"
+                    )
+            source = copy
+        out = Path(work, binary.name)
         subprocess.run(
-            [go, "build", "-o", str(Path(out, "ingress")), "./cmd/server"],
-            cwd=source,
-            env=env,
-            check=True,
+            [go, "build", "-o", str(out), "./cmd/server"], cwd=source, env=env, check=True
         )
-        Path(out, "ingress").replace(INGRESS)
+        out.replace(binary)
+
+
+def install_livekit() -> Path:
+    """Build livekit-server into .bin/ unless that build is there."""
+    if livekit_installed():
+        return LIVEKIT_SERVER
+    patches = _patches(LIVEKIT_SERVER_PATCHES)
+    say(
+        f"Building livekit-server {LIVEKIT_SERVER_VERSION} with {len(patches)} patch(es) into "
+        ".bin/ (the first time takes several minutes; later runs reuse it)"
+    )
+    build_go_module(LIVEKIT_SERVER_MODULE, LIVEKIT_SERVER_VERSION, LIVEKIT_SERVER, patches)
+    LIVEKIT_SERVER.with_suffix(".version").write_text(livekit_server_build() + "\n")
+    return LIVEKIT_SERVER
+
+
+def install_ingress() -> Path:
+    """Build LiveKit Ingress into .bin/ingress unless that version is there."""
+    if ingress_installed():
+        return INGRESS
+    _go(f"LiveKit Ingress {INGRESS_VERSION}")
+    install_debian_packages(INGRESS_BUILD_PACKAGES + INGRESS_RUNTIME_PACKAGES, "LiveKit Ingress")
+    say(
+        f"Building LiveKit Ingress {INGRESS_VERSION} (cgo + GStreamer) into .bin/ "
+        "(the first time takes several minutes; later runs reuse it)"
+    )
+    build_go_module(INGRESS_MODULE, INGRESS_VERSION, INGRESS, [])
     INGRESS.with_suffix(".version").write_text(INGRESS_VERSION + "\n")
     return INGRESS
 
@@ -153,16 +184,55 @@ def _dpkg_installed(package: str) -> bool:
 
 def install_debian_packages(packages: list[str], purpose: str) -> None:
     missing = [p for p in packages if not _dpkg_installed(p)]
-    if not missing:
-        return
+    if missing:
+        apt_install(missing, purpose)
+
+
+# How long an install waits for another package manager (an unattended upgrade, another
+# apt-get) to let go of the dpkg lock before it gives up.
+APT_LOCK_WAIT_SECONDS = 300
+
+
+def apt_install(packages: list[str], purpose: str) -> None:
+    """`apt-get install` as root, after `apt-get update` if the package lists are too old to
+    have them. While another package manager holds the lock it waits, saying so; when apt
+    fails, the SetupError carries apt's own error lines."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SetupError(f"{purpose} needs Debian packages: apt-get install {' '.join(missing)}")
-    say(f"Installing {' '.join(missing)} from Debian's packages")
+        raise SetupError(f"{purpose} needs Debian packages: apt-get install {' '.join(packages)}")
+    say(f"Installing {' '.join(packages)} from Debian's packages")
+    try:
+        _apt("install", *packages)
+    except AptLocked:
+        raise  # waited long enough: updating the lists would wait again
+    except SetupError:  # most often, lists too old to know the packages
+        _apt("update")
+        _apt("install", *packages)
+
+
+class AptLocked(SetupError):
+    """Another package manager held the dpkg lock for all of APT_LOCK_WAIT_SECONDS."""
+
+
+def _apt(*arguments: str) -> None:
+    command = ["apt-get", "-q", "-y", "-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_SECONDS}"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", *missing]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-        subprocess.run(install, env=env, capture_output=True, check=True)
+    apt = subprocess.Popen(
+        [*command, *arguments], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    said, lines, minutes = False, [], APT_LOCK_WAIT_SECONDS // 60
+    for line in apt.stdout:
+        lines.append(line.rstrip())
+        if line.startswith("Waiting for cache lock") and not said:
+            holder = line.partition("It is held by ")[2].strip(" .\n") or "another process"
+            say(f"Waiting for {holder} to let go of the dpkg lock ({minutes} minutes at most)")
+            said = True
+    if apt.wait() == 0:
+        return
+    errors = [line for line in lines if line.startswith("E:")] or lines[-3:]
+    message = f"apt-get {arguments[0]} failed (status {apt.returncode}): {' '.join(errors)}"
+    if any("lock" in line for line in errors):
+        raise AptLocked(message)
+    raise SetupError(message)
 
 
 def install_redis() -> str:
@@ -170,17 +240,7 @@ def install_redis() -> str:
     found = shutil.which("redis-server")
     if found:
         return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SetupError(
-            "redis-server is not installed (LiveKit's ingress APIs need it): "
-            "install Debian's redis-server package."
-        )
-    say("Installing redis-server from Debian's packages")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "redis-server"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=True)
-        subprocess.run(install, env=env, capture_output=True, check=True)
+    apt_install(["redis-server"], "LiveKit's ingress APIs")
     # The package starts a system service on 6379; ours run on their own ports.
     found = shutil.which("redis-server")
     if not found:

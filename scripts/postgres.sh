@@ -38,12 +38,7 @@ install_server() {
     echo "PostgreSQL is not installed. Install Debian's 'postgresql' package (apt-get install postgresql) and run again." >&2
     exit 1
   fi
-  say "Installing PostgreSQL from Debian's packages (apt-get install postgresql)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q postgresql >/dev/null 2>&1 || {
-    apt-get update -q >/dev/null
-    apt-get install -y -q postgresql >/dev/null
-  }
+  (cd "$ROOT" && python3 -m devservers apt-install --purpose PostgreSQL postgresql)
 }
 
 # PostgreSQL refuses to run as root: as root, run it as the 'postgres' system user.

@@ -14,9 +14,6 @@ if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
   echo "Missing system packages: ${missing[*]}. Install them with: sudo apt-get install ${missing[*]}" >&2
   exit 1
 fi
-echo "==> Installing ${missing[*]} from Debian's packages" >&2
-export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -q "${missing[@]}" >/dev/null 2>&1; then
-  apt-get update -q >/dev/null
-  apt-get install -y -q "${missing[@]}" >/dev/null
-fi
+# Waits while another package manager holds the lock, and shows apt's error if it fails.
+cd "$(dirname "$0")/.."
+python3 -m devservers apt-install --purpose "The test suite" "${missing[@]}"

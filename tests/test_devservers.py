@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
+from devservers import servers
 from devservers.servers import (
     LIVEKIT_SETTLE_SECONDS,
     NODE_PORT_STEP,
     ROOT,
     LiveKitConfig,
     SetupError,
+    apt_install,
     free_port,
     http_ok,
     ingress_installed,
@@ -122,3 +127,48 @@ def test_the_livekit_command_runs_a_cluster_of_nodes_and_stops_them_all(tmp_path
             cluster.wait(timeout=15)
         redis.terminate()
         redis.wait(timeout=5)
+
+
+# ------------------------------------------------------------ Debian packages and the dpkg lock
+
+DPKG_LOCK = "/var/lib/dpkg/lock-frontend"
+
+
+def _as_root_with_apt() -> None:
+    if os.geteuid() != 0 or not os.path.exists(DPKG_LOCK):
+        if os.environ.get("CI"):
+            pytest.fail("CI runs as root on Debian")
+        pytest.skip("needs root and apt")
+
+
+@contextlib.contextmanager
+def _dpkg_lock_held(seconds: float):
+    """Hold the lock apt-get takes, as another package manager would, for `seconds`."""
+    descriptor = os.open(DPKG_LOCK, os.O_RDWR)
+    fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    release = threading.Timer(seconds, lambda: fcntl.lockf(descriptor, fcntl.LOCK_UN))
+    release.start()
+    try:
+        yield
+    finally:
+        release.cancel()
+        fcntl.lockf(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
+
+
+def test_an_install_waits_while_another_package_manager_holds_the_lock_and_says_so(capsys):
+    _as_root_with_apt()
+    with _dpkg_lock_held(seconds=2):
+        apt_install(["--no-upgrade", "redis-server"], "A test")  # installed: nothing to do
+    said = capsys.readouterr().err
+    assert f"==> Waiting for process {os.getpid()} (python" in said
+    assert "to let go of the dpkg lock (5 minutes at most)" in said
+
+
+def test_an_install_that_cannot_get_the_lock_says_apts_own_error(monkeypatch):
+    _as_root_with_apt()
+    monkeypatch.setattr(servers, "APT_LOCK_WAIT_SECONDS", 1)
+    with _dpkg_lock_held(seconds=30), pytest.raises(SetupError) as refused:
+        apt_install(["--no-upgrade", "redis-server"], "A test")
+    assert "apt-get install failed (status 100)" in str(refused.value)
+    assert "Unable to acquire the dpkg frontend lock" in str(refused.value)
