@@ -47,6 +47,7 @@ bench: setup
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/chat.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/key_reset.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/notify.py $(if $(QUICK),--quick)
 
 # How many viewers arriving per second this machine admits (Locust; about 3 minutes);

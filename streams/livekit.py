@@ -67,6 +67,8 @@ class Ingress:
     is_publishing: bool
     # The ingress's current session (one per stream from the encoder), "" when idle.
     session: str = ""
+    # Whether it takes stream after stream (LiveKit can update and disable only those).
+    reusable: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ def _ingress(info: api.IngressInfo) -> Ingress:
         kind=kind,
         is_publishing=info.state.status in PUBLISHING_STATES,
         session=ingress_session(info),
+        reusable=info.reusable,
     )
 
 
@@ -249,13 +252,78 @@ def list_ingresses(room: str | None = None) -> list[Ingress]:
 
 
 def delete_ingress(ingress_id: str) -> None:
-    """Delete one ingress; one that is already gone counts as deleted."""
+    """Delete one ingress; one that is already gone counts as deleted. While it is publishing,
+    delete_ingresses is the safe way."""
     request = api.DeleteIngressRequest(ingress_id=ingress_id)
     _call(
         lambda lk: lk.ingress.delete_ingress(request),
         "delete a stream connection",
         gone_ok=NOT_FOUND,
     )
+
+
+def delete_ingresses(ingresses: list[Ingress], *, room: str | None = None) -> None:
+    """Delete `ingresses`, ending `room` too when given, without racing a session's end.
+
+    Deleting an ingress that is publishing makes LiveKit stop its session and drop its
+    records at once; Ingress then reports the session's end while the records are half gone,
+    which livekit-server v1.13.x (before v1.13.10) dies of. So the sessions end first: each
+    reusable ingress (the RTMP and WHIP ones the site makes) is disabled, which ends its
+    session and refuses the encoder if it reconnects, and the room is ended, which also ends
+    the session of any other. Once LiveKit says none is publishing (INGRESS_STOP_SECONDS at
+    most) they are deleted."""
+    for ingress in ingresses:
+        if ingress.reusable:
+            _disable_ingress(ingress.ingress_id)
+    if room is not None:
+        delete_room(room)
+    _wait_until_stopped([ingress.ingress_id for ingress in ingresses])
+    for ingress in ingresses:
+        delete_ingress(ingress.ingress_id)
+
+
+# How long delete_ingresses waits for the sessions it ended to be over, and how often it looks.
+INGRESS_STOP_SECONDS = 10.0
+INGRESS_STOP_POLL_SECONDS = 0.1
+
+
+def _disable_ingress(ingress_id: str) -> None:
+    request = api.UpdateIngressRequest(ingress_id=ingress_id, enabled=False)
+    _call(
+        lambda lk: lk.ingress.update_ingress(request),
+        "stop a stream connection",
+        gone_ok=NOT_FOUND,
+    )
+
+
+def get_ingress(ingress_id: str) -> Ingress | None:
+    """One ingress as LiveKit has it now; None once it is gone."""
+    request = api.ListIngressRequest(ingress_id=ingress_id)
+    found = _call(
+        lambda lk: lk.ingress.list_ingress(request),
+        "look up a stream connection",
+        gone_ok=NOT_FOUND,
+    )
+    return _ingress(found.items[0]) if found is not None and found.items else None
+
+
+def _publishing(ingress_id: str) -> bool:
+    ingress = get_ingress(ingress_id)
+    return ingress is not None and ingress.is_publishing
+
+
+def _wait_until_stopped(ingress_ids: list[str]) -> None:
+    deadline = time.monotonic() + INGRESS_STOP_SECONDS
+    while publishing := [ingress_id for ingress_id in ingress_ids if _publishing(ingress_id)]:
+        if time.monotonic() > deadline:
+            logger.warning(
+                "Stream connection(s) %s still publishing %.0f s after being stopped: deleted "
+                "all the same",
+                ", ".join(publishing),
+                INGRESS_STOP_SECONDS,
+            )
+            return
+        time.sleep(INGRESS_STOP_POLL_SECONDS)
 
 
 def delete_room(room: str) -> None:

@@ -39,8 +39,9 @@ def stream_remove_thumbnail(*, stream: Stream) -> None:
 def connection_generate(*, stream: Stream, kind: str) -> Stream:
     """Replace the stream's connection with a new RTMP or WHIP ingress.
 
-    The new ingress is created first; only then are the room's old ingresses deleted (and
-    the room ended if live) and the new details saved. If LiveKit fails at any point the
+    The new ingress is created first; only then are the room's old ingresses stopped, the
+    room ended if live, the old ingresses deleted once stopped (livekit.delete_ingresses)
+    and the new details saved. If LiveKit fails at any point the
     old connection keeps working and stays saved.
     """
     user = stream.user
@@ -53,11 +54,9 @@ def connection_generate(*, stream: Stream, kind: str) -> Stream:
         participant_name=user.username,
     )
     try:
-        for old in livekit.list_ingresses(room):
-            if old.ingress_id != new.ingress_id:
-                livekit.delete_ingress(old.ingress_id)
-        if stream.is_live:
-            livekit.delete_room(room)
+        old = [i for i in livekit.list_ingresses(room) if i.ingress_id != new.ingress_id]
+        live = stream.is_live or any(ingress.is_publishing for ingress in old)
+        livekit.delete_ingresses(old, room=room if live else None)
     except livekit.LiveKitError:
         _discard_ingress(new.ingress_id)
         raise
@@ -83,11 +82,10 @@ def _discard_ingress(ingress_id: str) -> None:
 def connection_reset(*, stream: Stream) -> Stream:
     """Delete every ingress of the stream's room, end the room, and clear the fields."""
     room = rooms.room_name(stream.user_id)
-    for ingress in livekit.list_ingresses(room):
-        livekit.delete_ingress(ingress.ingress_id)
-    if stream.ingress_id:
-        livekit.delete_ingress(stream.ingress_id)
-    livekit.delete_room(room)
+    ingresses = livekit.list_ingresses(room)
+    if stream.ingress_id and all(i.ingress_id != stream.ingress_id for i in ingresses):
+        ingresses += filter(None, [livekit.get_ingress(stream.ingress_id)])
+    livekit.delete_ingresses(ingresses, room=room)
     stream.ingress_id = None
     stream.server_url = ""
     stream.stream_key = ""

@@ -25,6 +25,38 @@ def test_create_list_and_delete_an_ingress(livekit_server):
     assert livekit.list_ingresses("room-facade") == []
 
 
+def test_deleting_idle_ingresses_of_either_kind_leaves_none(livekit_server):
+    rtmp, whip = (
+        livekit.create_ingress(
+            kind=kind, name=kind, room="room-delete", identity="id-1", participant_name="x"
+        )
+        for kind in ("rtmp", "whip")
+    )
+    assert len(livekit.list_ingresses("room-delete")) == 2
+    livekit.delete_ingresses([rtmp, whip], room="room-delete")
+    assert livekit.list_ingresses("room-delete") == []
+    assert livekit.get_ingress(rtmp.ingress_id) is None
+    livekit.delete_ingresses([rtmp, whip])  # already gone: still fine
+
+
+def test_with_a_stubbed_facade_an_ingress_that_never_stops_is_deleted_after_the_bound(
+    monkeypatch, caplog
+):
+    """Unit test of the timeout path: the facade's calls are stubbed and recorded."""
+    calls = []
+    monkeypatch.setattr(livekit, "INGRESS_STOP_SECONDS", 0.3)
+    monkeypatch.setattr(livekit, "_disable_ingress", lambda i: calls.append(("disable", i)))
+    monkeypatch.setattr(livekit, "delete_room", lambda room: calls.append(("end room", room)))
+    monkeypatch.setattr(livekit, "_publishing", lambda i: calls.append(("look", i)) or True)
+    monkeypatch.setattr(livekit, "delete_ingress", lambda i: calls.append(("delete", i)))
+    stuck = livekit.Ingress("IN_1", "room", "rtmp://x", "key", "rtmp", is_publishing=True)
+    livekit.delete_ingresses([stuck], room="room")
+    assert calls[:3] == [("disable", "IN_1"), ("end room", "room"), ("look", "IN_1")]
+    assert calls[-1] == ("delete", "IN_1")
+    assert calls.count(("look", "IN_1")) > 1  # it waited, looking again
+    assert "IN_1 still publishing 0 s after being stopped: deleted all the same" in caplog.text
+
+
 def test_rooms_that_do_not_exist_are_fine_to_end_and_list(livekit_server):
     livekit.delete_room("no-such-room")
     assert livekit.list_participants("no-such-room") == []
