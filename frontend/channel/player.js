@@ -157,7 +157,10 @@ export function createPlayer(root, page, hooks) {
     else if (track === hostAudio) hostAudio = null;
     else return;
     track.detach(ui.video);
-    render();
+    // A room being left (this viewer removed, say) unsubscribes every track before it says
+    // why, in the same turn: render after that, or being removed would read as the stream
+    // going offline.
+    queueMicrotask(render);
   }
 
   function dropTracks() {
