@@ -71,7 +71,7 @@ function start(page) {
       liveBadge.hidden = !live;
       offlineBadge.hidden = live;
       if (avatar) avatar.classList.toggle("avatar-live", live);
-      uptime.show(live, changed);
+      uptime.show(live);
       if (changed) {
         refreshInfo();
         // is_live is set by LiveKit's webhook, which may land after the track does; its

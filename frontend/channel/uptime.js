@@ -16,6 +16,7 @@ export function createUptime() {
   if (!uptime || !lastLive) return { show() {}, since() {} };
   const time = qs("[data-uptime-clock]", uptime);
   let start = Date.parse(time.getAttribute("datetime") || "") || 0;
+  let wasLive = !uptime.hidden; // as the page was rendered, until the player says
   let timer = 0;
 
   function tick() {
@@ -27,13 +28,14 @@ export function createUptime() {
   }
 
   return {
-    /** The stream is (not) live; `changed`: it just started or ended while the page was open. */
-    show(live, changed) {
+    /** The stream is (not) live, as the player sees it. */
+    show(live) {
       if (live && !start) start = Date.now(); // until the server says when
-      if (!live && changed) {
+      if (!live && wasLive) {
         start = 0;
         lastLive.textContent = "Last live just now";
       }
+      wasLive = live;
       uptime.hidden = !live;
       lastLive.hidden = live;
       tick();
