@@ -7,11 +7,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from social.models import Block, Follow
 from streams import page_cache
@@ -144,6 +146,9 @@ class Ties:
     def follows(self, user_id) -> bool:
         return any(following == user_id for following, _ in self.following)
 
+    def blocks(self, user_id) -> bool:
+        return user_id in self.blocking
+
     @property
     def digest(self) -> str:
         return _digest(self) if self.viewer else "guest"
@@ -151,6 +156,32 @@ class Ties:
 
 def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class LiveTimes:
+    """What a stream's page says about when it is or was live."""
+
+    live_since: datetime | None = None  # while live: when it went live
+    last_live: datetime | None = None  # while offline: when it last was live, if ever
+
+    @property
+    def uptime(self) -> str:
+        """How long live now, as "1:23:45" (the page's script keeps it ticking)."""
+        if self.live_since is None:
+            return ""
+        seconds = max(0, int((timezone.now() - self.live_since).total_seconds()))
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def live_times(stream: Stream) -> LiveTimes:
+    """live_changed_at is the last change either way: the start of a live stream, the end of
+    an offline one that has been live (last_live_at says whether it ever was)."""
+    if stream.is_live:
+        return LiveTimes(live_since=stream.live_changed_at or stream.last_live_at)
+    if stream.last_live_at is None:
+        return LiveTimes()
+    return LiveTimes(last_live=max(filter(None, [stream.live_changed_at, stream.last_live_at])))
 
 
 def live_host_ids() -> frozenset:

@@ -95,13 +95,15 @@ def _channel_page(request: HttpRequest, host, history: str, extra: dict | None =
 
 def _channel_context(request: HttpRequest, host) -> dict:
     is_host = request.user.is_authenticated and request.user.pk == host.pk
+    ties = selectors.viewer_ties(request)
     return {
         "host": host,
         "stream": host.stream,
         "is_host": is_host,
         # Read only by the channel page's data, for signed-in viewers (guests are not).
         "role": SimpleLazyObject(lambda: moderation.role_of(host, request.user)),
-        "is_following": not is_host and selectors.viewer_ties(request).follows(host.pk),
+        "is_following": not is_host and ties.follows(host.pk),
+        "is_blocking": not is_host and ties.blocks(host.pk),
         "follower_count": _follower_count(host),
     }
 
@@ -124,6 +126,8 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
             "role": role,
             "id": str(user.pk) if user.is_authenticated else None,
             "is_following": context["is_following"],
+            # Whom the viewer blocked: a chatter's card offers Unblock for them.
+            "blocking": [str(pk) for pk in selectors.viewer_ties(request).blocking],
         },
         # Whose messages moderators leave alone; kept live by the room's "moderator" events.
         "moderators": moderation.moderator_ids(host) if role in {"host", "moderator"} else [],
@@ -137,6 +141,12 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
             "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
             "timeout": reverse("api_timeout", args=[host_id]),
             "ban": reverse("api_ban", args=[host_id]),
+            # "-" is no username (they have 3 characters or more): only the placeholder.
+            **{
+                name: reverse(name, args=["-"]).replace("/-/", "/{username}/")
+                for name in ("channel", "block", "unblock")
+            },
+            "login": reverse("account_login"),
         },
     }
 
@@ -193,6 +203,10 @@ def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
         stream.refresh_from_db()
         user.refresh_from_db()
     context = {**_channel_context(request, user), **forms, "section": "stream"}
+    # The preview is the channel's own player, so live state, viewers and uptime come from
+    # the room as on the channel page.
+    context["page_data"] = _page_data(request, context)
+    context["live_times"] = selectors.live_times(stream)
     return render(request, "dashboard/stream.html", context, status=400 if action else 200)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
@@ -97,6 +99,39 @@ def test_a_follower_sees_unfollow_and_others_see_follow(bob_client, client_for, 
 
 def test_the_host_sees_no_follow_button(alice_client):
     assert _soup(alice_client.get("/alice/")).select_one(".channel-actions button") is None
+
+
+def test_a_signed_in_viewer_is_offered_block_behind_a_confirmation(bob_client, alice):
+    soup = _soup(bob_client.get("/alice/"))
+    block = soup.select_one(".channel-actions [data-block-open]")
+    assert block.get_text() == "Block"
+    assert (block["data-block-name"], block["data-block-url"]) == ("alice", "/alice/block/")
+    # The button asks first; the dialog's form is the POST, with its CSRF token.
+    form = soup.select_one("dialog[data-block-dialog] form[method=post]")
+    assert form.select_one("[name=csrfmiddlewaretoken]")["value"]
+    assert form.select_one("[name=next]")["value"] == "/alice/"
+    assert "Block" in form.select_one("h2").get_text()
+    urls = json.loads(soup.select_one("#channel-data").string)["urls"]
+    assert (urls["block"], urls["unblock"]) == ("/{username}/block/", "/{username}/unblock/")
+
+
+def test_block_is_offered_neither_to_guests_nor_on_your_own_channel(guest_client, alice_client):
+    for client in [guest_client, alice_client]:
+        soup = _soup(client.get("/alice/"))
+        assert soup.select_one("[data-block-open]") is None
+        assert soup.select_one("[data-block-dialog]") is None
+
+
+def test_a_viewer_who_blocked_the_host_is_offered_unblock_instead_of_follow(
+    client_for, bob_client, bob, alice
+):
+    assert bob_client.post("/alice/block/", {"next": "/alice/"}).url == "/alice/"
+    soup = _soup(bob_client.get("/alice/"))
+    assert [b.get_text() for b in soup.select(".channel-actions button")] == ["Unblock"]
+    assert soup.select_one(".channel-actions form")["action"] == "/alice/unblock/"
+    assert "Blocked alice." in soup.select_one(".messages").get_text()
+    page_data = json.loads(soup.select_one("#channel-data").string)
+    assert page_data["viewer"]["blocking"] == [str(alice.pk)]
 
 
 def test_html_in_bio_and_title_is_escaped(guest_client, alice):

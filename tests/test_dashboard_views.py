@@ -4,11 +4,15 @@ community and keys pages."""
 from __future__ import annotations
 
 import io
+import json
+import re
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from accounts.images import reencode_stored_images
@@ -58,6 +62,47 @@ def test_the_stream_page_shows_the_channel_as_the_host_sees_it(alice_client):
     soup = BeautifulSoup(alice_client.get("/u/alice/").content, "html.parser")
     assert "alice is offline" in soup.select_one(".player").get_text(" ", strip=True)
     assert soup.select_one(".channel-actions button") is None  # no Follow on your own channel
+
+
+def test_the_stream_page_of_a_live_stream_says_live_for_how_long_and_never_offline(
+    alice_client, alice
+):
+    went_live = timezone.now() - timedelta(hours=1, minutes=23, seconds=45)
+    Stream.objects.filter(user=alice).update(
+        is_live=True, live_changed_at=went_live, last_live_at=went_live
+    )
+    soup = BeautifulSoup(alice_client.get("/u/alice/").content, "html.parser")
+    assert "hidden" in soup.select_one("[data-player-offline]").attrs
+    assert "hidden" not in soup.select_one("[data-live-badge]").attrs
+    assert "hidden" in soup.select_one("[data-offline-badge]").attrs
+    uptime = soup.select_one("[data-uptime]")
+    assert "hidden" not in uptime.attrs
+    assert re.fullmatch(r"Live for 1:23:4[5-9]", uptime.get_text(" ", strip=True))
+    assert uptime.select_one("time")["datetime"] == went_live.isoformat()
+    assert "hidden" in soup.select_one("[data-last-live]").attrs
+    # The preview is the channel's player: the page script joins the room for the live
+    # state and the viewer count.
+    assert json.loads(soup.select_one("#channel-data").string)["host"]["username"] == "alice"
+    assert soup.select_one("script[src$='js/channel.js']")
+
+
+def test_the_stream_page_of_an_offline_stream_says_when_it_was_last_live(alice_client, alice):
+    ended = timezone.now() - timedelta(hours=3, minutes=5)
+    Stream.objects.filter(user=alice).update(
+        is_live=False, last_live_at=ended - timedelta(hours=2), live_changed_at=ended
+    )
+    soup = BeautifulSoup(alice_client.get("/u/alice/").content, "html.parser")
+    assert "hidden" not in soup.select_one("[data-player-offline]").attrs
+    assert "hidden" not in soup.select_one("[data-offline-badge]").attrs
+    assert "hidden" in soup.select_one("[data-live-badge]").attrs
+    assert "hidden" in soup.select_one("[data-uptime]").attrs
+    assert soup.select_one("[data-last-live]").get_text(strip=True) == "Last live 3\xa0hours ago"
+
+
+def test_the_stream_page_of_a_stream_never_live_says_so(alice_client, alice):
+    Stream.objects.filter(user=alice).update(last_live_at=None, live_changed_at=None)
+    soup = BeautifulSoup(alice_client.get("/u/alice/").content, "html.parser")
+    assert soup.select_one("[data-last-live]").get_text(strip=True) == "Not live yet"
 
 
 def test_the_owner_changes_the_title(alice_client, alice):

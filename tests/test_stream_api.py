@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -162,8 +163,13 @@ def test_a_token_is_issued_while_livekit_is_down(livekit_down, guest_client, ali
 
 
 def test_stream_info_describes_the_stream_without_the_key(guest_client, alice):
+    went_live = timezone.now() - timedelta(minutes=83)
     Stream.objects.filter(user=alice).update(
-        is_live=True, slow_mode_seconds=3, stream_key="sk_secret", ingress_id="IN_1"
+        is_live=True,
+        live_changed_at=went_live,
+        slow_mode_seconds=3,
+        stream_key="sk_secret",
+        ingress_id="IN_1",
     )
     response = guest_client.get(f"/api/stream/{alice.pk}")
     assert response.status_code == 200
@@ -173,6 +179,7 @@ def test_stream_info_describes_the_stream_without_the_key(guest_client, alice):
         "title": "alice's stream",
         "is_live": True,
         "thumbnail_url": None,
+        "live_since": went_live.isoformat(),
         "is_chat_enabled": True,
         "slow_mode_seconds": 3,
         "followers_only_minutes": None,

@@ -117,6 +117,13 @@ export function createChat(root, page, moderation, hooks) {
       time.textContent = localTime(iso) || time.textContent;
       time.title = fullTime(iso);
     }
+    const nameNode = qs(".chat-name", item);
+    if (nameNode) {
+      // Opens the chatter's card (card.js).
+      nameNode.tabIndex = 0;
+      nameNode.setAttribute("role", "button");
+      nameNode.setAttribute("aria-haspopup", "dialog");
+    }
     for (const old of qsa(".msg-actions", item)) old.remove();
     const person = item.dataset.userId || "";
     if (!moderation.canModerate() || !moderation.mayActOn(person)) return;
@@ -312,6 +319,7 @@ export function createChat(root, page, moderation, hooks) {
     } else if (code === "timed_out") {
       startCooldown(retryAfter(result, 60), "Timed out");
     } else if (code === "banned") {
+      showError(""); // the banner says it, once
       excluded = detail;
       stopCooldown();
       renderRules();
@@ -435,9 +443,9 @@ export function createChat(root, page, moderation, hooks) {
     },
 
     /** The host or a moderator removed, blocked or banned this viewer: say so instead of
-     * offering a dead input. */
+     * offering a dead input. A ban's own words, if they came first, stay. */
     exclude(text) {
-      excluded = text;
+      excluded = excluded || text;
       stopCooldown();
       renderRules();
     },

@@ -12,7 +12,7 @@ export function el(tag, className, text) {
   return node;
 }
 
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   if (match) return decodeURIComponent(match[1]);
   // The chat form carries {% csrf_token %}, which is also what makes Django set the cookie

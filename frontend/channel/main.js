@@ -1,24 +1,33 @@
 // The channel page: the player, the chat and the community tab, fed by one LiveKit room.
 // Everything the script needs from the server is in the #channel-data JSON.
 
+import { createBlocking } from "./blocking.js";
+import { createChatterCard } from "./card.js";
 import { createChat } from "./chat.js";
 import { createCommunity } from "./community.js";
-import { qs, request } from "./dom.js";
+import { qs, qsa, request } from "./dom.js";
 import { createModeration } from "./moderation.js";
 import { setupPanel } from "./panel.js";
 import { peopleIn } from "./people.js";
 import { createPlayer } from "./player.js";
+import { createUptime } from "./uptime.js";
+
+// The dashboard's preview of one's own stream has the player but no chat.
+const NO_CHAT = { applySettings() {}, receive() {}, sync() {}, exclude() {}, update() {} };
 
 function start(page) {
   const chatRoot = qs("[data-chat]");
   const moderation = createModeration(page);
-  setupPanel(chatRoot);
-  const chat = createChat(chatRoot, page, moderation, { onStale: () => refreshInfo() });
-  const community = createCommunity(
-    qs('[data-tab-panel="community"]', chatRoot),
-    page,
-    moderation,
-  );
+  const blocking = createBlocking(page);
+  let chat = NO_CHAT;
+  let community = NO_CHAT;
+  if (chatRoot) {
+    setupPanel(chatRoot);
+    chat = createChat(chatRoot, page, moderation, { onStale: () => refreshInfo() });
+    community = createCommunity(qs('[data-tab-panel="community"]', chatRoot), page, moderation);
+    createChatterCard(qs("[data-chat-messages]", chatRoot), page, blocking);
+  }
+  const uptime = createUptime();
   const liveBadge = qs("[data-live-badge]");
   const offlineBadge = qs("[data-offline-badge]");
   const viewerCount = qs("[data-viewer-count]");
@@ -37,6 +46,7 @@ function start(page) {
     }
     if (mine !== infoRequest || !result.ok) return;
     chat.applySettings(result.data);
+    if (isLive) uptime.since(result.data.live_since);
     if (title && typeof result.data.title === "string") title.textContent = result.data.title;
   }
 
@@ -61,6 +71,7 @@ function start(page) {
       liveBadge.hidden = !live;
       offlineBadge.hidden = live;
       if (avatar) avatar.classList.toggle("avatar-live", live);
+      uptime.show(live);
       if (changed) {
         refreshInfo();
         // is_live is set by LiveKit's webhook, which may land after the track does; its
@@ -80,12 +91,18 @@ function start(page) {
       refreshInfo();
     },
     onLost: () => refreshInfo(),
-    onExcluded: (text) => chat.exclude(text),
+    onExcluded() {
+      // The player says why; the chat only that it is closed to this viewer. Being removed or
+      // refused means the host blocked (or banned, which blocks) a signed-in viewer, which
+      // ended their follow: no Unfollow, and no Follow the site would refuse.
+      chat.exclude("You cannot chat here.");
+      for (const form of qsa("[data-follow-form]")) form.remove();
+    },
     onGrant: (grant) => moderation.identify(grant.person),
   });
 }
 
 const data = document.getElementById("channel-data");
-if (data && qs("[data-player]") && qs("[data-chat]")) {
+if (data && qs("[data-player]")) {
   start(JSON.parse(data.textContent));
 }

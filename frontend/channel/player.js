@@ -11,8 +11,8 @@ const backoff = (attempt) => Math.min(1000 * 2 ** (attempt - 1), 10_000);
 // Disconnects that a new connection would not undo (or would undo against the host's will).
 const FINAL = new Map([
   [DisconnectReason.PARTICIPANT_REMOVED, { text: "You were removed from this stream.", excluded: true }],
-  [DisconnectReason.ROOM_DELETED, { text: "The stream ended.", retry: true }],
-  [DisconnectReason.ROOM_CLOSED, { text: "The stream ended.", retry: true }],
+  [DisconnectReason.ROOM_DELETED, { text: "The stream ended.", retry: true, ended: true }],
+  [DisconnectReason.ROOM_CLOSED, { text: "The stream ended.", retry: true, ended: true }],
   [DisconnectReason.DUPLICATE_IDENTITY, { text: "This stream was opened somewhere else.", retry: true }],
 ]);
 
@@ -44,6 +44,7 @@ export function createPlayer(root, page, hooks) {
   const entered = new WeakSet(); // rooms whose connect() succeeded
   let room = null; // the current Room; events from a replaced one are ignored
   let phase = "connecting"; // connecting | connected | reconnecting | error
+  let ended = false; // in the error phase: the error is that the stream ended
   let statusText = "Connecting…";
   let hostVideo = null;
   let hostAudio = null;
@@ -72,8 +73,9 @@ export function createPlayer(root, page, hooks) {
     ui.controls.hidden = view !== "video";
     if (ui.status.textContent !== status) ui.status.textContent = status;
     // While a dropped connection is being restored the badge keeps its last value, so a
-    // network blip does not flash "Offline".
-    if (phase === "connected" || phase === "error") {
+    // network blip does not flash "Offline"; so does an error that says nothing about the
+    // stream (a viewer removed or refused cannot see it, but it may well be live).
+    if (phase === "connected" || (phase === "error" && ended)) {
       const live = phase === "connected" && hostVideo !== null;
       if (live !== reportedLive) {
         const changed = reportedLive !== undefined;
@@ -155,7 +157,10 @@ export function createPlayer(root, page, hooks) {
     else if (track === hostAudio) hostAudio = null;
     else return;
     track.detach(ui.video);
-    render();
+    // A room being left (this viewer removed, say) unsubscribes every track before it says
+    // why, in the same turn: render after that, or being removed would read as the stream
+    // going offline.
+    queueMicrotask(render);
   }
 
   function dropTracks() {
@@ -165,9 +170,10 @@ export function createPlayer(root, page, hooks) {
 
   // ------------------------------------------------------------------ connection
 
-  function showError(text, canRetry) {
+  function showError(text, canRetry, streamEnded = false) {
     clearTimeout(retryTimer);
     phase = "error";
+    ended = streamEnded;
     ui.errorText.textContent = text;
     retryButton.hidden = !canRetry;
     dropTracks();
@@ -186,6 +192,7 @@ export function createPlayer(root, page, hooks) {
     if (visible) {
       // A failed request to our own server: say so rather than spin; retry on our own too.
       phase = "error";
+      ended = false;
       ui.errorText.textContent = `${text} Retrying in ${Math.round(delay / 1000)} s…`;
       retryButton.hidden = false;
       dropTracks();
@@ -324,7 +331,7 @@ export function createPlayer(root, page, hooks) {
       if (reason === DisconnectReason.CLIENT_INITIATED) return;
       const final = FINAL.get(reason);
       if (final) {
-        showError(final.text, Boolean(final.retry));
+        showError(final.text, Boolean(final.retry), Boolean(final.ended));
         if (final.excluded) hooks.onExcluded(final.text);
       } else {
         hooks.onPeople(null);

@@ -57,9 +57,14 @@ def stream_info(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
             "host": {"id": str(host.pk), "username": host.username},
             "title": stream.title,
             "thumbnail_url": stream.thumbnail.url if stream.thumbnail else None,
+            "live_since": _iso(selectors.live_times(stream).live_since),
             **chat.settings_json(stream),
         }
     )
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 @require_http_methods(["GET", "POST"])

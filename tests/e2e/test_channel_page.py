@@ -6,6 +6,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from social.services import block_create
@@ -442,6 +444,38 @@ def test_a_banned_guest_is_still_banned_in_a_new_session_from_the_same_address(
     new_session = open_page("/alice/")
     expect(new_session.locator("#chat-input")).to_be_enabled()
     send(new_session, "it's me again")
-    expect(new_session.locator("[data-chat-error]")).to_have_text("You are banned from this chat.")
+    # Said once, where the chat box says why it cannot be used.
+    expect(new_session.locator("[data-chat-banner]")).to_have_text("You are banned from this chat.")
+    expect(new_session.get_by_text("banned")).to_have_count(1)
     expect(new_session.locator("#chat-input")).to_be_disabled()
     assert list(ChatMessage.objects.values_list("text", flat=True)) == ["spam spam spam"]
+
+
+def test_a_viewer_banned_while_watching_is_told_so_and_the_page_still_says_live(
+    open_page, publisher, alice, bob
+):
+    publisher(alice)
+    go_live(alice)
+    page = open_page("/alice/", bob)
+    expect(page.locator("[data-player-video]")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Unfollow")).to_be_visible()
+    host = Client()
+    host.force_login(alice)
+    ban = host.post(
+        reverse("api_ban", args=[alice.pk]), {"person": str(bob.pk)}, "application/json"
+    )
+    assert ban.status_code == 200
+    expect(page.locator("[data-player-error-text]")).to_have_text(
+        "You were removed from this stream."
+    )
+    expect(page.locator("[data-chat-banner]")).to_have_text("You cannot chat here.")
+    expect(page.locator("#chat-input")).to_be_disabled()
+    # The stream goes on without bob: LIVE, as the sidebar says, not "Offline".
+    expect(page.locator("[data-live-badge]")).to_be_visible()
+    expect(page.locator("[data-offline-badge]")).to_be_hidden()
+    sidebar_entry = page.locator(f'.sidebar [data-live-host="{alice.pk}"] [data-live-marker]')
+    expect(sidebar_entry).to_be_visible()
+    # The ban (a block) ended bob's follow, and a follow would be refused.
+    expect(page.get_by_role("button", name="Unfollow")).to_have_count(0)
+    expect(page.get_by_role("button", name="Follow", exact=True)).to_have_count(0)
+    assert not bob.following_set.exists()
