@@ -4,6 +4,7 @@ moderation log."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -273,3 +274,22 @@ def test_a_ban_or_block_that_ends_a_moderators_role_is_recorded_and_told_to_open
     )
     event = {"type": "moderator", "person": str(mod.pk), "is_moderator": False}
     assert room.wait_for(lambda: event in [json.loads(p.payload) for p in room.received])
+
+
+def test_a_timeout_ending_another_day_says_the_date_and_gives_the_end_for_local_time(
+    live, alice_client, bob_client, alice, bob
+):
+    act(alice_client, alice, "timeout", person=str(bob.pk), seconds=86400)
+    refused = say(bob_client, alice).json()
+    until = timezone.datetime.fromisoformat(refused["until"])
+    assert 86300 < (until - timezone.now()).total_seconds() <= 86400
+    end = until.astimezone(UTC)
+    assert f"You are timed out until {end:%Y-%m-%d %H:%M:%S} UTC (" in refused["detail"]
+
+
+def test_a_second_ban_answers_that_nothing_changed_and_logs_nothing(live, alice_client, alice, bob):
+    first = act(alice_client, alice, "ban", person=str(bob.pk)).json()
+    second = act(alice_client, alice, "ban", person=str(bob.pk)).json()
+    assert (first["already"], second["already"]) == (False, True)
+    assert ModerationAction.objects.filter(action="ban").count() == 1
+    assert ChatBan.objects.filter(user=bob, kind="ban").count() == 1
