@@ -138,6 +138,8 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
             "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
             "timeout": reverse("api_timeout", args=[host_id]),
             "ban": reverse("api_ban", args=[host_id]),
+            # Where the host and moderators see and lift the timeouts and bans.
+            "moderation": reverse("dashboard_moderation", args=[host.username]),
         },
     }
 
