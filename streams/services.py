@@ -138,13 +138,7 @@ def block_and_remove(*, host, viewer) -> BlockOutcome:
     block is recorded in the moderation log."""
     outcome = _block(host=host, viewer=viewer, actor=host)
     if outcome.created:
-        _log(
-            host,
-            host,
-            ModerationAction.Action.BLOCK,
-            target_name=viewer.username,
-            target_person=str(viewer.pk),
-        )
+        _log_on_user(host, host, ModerationAction.Action.BLOCK, viewer)
     return outcome
 
 
@@ -167,13 +161,7 @@ def unblock_and_lift(*, host, user) -> bool:
     if not block_delete(blocker=host, blocked=user):
         return False
     ChatBan.objects.filter(host=host, user=user, kind=ChatBan.Kind.BAN).delete()
-    _log(
-        host,
-        host,
-        ModerationAction.Action.UNBLOCK,
-        target_name=user.username,
-        target_person=str(user.pk),
-    )
+    _log_on_user(host, host, ModerationAction.Action.UNBLOCK, user)
     chat.broadcast(host.stream, {"type": "lift", "person": str(user.pk)})
     return True
 
@@ -227,6 +215,10 @@ def _log(host, actor, action: str, *, target_name: str, target_person: str = "",
         target_person=target_person,
         detail=detail[:200],
     )
+
+
+def _log_on_user(host, actor, action: str, user, detail: str = "") -> None:
+    _log(host, actor, action, target_name=user.username, target_person=str(user.pk), detail=detail)
 
 
 def message_delete(*, host, actor, message_id: int) -> None:
@@ -412,13 +404,7 @@ def moderator_add(*, host, user) -> Moderator:
             appointed = Moderator.objects.create(host=host, user=user)
     except IntegrityError:
         raise ModerationRefused(f"{user.username} is a moderator already.") from None
-    _log(
-        host,
-        host,
-        ModerationAction.Action.MODERATOR_ADD,
-        target_name=user.username,
-        target_person=str(user.pk),
-    )
+    _log_on_user(host, host, ModerationAction.Action.MODERATOR_ADD, user)
     chat.broadcast(host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": True})
     return appointed
 
@@ -428,13 +414,8 @@ def moderator_remove(*, host, user, actor=None, detail: str = "") -> bool:
     (`detail` says so). Recorded, and open pages are told (their buttons follow)."""
     deleted, _ = Moderator.objects.filter(host=host, user=user).delete()
     if deleted:
-        _log(
-            host,
-            actor or host,
-            ModerationAction.Action.MODERATOR_REMOVE,
-            target_name=user.username,
-            target_person=str(user.pk),
-            detail=detail,
+        _log_on_user(
+            host, actor or host, ModerationAction.Action.MODERATOR_REMOVE, user, detail=detail
         )
         chat.broadcast(
             host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": False}
