@@ -8,7 +8,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -136,13 +136,24 @@ def _check_bans(host, sender: Sender) -> None:
         # A timeout holds on the guest's network exactly as long as on the guest.
         timeout_ends = max(timeout_ends or expires_at, expires_at)
     if timeout_ends is not None:
-        left = max(1, math.ceil((timeout_ends - timezone.now()).total_seconds()))
+        now = timezone.now()
+        left = max(1, math.ceil((timeout_ends - now).total_seconds()))
+        until = utc_moment(timeout_ends, now)
         raise ChatRefused(
             403,
             "timed_out",
-            f"You are timed out until {timeout_ends:%H:%M:%S} UTC ({human_duration(left)} left).",
+            f"You are timed out until {until} ({human_duration(left)} left).",
             left,
+            extra={"until": timeout_ends.isoformat()},
         )
+
+
+def utc_moment(moment, now) -> str:
+    """ "15:48:55 UTC" today (UTC), "2026-12-03 15:48:55 UTC" another day."""
+    moment = moment.astimezone(UTC)
+    if moment.date() == now.astimezone(UTC).date():
+        return f"{moment:%H:%M:%S} UTC"
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def check_guest_not_banned(host, guest_identity: str) -> None:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from social import services
 from streams.selectors import find_host
-from streams.services import block_and_remove
+from streams.services import block_and_remove, unblock_and_lift
 
 User = get_user_model()
 
@@ -87,7 +87,7 @@ def unblock(request: HttpRequest, username: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return _login_first(request, username)
     target = get_object_or_404(User, username__lower=username.lower())
-    if services.block_delete(blocker=request.user, blocked=target):
+    if unblock_and_lift(host=request.user, user=target):
         messages.success(request, f"Unblocked {target.username}.")
     else:
         messages.info(request, f"{target.username} was not blocked.")

@@ -203,11 +203,16 @@ class ChatBanQuerySet(models.QuerySet):
 class ChatBan(models.Model):
     """Someone kept out of `host`'s chat: for a while (a timeout) or until lifted (a ban).
 
-    It holds on a signed-in user (timeouts only: banning a signed-in user is the host
-    blocking them) or on a guest identity. For a guest it also holds, until
-    `network_expires_at`, on the network they chatted from, so that a new browser session
-    is no way around it; only for a while, since others may share that network, and only
-    on guests.
+    It holds on a signed-in user or on a guest identity. A signed-in user's ban goes with
+    the host blocking them (the block keeps them out; this row says it was a ban from the
+    chat, which the host and moderators see and lift on the Moderation page). For a guest
+    it also holds, until `network_expires_at`, on the network they chatted from, so that a
+    new browser session is no way around it; only for a while, since others may share that
+    network, and only on guests.
+
+    A person has at most one timeout and one ban per chat: a new timeout replaces the
+    last one (its row is updated), as on Twitch, so what the moderator is told and what
+    the chatter is refused agree.
     """
 
     class Kind(models.TextChoices):
@@ -251,6 +256,16 @@ class ChatBan(models.Model):
                 ),
                 name="streams_chatban_user_or_guest",
             ),
+            models.UniqueConstraint(
+                fields=["host", "user", "kind"],
+                condition=models.Q(user__isnull=False),
+                name="streams_chatban_one_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["host", "guest_identity", "kind"],
+                condition=models.Q(user__isnull=True),
+                name="streams_chatban_one_per_guest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +286,8 @@ class ModerationAction(models.Model):
         LIFT = "lift", "Lifted a timeout or ban"
         MODERATOR_ADD = "mod_add", "Made moderator"
         MODERATOR_REMOVE = "mod_remove", "Removed as moderator"
+        BLOCK = "block", "Blocked"
+        UNBLOCK = "unblock", "Unblocked"
 
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_log"

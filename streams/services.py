@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from social.models import Block
-from social.services import SocialError, block_create
+from social.services import SocialError, block_create, block_delete
 from streams import chat, livekit, moderation, page_cache, rooms
 from streams.errors import ApiError
 from streams.models import ChatBan, ChatMessage, ModerationAction, Moderator, Stream
@@ -132,15 +132,36 @@ def block_and_remove(*, host, viewer) -> BlockOutcome:
     """`host` blocks `viewer` (social.services.block_create: follows dropped both ways,
     SocialError for a self-block), and every tab `viewer` has open in `host`'s room is
     disconnected at once; their next token request is refused by the block itself. The block
-    stands even when LiveKit fails: the outcome then says why nobody was removed."""
+    stands even when LiveKit fails: the outcome then says why nobody was removed. A new
+    block is recorded in the moderation log."""
+    outcome = _block(host=host, viewer=viewer, actor=host)
+    if outcome.created:
+        _log_on_user(host, host, ModerationAction.Action.BLOCK, viewer)
+    return outcome
+
+
+def _block(*, host, viewer, actor) -> BlockOutcome:
+    """The block behind block_and_remove and a signed-in user's ban by `actor`."""
     _, created = block_create(blocker=host, blocked=viewer)
-    Moderator.objects.filter(host=host, user=viewer).delete()  # the host no longer trusts them
+    # The host no longer trusts them.
+    moderator_remove(host=host, user=viewer, actor=actor, detail="ended by the block")
     try:
         removed = viewer_remove_from_room(host=host, viewer=viewer)
     except livekit.LiveKitError as error:
         warning = f"{viewer.username} is blocked, but could not be removed from the room: {error}"
         return BlockOutcome(created, 0, warning)
     return BlockOutcome(created, removed)
+
+
+def unblock_and_lift(*, host, user) -> bool:
+    """`host` unblocks `user` (from Community), which also lifts a ban of theirs from the
+    chat; recorded in the moderation log. False when `user` was not blocked."""
+    if not block_delete(blocker=host, blocked=user):
+        return False
+    ChatBan.objects.filter(host=host, user=user, kind=ChatBan.Kind.BAN).delete()
+    _log_on_user(host, host, ModerationAction.Action.UNBLOCK, user)
+    chat.broadcast(host.stream, {"type": "lift", "person": str(user.pk)})
+    return True
 
 
 # ---------------------------------------------------------------- chat moderation
@@ -194,6 +215,10 @@ def _log(host, actor, action: str, *, target_name: str, target_person: str = "",
     )
 
 
+def _log_on_user(host, actor, action: str, user, detail: str = "") -> None:
+    _log(host, actor, action, target_name=user.username, target_person=str(user.pk), detail=detail)
+
+
 def message_delete(*, host, actor, message_id: int) -> None:
     """A message deleted by the host or a moderator: gone for everyone, live."""
     message = ChatMessage.objects.filter(stream__user=host, pk=message_id, is_deleted=False).first()
@@ -213,24 +238,30 @@ def message_delete(*, host, actor, message_id: int) -> None:
 
 def chatter_timeout(*, host, actor, person: object, seconds: int) -> ChatBan:
     """Keep a chatter (and a guest's network) out of the chat for `seconds`, one of
-    TIMEOUTS; their chat box counts down, live."""
+    TIMEOUTS; their chat box counts down, live. A new timeout replaces the one before,
+    longer or shorter, as on Twitch: the chatter is refused until the time answered."""
     if seconds not in TIMEOUTS:
         choices = ", ".join(TIMEOUTS.values())
         raise ApiError(400, "invalid_duration", f"A timeout lasts {choices}.")
     chatter = chatter_find(host=host, person=person)
     moderation.authorize(actor, host, chatter.person)
     _not_self(actor, chatter, "time out")
-    until = timezone.now() + timedelta(seconds=seconds)
-    timeout = ChatBan.objects.create(
+    if _is_banned(host, chatter):
+        raise ApiError(400, "banned", f"{chatter.name} is banned: a timeout would change nothing.")
+    now = timezone.now()
+    until = now + timedelta(seconds=seconds)
+    timeout, _ = ChatBan.objects.update_or_create(
         host=host,
         kind=ChatBan.Kind.TIMEOUT,
-        user=chatter.user,
-        guest_identity="" if chatter.user else chatter.person,
-        name=chatter.name,
-        expires_at=until,
-        network=chatter.network,
-        network_expires_at=until if chatter.network else None,
-        created_by=actor,
+        **_held(chatter),
+        defaults={
+            "name": chatter.name,
+            "expires_at": until,
+            "network": chatter.network,
+            "network_expires_at": until if chatter.network else None,
+            "created_by": actor,
+            "created_at": now,
+        },
     )
     _log(
         host,
@@ -252,42 +283,64 @@ def chatter_timeout(*, host, actor, person: object, seconds: int) -> ChatBan:
     return timeout
 
 
+def _held(chatter: Chatter) -> dict:
+    """The fields naming whom a ChatBan holds on (one row per person, kind and chat)."""
+    if chatter.user is not None:
+        return {"user": chatter.user}
+    return {"user": None, "guest_identity": chatter.person}
+
+
+def _is_banned(host, chatter: Chatter) -> bool:
+    if chatter.user is not None and Block.objects.hiding(host, chatter.user).exists():
+        return True
+    return ChatBan.objects.filter(host=host, kind=ChatBan.Kind.BAN, **_held(chatter)).exists()
+
+
 @dataclass(frozen=True)
 class BanOutcome:
     name: str
     removed: int  # tabs disconnected from the live room
     warning: str = ""  # why nobody could be removed, when LiveKit failed
+    already: bool = False  # banned (or blocked) before: nothing changed
 
 
 def chatter_ban(*, host, actor, person: object) -> BanOutcome:
     """Ban a chatter from `host`'s channel and remove them from the room at once.
 
-    A signed-in user is blocked by the host (block_and_remove): no chat, no channel. A guest
-    is banned by their identity (token and chat refused) and, for GUEST_NETWORK_BAN, by
-    the network they chatted from (guest chat from it refused), so that a new browser
-    session is no easy way back.
+    A signed-in user is blocked by the host (as block_and_remove: no chat, no channel,
+    follows between them dropped). A guest is banned by their identity (token and chat
+    refused) and, for GUEST_NETWORK_BAN, by the network they chatted from (guest chat from
+    it refused), so that a new browser session is no easy way back. Either way the ban is a
+    ChatBan row, one per person: banning someone banned (or blocked) already changes
+    nothing, and one lift lifts it.
     """
     chatter = chatter_find(host=host, person=person)
     moderation.authorize(actor, host, chatter.person)
     _not_self(actor, chatter, "ban")
+    ban = {"name": chatter.name, "created_by": actor}
     if chatter.user is not None:
         try:
-            outcome = block_and_remove(host=host, viewer=chatter.user)
+            outcome = _block(host=host, viewer=chatter.user, actor=actor)
         except SocialError as error:
             raise ApiError(400, "invalid", str(error)) from None
-        removed, warning, detail = outcome.removed, outcome.warning, "blocked by the host"
+        created, removed, warning = outcome.created, outcome.removed, outcome.warning
+        if created:  # a block the host made themselves stays theirs to lift (Community)
+            ChatBan.objects.get_or_create(
+                host=host, kind=ChatBan.Kind.BAN, **_held(chatter), defaults=ban
+            )
+        detail = "blocked by the host"
     else:
-        ChatBan.objects.create(
-            host=host,
-            kind=ChatBan.Kind.BAN,
-            guest_identity=chatter.person,
-            name=chatter.name,
-            network=chatter.network,
-            network_expires_at=(timezone.now() + GUEST_NETWORK_BAN if chatter.network else None),
-            created_by=actor,
+        if chatter.network:
+            ban.update(
+                network=chatter.network, network_expires_at=timezone.now() + GUEST_NETWORK_BAN
+            )
+        _, created = ChatBan.objects.get_or_create(
+            host=host, kind=ChatBan.Kind.BAN, **_held(chatter), defaults=ban
         )
         detail = "guest, and their network for 24 hours" if chatter.network else "guest"
         removed, warning = _remove_quietly(host, chatter)
+    if not created:
+        return BanOutcome(chatter.name, removed, warning, already=True)
     _log(
         host,
         actor,
@@ -312,12 +365,19 @@ def _not_self(actor, chatter: Chatter, what: str) -> None:
         raise ApiError(400, "invalid", f"You cannot {what} yourself.")
 
 
-def chat_ban_lift(*, host, actor, ban_id: int) -> bool:
-    """The host lifts a timeout or a guest ban early; False if there was none."""
+def chat_ban_lift(*, host, actor, ban_id: int) -> ChatBan | None:
+    """The host or a moderator lifts a timeout or a ban early (a signed-in user's ban is
+    their block: it goes too); None if there was none. Who may act on whom is
+    moderation.authorize's rule, as for giving it."""
     ban = ChatBan.objects.filter(host=host, pk=ban_id).first()
     if ban is None:
-        return False
-    ban.delete()
+        return None
+    moderation.authorize(actor, host, ban.person)
+    with transaction.atomic():
+        if not ChatBan.objects.filter(pk=ban.pk).delete()[0]:
+            return None  # lifted by someone else meanwhile
+        if ban.kind == ChatBan.Kind.BAN and ban.user_id:
+            Block.objects.filter(blocker=host, blocked_id=ban.user_id).delete()
     _log(
         host,
         actor,
@@ -327,7 +387,7 @@ def chat_ban_lift(*, host, actor, ban_id: int) -> bool:
         detail=ban.get_kind_display(),
     )
     chat.broadcast(host.stream, {"type": "lift", "person": ban.person})
-    return True
+    return ban
 
 
 def moderator_add(*, host, user) -> Moderator:
@@ -342,26 +402,18 @@ def moderator_add(*, host, user) -> Moderator:
             appointed = Moderator.objects.create(host=host, user=user)
     except IntegrityError:
         raise ModerationRefused(f"{user.username} is a moderator already.") from None
-    _log(
-        host,
-        host,
-        ModerationAction.Action.MODERATOR_ADD,
-        target_name=user.username,
-        target_person=str(user.pk),
-    )
+    _log_on_user(host, host, ModerationAction.Action.MODERATOR_ADD, user)
     chat.broadcast(host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": True})
     return appointed
 
 
-def moderator_remove(*, host, user) -> bool:
+def moderator_remove(*, host, user, actor=None, detail: str = "") -> bool:
+    """`user` no longer moderates `host`'s chat: removed by the host, or by a block or ban
+    (`detail` says so). Recorded, and open pages are told (their buttons follow)."""
     deleted, _ = Moderator.objects.filter(host=host, user=user).delete()
     if deleted:
-        _log(
-            host,
-            host,
-            ModerationAction.Action.MODERATOR_REMOVE,
-            target_name=user.username,
-            target_person=str(user.pk),
+        _log_on_user(
+            host, actor or host, ModerationAction.Action.MODERATOR_REMOVE, user, detail=detail
         )
         chat.broadcast(
             host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": False}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
 from streams import chat, moderation, page_cache, rooms, selectors, services
+from streams.errors import ApiError
 from streams.forms import (
     ChatSettingsForm,
     GenerateConnectionForm,
@@ -147,6 +148,8 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
                 for name in ("channel", "block", "unblock")
             },
             "login": reverse("account_login"),
+            # Where the host and moderators see and lift the timeouts and bans.
+            "moderation": reverse("dashboard_moderation", args=[host.username]),
         },
     }
 
@@ -282,14 +285,29 @@ def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
 MODERATION_LOG_PAGE_SIZE = 30
 
 
+def _moderated_stream_or_404(request: HttpRequest, username: str) -> tuple[Stream, str]:
+    """The stream whose Moderation page this is, and the viewer's role there: the host's
+    own, or the channel's moderators' (timeouts and bans only); to anyone else it does not
+    exist."""
+    if request.user.username.lower() == username.lower():
+        return _own_stream_or_404(request, username), moderation.HOST
+    host = selectors.find_host(request.user, username=username)
+    if moderation.role_of(host, request.user) != moderation.MODERATOR:
+        raise Http404("No such dashboard.")
+    return Stream.objects.select_related("user").get(user=host), moderation.MODERATOR
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
-    """The host's moderators (appointed by username), the timeouts and guest bans in force,
-    and the moderation log."""
-    stream = _own_stream_or_404(request, username)
+    """The host's moderators (appointed by username), the timeouts and bans in force, and
+    the moderation log. The channel's moderators see and lift the timeouts and bans."""
+    stream, role = _moderated_stream_or_404(request, username)
     host = stream.user
+    is_host = role == moderation.HOST
     action = request.POST.get("action") if request.method == "POST" else None
+    if action not in {None, "lift"} and not is_host:
+        raise Http404("No such action.")
     form = ModeratorForm(request.POST if action == "add" else None)
     if action == "add" and form.is_valid():
         user = form.cleaned_data["username"]
@@ -308,23 +326,32 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
             messages.success(request, f"{moderator.user.username} is no longer a moderator.")
         return redirect("dashboard_moderation", username=host.username)
     if action == "lift":
-        if services.chat_ban_lift(host=host, actor=host, ban_id=row_id):
-            messages.success(request, "Lifted.")
+        try:
+            lifted = services.chat_ban_lift(host=host, actor=request.user, ban_id=row_id)
+        except ApiError as error:
+            messages.error(request, error.detail)
+        else:
+            if lifted is not None:
+                messages.success(
+                    request, f"Lifted the {lifted.get_kind_display().lower()} of {lifted.name}."
+                )
         return redirect("dashboard_moderation", username=host.username)
-    log = Paginator(
-        ModerationAction.objects.filter(host=host).order_by("-created_at", "-pk"),
-        MODERATION_LOG_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
     context = {
         "stream": stream,
-        "form": form,
-        "moderators": Moderator.objects.filter(host=host)
-        .select_related("user")
-        .order_by("user__username"),
+        "is_host": is_host,
+        "moderating": not is_host,  # the dashboard's menu shows the host's pages to the host only
         "bans": ChatBan.objects.filter(host=host).active().order_by("-created_at"),
-        "page": log,
         "section": "moderation",
     }
+    if is_host:
+        context["form"] = form
+        context["moderators"] = (
+            Moderator.objects.filter(host=host).select_related("user").order_by("user__username")
+        )
+        context["page"] = Paginator(
+            ModerationAction.objects.filter(host=host).order_by("-created_at", "-pk"),
+            MODERATION_LOG_PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
     return render(
         request, "dashboard/moderation.html", context, status=400 if action == "add" else 200
     )

@@ -409,7 +409,7 @@ def test_replacing_and_removing_the_avatar_deletes_the_old_files(
 # ---------------------------------------------------------------- moderation page
 
 
-@pytest.mark.parametrize("url", DASHBOARD_PAGES)
+@pytest.mark.parametrize("url", DASHBOARD_PAGES[:-1])
 def test_a_moderator_cannot_reach_the_hosts_dashboard(client_for, alice, url):
     mod = ModeratorFactory(host=alice, user=UserFactory(username="mod")).user
     client = client_for(mod)
@@ -504,3 +504,83 @@ def test_the_moderation_page_escapes_names_and_messages(alice_client, alice):
     content = alice_client.get("/u/alice/moderation/").content.decode()
     assert "<script>alert(1)" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+@pytest.fixture
+def mod_client(alice, client_for) -> Client:
+    return client_for(ModeratorFactory(host=alice, user=UserFactory(username="mod")).user)
+
+
+def ban_rows(client) -> dict:
+    page = BeautifulSoup(client.get("/u/alice/moderation/").content, "html.parser")
+    rows = page.select("section[aria-labelledby=bans-heading] tbody tr")
+    return {
+        row.td.get_text(" ", strip=True): row.select_one("input[name=id]")["value"] for row in rows
+    }
+
+
+def test_a_moderator_sees_the_channels_timeouts_and_bans_and_lifts_them(
+    alice_client, mod_client, alice, bob, carol
+):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    guest = "guest-" + "a" * 32
+    ChatBan.objects.create(host=alice, kind="ban", guest_identity=guest, name="guest-12345")
+    api = f"/api/stream/{alice.pk}"
+    mod_client.post(f"{api}/timeout", {"person": str(bob.pk), "seconds": "3600"})
+    alice_client.post(f"{api}/ban", {"person": str(UserFactory(username="dave").pk)})
+    rows = ban_rows(mod_client)
+    assert set(rows) == {"bob", "dave", "guest-12345 (guest)"}  # not carol, blocked by alice
+    for row_id in rows.values():
+        response = mod_client.post("/u/alice/moderation/", {"action": "lift", "id": row_id})
+        assert response.status_code == 302
+    assert not ChatBan.objects.exists()
+    assert not alice.blocking_set.filter(blocked__username="dave").exists()  # the ban was a block
+    assert alice.blocking_set.filter(blocked=carol).exists()
+    lifts = ModerationAction.objects.filter(action="lift").values_list("actor_name", "target_name")
+    assert sorted(lifts) == [("mod", "bob"), ("mod", "dave"), ("mod", "guest-12345")]
+
+
+def test_a_moderator_sees_neither_the_moderators_nor_the_log_and_cannot_change_them(
+    mod_client, alice, bob
+):
+    ModerationAction.objects.create(
+        host=alice, actor_name="alice", action="delete", target_name="x"
+    )
+    page = mod_client.get("/u/alice/moderation/")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.content, "html.parser")
+    assert soup.select("#bans-heading") and not soup.select("#moderators-heading, #log-heading")
+    assert [a.get_text() for a in soup.select(".dashboard-nav a")] == ["Moderation", "View channel"]
+    moderator = alice.moderators.get()
+    for data in [{"action": "add", "username": "bob"}, {"action": "remove", "id": moderator.pk}]:
+        assert mod_client.post("/u/alice/moderation/", data).status_code == 404
+    assert list(alice.moderators.values_list("user__username", flat=True)) == ["mod"]
+
+
+def test_a_moderator_cannot_lift_a_timeout_the_host_gave_another_moderator(
+    alice_client, mod_client, alice
+):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    other = ModeratorFactory(host=alice, user=UserFactory(username="othermod")).user
+    alice_client.post(f"/api/stream/{alice.pk}/timeout", {"person": str(other.pk), "seconds": 60})
+    [row_id] = ban_rows(mod_client).values()
+    response = mod_client.post(
+        "/u/alice/moderation/", {"action": "lift", "id": row_id}, follow=True
+    )
+    assert "Moderators cannot act on another moderator." in response.content.decode()
+    assert ChatBan.objects.exists()
+
+
+def test_a_moderator_of_another_channel_and_a_guest_get_nothing(client_for, alice, bob):
+    dave = UserFactory(username="dave")
+    ModeratorFactory(host=dave, user=bob)
+    ban = ChatBan.objects.create(host=alice, kind="ban", guest_identity="guest-" + "b" * 32)
+    bob_client = client_for(bob)
+    assert bob_client.get("/u/alice/moderation/").status_code == 404
+    assert (
+        bob_client.post("/u/alice/moderation/", {"action": "lift", "id": ban.pk}).status_code == 404
+    )
+    assert (
+        Client().post("/u/alice/moderation/", {"action": "lift", "id": ban.pk}).status_code == 302
+    )
+    assert ChatBan.objects.filter(pk=ban.pk).exists()

@@ -185,7 +185,7 @@ def test_a_moderator_bans_a_guest_who_is_removed_from_the_room_at_once(
     response = client_for(mod).post(
         f"/api/stream/{alice.pk}/ban", json.dumps({"person": person}), "application/json"
     )
-    assert response.json() == {"banned": guest_of(guest).name, "removed": 1}
+    assert response.json() == {"banned": guest_of(guest).name, "removed": 1, "already": False}
     assert viewer.disconnected.wait(10), "the banned guest is still connected"
     assert watcher.wait_for(lambda: {"type": "ban", "person": person} in _payloads(watcher))
     assert guest.get(f"/api/stream/token/{alice.pk}").status_code == 403

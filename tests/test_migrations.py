@@ -52,3 +52,39 @@ def test_slow_mode_on_becomes_3_seconds_and_followers_only_any_follower():
         }
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_timeouts_and_bans_keep_the_latest_and_chat_bans_of_users_get_their_row():
+    try:
+        apps = migrate(
+            [
+                ("streams", "0008_stream_last_live_at"),
+                ("social", "0002_notification"),
+                ("accounts", "0003_user_go_live_emails"),
+            ]
+        )
+        User, ChatBan = apps.get_model("accounts", "User"), apps.get_model("streams", "ChatBan")
+        Block = apps.get_model("social", "Block")
+        ModerationAction = apps.get_model("streams", "ModerationAction")
+        host, bob, carol = (User.objects.create(username=n) for n in ["host", "bob", "carol"])
+        guest = "guest-" + "a" * 32
+        for name in ["first", "second"]:
+            ChatBan.objects.create(host=host, kind="timeout", user=bob, name=name)
+            ChatBan.objects.create(host=host, kind="ban", guest_identity=guest, name=name)
+        Block.objects.create(blocker=host, blocked=carol)
+        ModerationAction.objects.create(
+            host=host, actor=host, actor_name="host", action="ban", target_name="carol",
+            target_person=str(carol.pk), detail="blocked by the host",
+        )  # fmt: skip
+        ChatBan = migrate([("streams", "0009_one_ban_and_one_timeout_per_person")]).get_model(
+            "streams", "ChatBan"
+        )
+        rows = ChatBan.objects.order_by("kind", "name")
+        assert [(r.kind, r.name) for r in rows] == [
+            ("ban", "carol"),
+            ("ban", "second"),
+            ("timeout", "second"),
+        ]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -3,7 +3,7 @@
 // the delete/timeout/ban buttons of the host and moderators.
 // The server enforces every rule; the page only explains them and avoids pointless posts.
 
-import { detailOf, el, fullTime, localTime, qs, qsa, request } from "./dom.js";
+import { detailOf, el, fullTime, localMoment, localTime, qs, qsa, request } from "./dom.js";
 
 // A long session would otherwise grow the list without bound.
 const MAX_MESSAGES = 300;
@@ -151,7 +151,7 @@ export function createChat(root, page, moderation, hooks) {
         }),
       );
     }
-    const ban = button("Ban", `Ban ${name}`, { banPerson: person });
+    const ban = button("Ban", `Ban ${name}`, { banPerson: person, banName: name });
     if (moderation.isBanned(person)) markBanned(ban);
     actions.append(choices, ban);
     item.append(" ", actions);
@@ -261,10 +261,11 @@ export function createChat(root, page, moderation, hooks) {
   }
 
   /** No messages for `seconds` (slow mode, a timeout, the flood limit): say why and count
-   * down. A longer wait already running is kept. */
-  function startCooldown(seconds, label) {
+   * down. A longer wait already running is kept, unless `replace`: a new timeout replaces
+   * the last one, shorter or not. */
+  function startCooldown(seconds, label, { replace = false } = {}) {
     const end = Date.now() + seconds * 1000;
-    if (end <= cooldownEnd) return;
+    if (end <= cooldownEnd && !(replace && cooldownLabel === label)) return;
     // Disabling the focused input drops focus; give it back when typing is possible again.
     refocus = refocus || document.activeElement === input;
     cooldownEnd = end;
@@ -310,14 +311,18 @@ export function createChat(root, page, moderation, hooks) {
       if (slow > 0 && !moderation.isExempt()) startCooldown(slow, "Slow mode");
       return;
     }
-    const detail = detailOf(result, "Could not send the message.");
-    showError(detail);
     const code = result.data.code;
+    const until = code === "timed_out" ? localMoment(result.data.until) : "";
+    // The server says when in UTC; the reader's own clock reads better.
+    const detail = until
+      ? `You are timed out until ${until}.`
+      : detailOf(result, "Could not send the message.");
+    showError(detail);
     if (result.status === 429) {
       const label = code === "rate_limited" ? "Too many messages" : "Slow mode";
       startCooldown(retryAfter(result, settings.slow_mode_seconds || 1), label);
     } else if (code === "timed_out") {
-      startCooldown(retryAfter(result, 60), "Timed out");
+      startCooldown(retryAfter(result, 60), "Timed out", { replace: true });
     } else if (code === "banned") {
       showError(""); // the banner says it, once
       excluded = detail;
@@ -348,7 +353,11 @@ export function createChat(root, page, moderation, hooks) {
       result = await moderation.timeout(data.timeoutPerson, Number(data.timeoutSeconds));
       if (result.ok) button.parentElement.hidden = true;
     } else if (data.banPerson) {
-      result = await moderation.ban(data.banPerson);
+      result = await moderation.ban(data.banPerson, data.banName);
+      if (!result) {
+        button.disabled = false; // not confirmed
+        return;
+      }
     } else {
       button.disabled = false;
       return;
@@ -373,8 +382,8 @@ export function createChat(root, page, moderation, hooks) {
       const left = Math.ceil((Date.parse(message.until) - Date.now()) / 1000);
       const seconds = Number.isFinite(left) && left > 0 ? left : Number(message.seconds) || 0;
       if (seconds > 0) {
-        showError(`You were timed out until ${localTime(message.until)}.`);
-        startCooldown(seconds, "Timed out");
+        showError(`You were timed out until ${localMoment(message.until)}.`);
+        startCooldown(seconds, "Timed out", { replace: true });
       }
     } else if (message.type === "ban" && mine) {
       excluded = "You were banned from this chat.";

@@ -11,6 +11,11 @@ export function createCommunity(root, page, moderation) {
   error.setAttribute("role", "alert");
   error.hidden = true;
   list.after(error);
+  // The host and moderators see and lift the timeouts and bans in force there.
+  const bans = el("a", "community-bans", "Timeouts and bans in force");
+  bans.href = page.urls.moderation;
+  bans.hidden = !moderation.canModerate();
+  error.after(bans);
   const rows = new Map(); // person -> li, kept across updates so focus and buttons survive
   let people = [];
 
@@ -38,6 +43,7 @@ export function createCommunity(root, page, moderation) {
       const ban = el("button", "btn btn-ghost", "Ban");
       ban.type = "button";
       ban.dataset.banPerson = target(who);
+      ban.dataset.banName = who.name;
       ban.setAttribute("aria-label", `Ban ${who.name}`);
       item.append(ban);
     }
@@ -45,6 +51,7 @@ export function createCommunity(root, page, moderation) {
   }
 
   function render() {
+    bans.hidden = !moderation.canModerate();
     const term = filter.value.trim().toLowerCase();
     const shown = people.filter((who) => !moderation.isBanned(target(who)));
     const present = new Set(shown.map((who) => who.person));
@@ -67,14 +74,11 @@ export function createCommunity(root, page, moderation) {
     const button = event.target.closest("button[data-ban-person]");
     if (!button || button.disabled) return;
     button.disabled = true;
-    button.textContent = "Banning…";
-    const result = await moderation.ban(button.dataset.banPerson);
+    const result = await moderation.ban(button.dataset.banPerson, button.dataset.banName);
+    button.disabled = false;
+    if (!result) return; // not confirmed
     error.textContent = result.error;
     error.hidden = result.ok;
-    if (!result.ok) {
-      button.disabled = false;
-      button.textContent = "Ban";
-    }
   });
 
   // The server removes them from the room too; hide them now rather than on that event.

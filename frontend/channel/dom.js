@@ -65,3 +65,42 @@ export function fullTime(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
 }
+
+/** "15:48" today, "tomorrow 15:48" or "Mar 5, 15:48" another day, in the reader's time
+ * zone: when a timeout ends, which may well be tomorrow. */
+export function localMoment(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const day = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((day(date) - day(new Date())) / 86400000);
+  if (days === 0) return time;
+  if (days === 1) return `tomorrow ${time}`;
+  return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric" })}, ${time}`;
+}
+
+/** Ask before an action with consequences: a modal dialog saying what it does, resolving
+ * true when confirmed (Cancel, Escape or the dialog closing otherwise: false). */
+export function confirmAction({ title, text, confirm }) {
+  const dialog = el("dialog", "confirm-dialog");
+  const heading = el("h2", "confirm-title", title);
+  heading.id = "confirm-dialog-title";
+  dialog.setAttribute("aria-labelledby", heading.id);
+  const cancel = el("button", "btn btn-ghost", "Cancel");
+  const ok = el("button", "btn btn-danger", confirm);
+  for (const button of [cancel, ok]) button.type = "button";
+  const buttons = el("div", "confirm-buttons");
+  buttons.append(cancel, ok);
+  dialog.append(heading, el("p", "", text), buttons);
+  return new Promise((resolve) => {
+    cancel.addEventListener("click", () => dialog.close("cancel"));
+    ok.addEventListener("click", () => dialog.close("confirm"));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "confirm");
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancel.focus(); // the harmless choice first
+  });
+}

@@ -2,7 +2,10 @@
 // that banning someone in one place shows in the other. The server decides who may do what
 // (streams/moderation.py); this only avoids offering buttons that would be refused.
 
-import { detailOf, request } from "./dom.js";
+import { confirmAction, detailOf, request } from "./dom.js";
+
+// A guest's person, as streams/rooms.py names them (anyone else is a user id).
+const GUEST = /^guest-[0-9a-f]{32}$/;
 
 export function createModeration(page) {
   const banned = new Set(); // people banned from this page
@@ -59,7 +62,21 @@ export function createModeration(page) {
       return post(page.urls.timeout, { person, seconds }, "Could not time out");
     },
 
-    async ban(person) {
+    /** Ban `person` (named `name`) once the moderator confirms what a ban does; null when
+     * they did not. */
+    async ban(person, name) {
+      const host = page.host.username;
+      const what = GUEST.test(person)
+        ? "They can no longer chat or watch here, and guests on their network cannot chat " +
+          "here for 24 hours."
+        : `They can no longer chat or watch here, and follows between ${name} and ${host} ` +
+          `are removed (${host} blocks them).`;
+      const confirmed = await confirmAction({
+        title: `Ban ${name}?`,
+        text: `${what} The host and moderators can lift the ban on the Moderation page.`,
+        confirm: `Ban ${name}`,
+      });
+      if (!confirmed) return null;
       const result = await post(page.urls.ban, { person }, "Could not ban");
       if (result.ok) {
         banned.add(person);

@@ -51,11 +51,12 @@ def timeout(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 @require_POST
 @json_api
 def ban(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
-    """`person` is banned: removed from the room at once, refused afterwards."""
+    """`person` is banned: removed from the room at once, refused afterwards. `already`:
+    they were banned (or blocked) before, and nothing changed."""
     host = moderated_channel(request, host_id)
     person = posted(request).get("person")
     outcome = services.chatter_ban(host=host, actor=request.user, person=person)
-    body = {"banned": outcome.name, "removed": outcome.removed}
+    body = {"banned": outcome.name, "removed": outcome.removed, "already": outcome.already}
     if outcome.warning:
         body["warning"] = outcome.warning
     return JsonResponse(body)

@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from social.models import Block
 from social.services import block_create
-from streams.models import ChatMessage, ModerationAction, Stream
+from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
 from tests.e2e.flaky_link import FlakyLink
 from tests.factories import ModeratorFactory, UserFactory
 
@@ -374,7 +375,17 @@ def test_the_host_bans_a_viewer_from_the_community_tab(open_page, publisher, ali
     expect(host_page.locator("[data-community-list] li", has_text="alice")).to_contain_text("Host")
     host_page.locator("[data-community-filter]").fill("bo")
     expect(host_page.locator("[data-community-list] li")).to_have_count(1)
+    # A ban asks first, saying what it does; cancelling changes nothing.
     bob_row.locator("[data-ban-person]").click()
+    dialog = host_page.get_by_role("dialog", name="Ban bob?")
+    expect(dialog).to_contain_text("They can no longer chat or watch here")
+    expect(dialog).to_contain_text("follows between bob and alice are removed")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert not Block.objects.exists()
+    expect(bob_page.locator("[data-player-video]")).to_be_visible()
+    bob_row.locator("[data-ban-person]").click()
+    dialog.get_by_role("button", name="Ban bob").click()
     expect(bob_page.locator("[data-player-error]")).to_be_visible()
     expect(bob_page.locator("[data-player-video]")).to_be_hidden()
     response = bob_page.reload()
@@ -436,6 +447,13 @@ def test_a_banned_guest_is_still_banned_in_a_new_session_from_the_same_address(
     send(guest_page, "spam spam spam")
     message = host_page.locator(".chat-message", has_text="spam spam spam")
     message.locator("[data-ban-person]").click()
+    dialog = host_page.get_by_role("dialog", name=re.compile(r"^Ban guest-\d{5}\?$"))
+    expect(dialog).to_contain_text("guests on their network cannot chat here for 24 hours")
+    host_page.keyboard.press("Escape")  # not now
+    expect(dialog).to_be_hidden()
+    assert not ChatBan.objects.exists()
+    message.locator("[data-ban-person]").click()
+    dialog.get_by_role("button", name=re.compile(r"^Ban guest-")).click()
     expect(guest_page.locator("[data-player-error-text]")).to_have_text(
         "You were removed from this stream."
     )
@@ -479,3 +497,37 @@ def test_a_viewer_banned_while_watching_is_told_so_and_the_page_still_says_live(
     expect(page.get_by_role("button", name="Unfollow")).to_have_count(0)
     expect(page.get_by_role("button", name="Follow", exact=True)).to_have_count(0)
     assert not bob.following_set.exists()
+
+
+def test_a_shorter_second_timeout_replaces_the_first_on_the_chatters_page(
+    open_page, publisher, alice, bob
+):
+    publisher(alice)
+    go_live(alice)
+    bob_page = open_page("/alice/", bob)
+    host_page = open_page("/alice/", alice)
+    send(bob_page, "rude")
+    message = host_page.locator(".chat-message", has_text="rude")
+    countdown = bob_page.locator("[data-chat-countdown]")
+    for name, shown in [("24 hours", r"2[34]:\d\d:\d\d"), ("1 minute", r"(1:00|[1-5]?\ds)")]:
+        message.get_by_role("button", name="Time out bob", exact=True).click()
+        message.get_by_role("button", name=f"Time out bob for {name}").click()
+        expect(countdown).to_have_text(re.compile(rf"^Timed out: {shown}$"))
+        if name == "24 hours":  # ends tomorrow, which the page says in the reader's time
+            expect(bob_page.locator("[data-chat-error]")).to_contain_text("until tomorrow")
+    bob_page.reload()
+    send(bob_page, "still here?")
+    expect(countdown).to_have_text(re.compile(r"^Timed out: (1:00|[1-5]?\ds)$"))
+    assert ChatBan.objects.count() == 1
+
+
+def test_a_moderator_finds_the_bans_in_force_from_the_community_tab(open_page, alice):
+    mod = UserFactory(username="mod")
+    ModeratorFactory(host=alice, user=mod)
+    mod_page = open_page("/alice/", mod)
+    mod_page.locator("[data-tab=community]").click()
+    mod_page.get_by_role("link", name="Timeouts and bans in force").click()
+    expect(mod_page.get_by_role("heading", name="Timeouts and bans")).to_be_visible()
+    viewer_page = open_page("/alice/", UserFactory(username="viewer"))
+    viewer_page.locator("[data-tab=community]").click()
+    expect(viewer_page.get_by_role("link", name="Timeouts and bans in force")).to_be_hidden()
