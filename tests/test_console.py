@@ -10,9 +10,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.log import log_response
 
 from devservers.servers import (
     LIVEKIT_SETTLE_SECONDS,
@@ -78,6 +82,48 @@ def test_runserver_says_nothing_of_clients_that_hang_up(caplog):
     )
     assert not server.filter(hung_up)
     assert server.filter(request)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 429])
+def test_django_logs_no_warning_for_an_ordinary_client_error(caplog, rf, status):
+    with caplog.at_level(logging.DEBUG):
+        log_response(
+            "Refused: %s", "/x", response=HttpResponse(status=status), request=rf.get("/x")
+        )
+    assert not caplog.records  # runserver's request line is the one record of it
+
+
+def test_django_still_logs_a_server_error_as_an_error(caplog, rf):
+    with caplog.at_level(logging.DEBUG):
+        log_response("Failed: %s", "/x", response=HttpResponse(status=500), request=rf.get("/x"))
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+
+
+def test_runserver_prints_a_client_error_once_and_not_as_a_warning(tmp_path):
+    port, output = free_port(), tmp_path / "console.txt"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "streamsite.settings",
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_RUNSERVER_HIDE_WARNING": "true",
+    }
+    command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with output.open("w") as log:
+        web = _start(command, log, env=env)
+    try:
+        wait_until(lambda: _listening(port), 30, "runserver", web)
+        for path in ["/no/such/page/", "/metrics", "/api/webhook/livekit"]:  # 404, 404, 405
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+        wait_until(lambda: "/api/webhook/livekit" in output.read_text(), 10, "the log", web)
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+    console = output.read_text()
+    for path in ["/no/such/page/", "/metrics", "/api/webhook/livekit"]:
+        assert console.count(path) == 1, console
+    assert "WARNING" not in console
 
 
 def test_redis_for_make_run_logs_to_a_file_not_the_console(tmp_path):
