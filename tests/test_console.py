@@ -3,6 +3,7 @@ nothing failed. (A broadcast to a room that just closed: tests/test_livekit_room
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.log import log_response
 
+from devservers.rtc import publisher_token
 from devservers.servers import (
     LIVEKIT_SETTLE_SECONDS,
     ROOT,
@@ -167,7 +169,10 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
+@contextlib.contextmanager
+def _livekit_for_make_run(tmp_path):
+    """livekit-server (and Redis) as `make run` starts it; yields its port and what it prints
+    until it has stopped."""
     if not livekit_installed():
         if os.environ.get("CI"):
             pytest.fail("make test installs livekit-server in CI")
@@ -195,19 +200,56 @@ def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
         "LIVEKIT_API_SECRET": settings.LIVEKIT_API_SECRET,
     }
     command = [sys.executable, "-m", "devservers", "livekit", "--port", str(port)]
-    output = tmp_path / "console.txt"
+    output, livekit = tmp_path / "console.txt", None
     try:
         with output.open("w") as log:
             livekit = _start([*command, "--redis-port", str(redis_port)], log, env=env)
         config = LiveKitConfig(api_key="k", api_secret="s" * 32, webhook_url="", port=port)
         wait_until(lambda: http_ok(config.url), 30, "livekit-server", livekit)
         time.sleep(LIVEKIT_SETTLE_SECONDS)  # a SIGTERM sooner is lost
+        yield port, output
         livekit.terminate()
         livekit.wait(timeout=15)
     finally:
+        if livekit is not None and livekit.poll() is None:
+            livekit.kill()
         redis.terminate()
         redis.wait(timeout=10)
+
+
+def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
+    with _livekit_for_make_run(tmp_path) as (_, output):
+        pass
     assert "INFO" not in output.read_text()  # "starting LiveKit server" and the like
+
+
+def _leave_while_joining(port: int, identity: str) -> None:
+    """What a browser does when its viewer leaves the page while the player is connecting:
+    the join request (a WebSocket upgrade) is sent and the connection closed at once."""
+    token = publisher_token(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        room="a-channel",
+        identity=identity,
+        name=identity,
+    )
+    request = (
+        f"GET /rtc?access_token={token}&auto_subscribe=1&protocol=16 HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(request.encode())
+
+
+def test_livekit_for_make_run_prints_nothing_when_a_viewer_leaves_while_joining(tmp_path):
+    with _livekit_for_make_run(tmp_path) as (port, output):
+        for viewer in range(3):
+            _leave_while_joining(port, f"viewer-{viewer}")
+        time.sleep(1)  # what the server says of it, it says within milliseconds
+    console = output.read_text()
+    assert "could not handle new participant" not in console
+    assert "ERROR" not in console
 
 
 def test_the_dev_configs_quiet_routine_warnings():
