@@ -3,7 +3,7 @@
 // the delete/timeout/ban buttons of the host and moderators.
 // The server enforces every rule; the page only explains them and avoids pointless posts.
 
-import { detailOf, el, fullTime, localTime, qs, qsa, request } from "./dom.js";
+import { detailOf, el, fullTime, localTime, localWhen, qs, qsa, request } from "./dom.js";
 
 // A long session would otherwise grow the list without bound.
 const MAX_MESSAGES = 300;
@@ -304,7 +304,10 @@ export function createChat(root, page, moderation, hooks) {
       return;
     }
     const detail = detailOf(result, "Could not send the message.");
-    showError(detail);
+    // A refusal that says from when (a follower too new to chat) gets that time in the
+    // reader's own time zone.
+    const until = localWhen(result.data.until);
+    showError(until ? `${detail.replace(/\.$/, "")} (at ${until}).` : detail);
     const code = result.data.code;
     if (result.status === 429) {
       const label = code === "rate_limited" ? "Too many messages" : "Slow mode";

@@ -65,3 +65,12 @@ export function fullTime(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
 }
+
+/** When `iso` comes, in the reader's time zone: "18:25" today, "Wed, Dec 9, 18:25" later. */
+export function localWhen(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  if (date.toDateString() === new Date().toDateString()) return localTime(iso);
+  const day = date.toLocaleDateString(undefined, { weekday: "short", month: "short", day: "numeric" });
+  return `${day}, ${localTime(iso)}`;
+}
