@@ -144,7 +144,7 @@ def _check_bans(host, sender: Sender) -> None:
             "timed_out",
             f"You are timed out until {until} ({human_duration(left)} left).",
             left,
-            extra={"until": timeout_ends.isoformat()},
+            until=timeout_ends,
         )
 
 
@@ -164,21 +164,22 @@ def check_guest_not_banned(host, guest_identity: str) -> None:
 
 
 def _check_followers_only(stream: Stream, sender: Sender) -> None:
-    host = stream.user
-    since = Follow.objects.of(sender.user, host).values_list("created_at", flat=True).first()
+    """Refuse a sender who does not follow the host, or not for long enough; a new follower
+    is told how long is left, and from when (`until`, shown in their own time zone)."""
+    host, minutes = stream.user.username, stream.followers_only_minutes
+    age = human_duration(minutes * 60)
+    rule = f"Only followers of {host} can chat" + (
+        f", once they have followed for {age}" if minutes else ""
+    )
+    since = Follow.objects.of(sender.user, stream.user).values_list("created_at", flat=True).first()
     if since is None:
-        raise ChatRefused(403, "followers_only", f"Only followers of {host.username} can chat.")
-    allowed_from = since + timedelta(minutes=stream.followers_only_minutes)
-    wait = (allowed_from - timezone.now()).total_seconds()
+        then = f"and you can chat in {age}" if minutes else "to chat"
+        raise ChatRefused(403, "followers_only", f"{rule}: follow {host} {then}.")
+    allowed_from = since + timedelta(minutes=minutes)
+    wait = math.ceil((allowed_from - timezone.now()).total_seconds())
     if wait > 0:
-        age = human_duration(stream.followers_only_minutes * 60)
-        raise ChatRefused(
-            403,
-            "followers_only",
-            f"Only followers of {host.username} of {age} or more can chat: you can chat from "
-            f"{allowed_from:%Y-%m-%d %H:%M} UTC (in {human_duration(math.ceil(wait))}).",
-            math.ceil(wait),
-        )
+        detail = f"{rule}: you can chat in {human_duration(wait)}."
+        raise ChatRefused(403, "followers_only", detail, wait, until=allowed_from)
 
 
 def human_duration(seconds: int) -> str:

@@ -220,6 +220,15 @@ def _not_a_broken_pipe(record) -> bool:
     return not record.getMessage().startswith("- Broken pipe from")
 
 
+def _a_server_error(record) -> bool:
+    """Django logs every 4xx answer (a page not found, a refused chat message, a rate limit)
+    as a WARNING on django.request. Those are the client's doing, and the request line
+    (runserver's, or the server's access log) already records each one: a WARNING is kept
+    for what needs someone, and a 5xx stays an ERROR. (A refused CSRF check, which says why,
+    is logged by django.security.csrf and kept.)"""
+    return getattr(record, "status_code", 500) >= 500
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -227,7 +236,8 @@ LOGGING = {
         "not_a_broken_pipe": {
             "()": "django.utils.log.CallbackFilter",
             "callback": _not_a_broken_pipe,
-        }
+        },
+        "a_server_error": {"()": "django.utils.log.CallbackFilter", "callback": _a_server_error},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
@@ -252,6 +262,7 @@ LOGGING = {
             "level": "INFO",
             "propagate": False,
         },
+        "django.request": {"filters": ["a_server_error"]},
         # runserver prints "Watching for file changes" itself; not twice.
         "django.utils.autoreload": {"level": "WARNING"},
     },

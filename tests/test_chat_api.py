@@ -4,6 +4,7 @@ enforced on the server."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -122,7 +123,22 @@ def test_followers_only_refuses_guests_and_non_followers(live, bob_client, clien
     for client in [dave, guest_with_identity(alice)]:
         response = say(client, alice)
         assert (response.status_code, response.json()["code"]) == (403, "followers_only")
+        assert (
+            response.json()["detail"] == "Only followers of alice can chat: follow alice to chat."
+        )
     assert say(bob_client, alice).status_code == 201  # bob follows alice
+
+
+def test_followers_only_with_an_age_tells_a_non_follower_how_long_after_following(
+    live, client_for, alice
+):
+    Stream.objects.filter(pk=live.pk).update(followers_only_minutes=60)
+    response = say(client_for(UserFactory(username="dave")), alice)
+    assert response.json() == {
+        "code": "followers_only",
+        "detail": "Only followers of alice can chat, once they have followed for 1 hour: "
+        "follow alice and you can chat in 1 hour.",
+    }
 
 
 def test_a_blocked_viewer_is_refused(live, carol_client, alice):
@@ -330,9 +346,14 @@ def test_followers_only_with_an_age_tells_a_new_follower_when_they_can_chat(
     backdate(Follow, follow.pk, minutes=minutes - 1)
     response = say(bob_client, alice)
     assert (response.status_code, response.json()["code"]) == (403, "followers_only")
-    detail = response.json()["detail"]
-    assert f"of {age} or more" in detail
-    assert "you can chat from" in detail
+    answer = response.json()
+    assert answer["detail"] == (
+        f"Only followers of alice can chat, once they have followed for {age}: "
+        "you can chat in 1 minute."
+    )
+    assert "UTC" not in answer["detail"]  # the page shows `until` in the reader's time zone
+    until = datetime.fromisoformat(answer["until"])
+    assert until == Follow.objects.get(pk=follow.pk).created_at + timedelta(minutes=minutes)
     assert 1 <= int(response["Retry-After"]) <= 60
     backdate(Follow, follow.pk, minutes=minutes + 1)
     assert say(bob_client, alice).status_code == 201

@@ -3,6 +3,7 @@ nothing failed. (A broadcast to a room that just closed: tests/test_livekit_room
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -10,10 +11,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.log import log_response
 
+from devservers.rtc import publisher_token
 from devservers.servers import (
     LIVEKIT_SETTLE_SECONDS,
     ROOT,
@@ -80,6 +86,48 @@ def test_runserver_says_nothing_of_clients_that_hang_up(caplog):
     assert server.filter(request)
 
 
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 429])
+def test_django_logs_no_warning_for_an_ordinary_client_error(caplog, rf, status):
+    with caplog.at_level(logging.DEBUG):
+        log_response(
+            "Refused: %s", "/x", response=HttpResponse(status=status), request=rf.get("/x")
+        )
+    assert not caplog.records  # runserver's request line is the one record of it
+
+
+def test_django_still_logs_a_server_error_as_an_error(caplog, rf):
+    with caplog.at_level(logging.DEBUG):
+        log_response("Failed: %s", "/x", response=HttpResponse(status=500), request=rf.get("/x"))
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+
+
+def test_runserver_prints_a_client_error_once_and_not_as_a_warning(tmp_path):
+    port, output = free_port(), tmp_path / "console.txt"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "streamsite.settings",
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_RUNSERVER_HIDE_WARNING": "true",
+    }
+    command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with output.open("w") as log:
+        web = _start(command, log, env=env)
+    try:
+        wait_until(lambda: _listening(port), 30, "runserver", web)
+        for path in ["/no/such/page/", "/metrics", "/api/webhook/livekit"]:  # 404, 404, 405
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+        wait_until(lambda: "/api/webhook/livekit" in output.read_text(), 10, "the log", web)
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+    console = output.read_text()
+    for path in ["/no/such/page/", "/metrics", "/api/webhook/livekit"]:
+        assert console.count(path) == 1, console
+    assert "WARNING" not in console
+
+
 def test_redis_for_make_run_logs_to_a_file_not_the_console(tmp_path):
     port, log_file = free_port(), tmp_path / "redis.log"
     output = tmp_path / "console.txt"
@@ -121,7 +169,10 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
+@contextlib.contextmanager
+def _livekit_for_make_run(tmp_path):
+    """livekit-server (and Redis) as `make run` starts it; yields its port and what it prints
+    until it has stopped."""
     if not livekit_installed():
         if os.environ.get("CI"):
             pytest.fail("make test installs livekit-server in CI")
@@ -149,19 +200,63 @@ def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
         "LIVEKIT_API_SECRET": settings.LIVEKIT_API_SECRET,
     }
     command = [sys.executable, "-m", "devservers", "livekit", "--port", str(port)]
-    output = tmp_path / "console.txt"
+    output, livekit = tmp_path / "console.txt", None
     try:
         with output.open("w") as log:
             livekit = _start([*command, "--redis-port", str(redis_port)], log, env=env)
         config = LiveKitConfig(api_key="k", api_secret="s" * 32, webhook_url="", port=port)
         wait_until(lambda: http_ok(config.url), 30, "livekit-server", livekit)
         time.sleep(LIVEKIT_SETTLE_SECONDS)  # a SIGTERM sooner is lost
+        yield port, output
         livekit.terminate()
         livekit.wait(timeout=15)
     finally:
+        if livekit is not None and livekit.poll() is None:
+            livekit.kill()
         redis.terminate()
         redis.wait(timeout=10)
+
+
+def test_livekit_for_make_run_prints_no_routine_information(tmp_path):
+    with _livekit_for_make_run(tmp_path) as (_, output):
+        pass
     assert "INFO" not in output.read_text()  # "starting LiveKit server" and the like
+
+
+def _leave_while_joining(port: int, identity: str) -> None:
+    """What a browser does when its viewer leaves the page while the player is connecting:
+    the join request (a WebSocket upgrade) is sent and the connection closed at once."""
+    token = publisher_token(
+        api_key=settings.LIVEKIT_API_KEY,
+        api_secret=settings.LIVEKIT_API_SECRET,
+        room="a-channel",
+        identity=identity,
+        name=identity,
+    )
+    request = (
+        f"GET /rtc?access_token={token}&auto_subscribe=1&protocol=16 HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(request.encode())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="livekit-server (v1.13.5 to v1.13.11) logs the cancelled join as an ERROR with a "
+    "stack trace, three times (RTCService retries it: psrpc's 'request canceled' is not "
+    "context.Canceled), on its component-less logger, which no component level reaches "
+    "without also hiding the start-up line devservers reads the node id from",
+)
+def test_livekit_for_make_run_prints_nothing_when_a_viewer_leaves_while_joining(tmp_path):
+    with _livekit_for_make_run(tmp_path) as (port, output):
+        for viewer in range(3):
+            _leave_while_joining(port, f"viewer-{viewer}")
+        time.sleep(1)  # what the server says of it, it says within milliseconds
+    console = output.read_text()
+    assert "could not handle new participant" not in console
+    assert "ERROR" not in console
 
 
 def test_the_dev_configs_quiet_routine_warnings():

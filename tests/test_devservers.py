@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from devservers.servers import (
     livekit_installed,
     wait_until,
 )
+from tests.conftest import need
 
 
 def test_install_reports_success_when_everything_is_installed():
@@ -61,6 +63,28 @@ def test_the_livekit_config_is_loopback_only_and_signs_webhooks_with_our_key():
     assert "$" not in text
 
 
+def listening_sockets(pids: set[int]) -> list[str]:
+    """The local addresses ("127.0.0.1:7880") of the TCP and UDP sockets `pids` listen on."""
+    table = subprocess.run(["ss", "-ltnupH"], capture_output=True, text=True, check=True)
+    return [
+        line.split()[4]
+        for line in table.stdout.splitlines()
+        if any(f"pid={pid}," in line for pid in pids)
+    ]
+
+
+def test_livekit_server_and_ingress_listen_on_loopback_only(ingress):
+    need(shutil.which("ss") is not None, "ss (Debian's iproute2)")
+    stack = ingress
+    processes = [node.process for node in stack.servers] + [stack.ingress]
+    addresses = listening_sockets({process.pid for process in processes})
+    assert f"127.0.0.1:{stack.config.port}" in addresses
+    assert f"127.0.0.1:{stack.config.rtc_udp_port}" in addresses
+    # Ingress v1.5.0 opens RTMP and WHIP on every interface: no setting takes their address.
+    everywhere = {f"*:{stack.config.rtmp_port}", f"*:{stack.config.whip_port}"}
+    assert [a for a in addresses if not a.startswith("127.0.0.1:") and a not in everywhere] == []
+
+
 def test_the_nodes_of_a_cluster_share_redis_keys_and_webhook_on_ports_of_their_own():
     first = LiveKitConfig(api_key="key1", api_secret="s" * 40, webhook_url="http://x/hook")
     second = first.node(1)
@@ -71,7 +95,7 @@ def test_the_nodes_of_a_cluster_share_redis_keys_and_webhook_on_ports_of_their_o
         assert "keys:\n  key1: " + "s" * 40 in text
         assert "urls:\n    - http://x/hook" in text
     assert "port: 7890\n" in second.render()
-    assert "tcp_port: 7891\n  udp_port: 7892\n" in second.render()
+    assert "udp_port: 7892\n" in second.render()
     other = first.node_on_free_ports()
     assert len({first.port, other.port, other.rtc_tcp_port}) == 3
 

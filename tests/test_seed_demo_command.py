@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from social.models import Block, Follow
-from streams.management.commands.seed_demo import DEMO_PASSWORD
+from streams.management.commands.seed_demo import DEMO_ADMIN, DEMO_PASSWORD
+from tests.factories import UserFactory
 
 User = get_user_model()
 
@@ -36,3 +37,19 @@ def test_the_demo_creators_have_streamed_so_the_home_page_shows_them(client):
     call_command("seed_demo", stdout=StringIO())
     content = client.get("/").content.decode()
     assert all(name in content for name in ["alice", "bob", "carol"])
+
+
+def test_it_creates_an_admin_account_and_prints_its_log_in(client):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert f"{DEMO_ADMIN} / {DEMO_PASSWORD}" in out.getvalue()
+    assert client.login(username=DEMO_ADMIN, password=DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200  # the Django admin, not its log-in page
+
+
+def test_it_never_makes_an_existing_account_of_that_name_an_admin():
+    UserFactory(username=DEMO_ADMIN)
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert not User.objects.get(username=DEMO_ADMIN).is_superuser
+    assert DEMO_ADMIN not in out.getvalue()

@@ -312,11 +312,12 @@ export function createChat(root, page, moderation, hooks) {
       return;
     }
     const code = result.data.code;
-    const until = code === "timed_out" ? localMoment(result.data.until) : "";
-    // The server says when in UTC; the reader's own clock reads better.
-    const detail = until
-      ? `You are timed out until ${until}.`
-      : detailOf(result, "Could not send the message.");
+    // A refusal that says when (a timeout's end, when a new follower may chat) says it in
+    // UTC; the reader's own clock reads better.
+    const until = localMoment(result.data.until);
+    let detail = detailOf(result, "Could not send the message.");
+    if (until && code === "timed_out") detail = `You are timed out until ${until}.`;
+    else if (until) detail = `${detail.replace(/\.$/, "")} (at ${until}).`;
     showError(detail);
     if (result.status === 429) {
       const label = code === "rate_limited" ? "Too many messages" : "Slow mode";

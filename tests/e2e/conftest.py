@@ -46,11 +46,16 @@ def open_page(browser, live_server, livekit_server):
     """Open a channel page in a new browser context, as a guest or as a signed-in user."""
     contexts = []
 
-    def open_page(path: str, user=None, *, before_load=None, viewport=(1280, 800)):
-        """`before_load(context)` runs before the page loads, to route its requests."""
+    def open_page(
+        path: str, user=None, *, before_load=None, viewport=(1280, 800), timezone_id=None
+    ):
+        """`before_load(context)` runs before the page loads, to route its requests;
+        `timezone_id` ("Asia/Kolkata") is the browser's time zone, the machine's otherwise."""
         width, height = viewport
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}
+            base_url=live_server.url,
+            viewport={"width": width, "height": height},
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(15_000)
         if user is not None:

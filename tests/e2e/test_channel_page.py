@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from social.models import Block
+from social.models import Block, Follow
 from social.services import block_create
 from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
 from tests.e2e.flaky_link import FlakyLink
@@ -298,6 +301,23 @@ def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publis
     expect(messages(bob_page)).to_have_text(["hello from bob <b>not bold</b>", "hi bob"])
     guest_page.reload()
     expect(messages(guest_page)).to_have_text(["hello from bob <b>not bold</b>", "hi bob"])
+
+
+def test_a_follower_too_new_to_chat_is_told_when_in_their_own_time_zone(open_page, alice, bob):
+    go_live(alice)
+    Stream.objects.filter(user=alice).update(followers_only_minutes=60)
+    followed = timezone.now() - timedelta(minutes=15)
+    Follow.objects.filter(follower=bob, following=alice).update(created_at=followed)
+    page = open_page("/alice/", bob, timezone_id="Asia/Kolkata")  # UTC+05:30
+    send(page, "too soon?")
+    local = (followed + timedelta(hours=1)).astimezone(ZoneInfo("Asia/Kolkata"))
+    expect(page.locator("[data-chat-error]")).to_have_text(
+        re.compile(
+            r"Only followers of alice can chat, once they have followed for 1 hour: "
+            # "(at 00:32)", or "(at tomorrow 00:32)" when that is tomorrow in Kolkata
+            rf"you can chat in 4[45] minutes \(at (tomorrow )?{local:%H:%M}\)\."
+        )
+    )
 
 
 def test_followers_only_disables_the_guest_input_and_the_server_refuses(open_page, alice):

@@ -3,19 +3,24 @@ channel list is a menu in the top bar that remembers how it was left."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from streams.models import ChatMessage, Stream
+from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
+from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = (390, 844)
 
 
-def in_first_screen(page, selector: str) -> bool:
+def in_first_screen(page, selector: str, *, below: float = 0, height: int = PHONE[1]) -> bool:
+    """Whether `selector` is wholly on screen, under the first `below` pixels."""
     box = page.locator(selector).bounding_box()
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1]
+    return box is not None and box["y"] >= below and box["y"] + box["height"] <= height
 
 
 def test_on_a_phone_the_player_is_in_the_first_screen_and_chat_can_be_sent(
@@ -83,3 +88,81 @@ def test_on_a_phone_the_dashboard_sections_are_tabs_above_the_form(open_page, al
     for button in page.locator("main form button").all():
         if button.is_visible():
             assert button.bounding_box()["height"] >= 44  # a thumb's target
+
+
+def test_on_a_phone_typing_in_chat_keeps_the_player_in_view(open_page, publisher, alice, bob):
+    publisher(alice)
+    Stream.objects.filter(user=alice).update(is_live=True)
+    page = open_page("/alice/", bob, viewport=PHONE)
+    expect(page.locator("[data-player-video]")).to_be_visible(timeout=30_000)
+    topbar = page.locator(".topbar").bounding_box()["height"]
+
+    page.locator("#chat-input").focus()
+    page.keyboard.type("typing on a phone")
+    assert in_first_screen(page, "[data-player]", below=topbar - 1)
+    assert in_first_screen(page, "#chat-input")
+
+    # The on-screen keyboard takes the lower part of the screen (the page is laid out again in
+    # what is left, as its viewport meta asks) and the phone brings the box back into view.
+    with_keyboard = PHONE[1] - 340
+    page.set_viewport_size({"width": PHONE[0], "height": with_keyboard})
+    page.locator("#chat-input").scroll_into_view_if_needed()
+    assert in_first_screen(page, "[data-player]", below=topbar - 1, height=with_keyboard)
+    assert in_first_screen(page, "#chat-input", height=with_keyboard)
+
+
+DASHBOARD_PAGES = ["", "keys/", "chat/", "community/", "moderation/"]
+
+
+@pytest.fixture
+def busy_moderation(alice, bob, carol):
+    """A moderation page with every table filled, the names as long as usernames go."""
+    long_name = UserFactory(username="a_very_long_username_of_30_chr")
+    ModeratorFactory(host=alice, user=long_name)
+    ModeratorFactory(host=alice, user=bob)
+    later = timezone.now() + timedelta(hours=24)
+    ChatBan.objects.create(
+        host=alice, kind="timeout", user=long_name, name=long_name.username, expires_at=later
+    )
+    ChatBan.objects.create(
+        host=alice,
+        kind="ban",
+        guest_identity="guest-identity",
+        name="guest-12345",
+        network="203.0.113.7",
+        network_expires_at=later,
+    )
+    for action, _ in ModerationAction.Action.choices:
+        ModerationAction.objects.create(
+            host=alice,
+            actor=bob,
+            actor_name=long_name.username,
+            action=action,
+            target_name=long_name.username,
+            detail="https://example.com/a-link-someone-pasted-into-the-chat-and-was-deleted",
+        )
+
+
+@pytest.mark.parametrize("section", DASHBOARD_PAGES)
+def test_on_a_phone_a_dashboard_page_fits_the_screen_with_every_tab_reachable(
+    open_page, alice, busy_moderation, section
+):
+    page = open_page(f"/u/alice/{section}", alice, viewport=PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    tabs = page.get_by_role("navigation", name="Creator dashboard").get_by_role("link")
+    assert tabs.count() == 6
+    for tab in tabs.all():  # every tab shown whole, "View channel" too, without scrolling
+        box = tab.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0], tab.inner_text()
+    assert page.locator(".logo").bounding_box()["x"] <= 16  # no gap for a menu that is not there
+
+
+def test_the_moderation_tables_rows_end_in_one_straight_border(open_page, alice, busy_moderation):
+    for viewport in [PHONE, (1280, 800)]:
+        page = open_page("/u/alice/moderation/", alice, viewport=viewport)
+        for row in page.locator("main table tbody tr").all():
+            bottoms = {
+                round(cell.bounding_box()["y"] + cell.bounding_box()["height"])
+                for cell in row.locator("td").all()
+            }
+            assert len(bottoms) == 1, row.inner_text()

@@ -1,6 +1,7 @@
 """Demo data for `make run`: a few creators with bios, past streams, follows and a block, so
-a newcomer sees a populated site. Safe to run again: existing demo users are left as they
-are (but for a past stream they lack, which the home page needs to show them)."""
+a newcomer sees a populated site, and an operator account for the Django admin. Safe to run
+again: existing demo users are left as they are (but for a past stream they lack, which the
+home page needs to show them)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,18 @@ DEMO_USERS = [
 ]
 DEMO_FOLLOWS = [("bob", "alice"), ("carol", "alice"), ("alice", "bob"), ("dave", "bob")]
 DEMO_BLOCKS = [("alice", "dave")]
+# A superuser, for the Django admin at /admin/ (not "admin": that name is the admin's route).
+DEMO_ADMIN = "operator"
 # Hours since each creator last streamed: only channels that have streamed are recommended
 # (dave only watches).
 DEMO_LAST_LIVE_HOURS_AGO = {"alice": 2, "bob": 5, "carol": 26}
 
 
 class Command(BaseCommand):
-    help = "Create demo creators, follows and a block (idempotent) and print their log-ins."
+    help = (
+        "Create demo creators, follows, a block and an admin account (idempotent) and print "
+        "their log-ins."
+    )
 
     def handle(self, *args, **options) -> None:
         self.verbosity = options["verbosity"]
@@ -39,11 +45,25 @@ class Command(BaseCommand):
                 social.follow_create(follower=users[follower], following=users[following])
         for blocker, blocked in DEMO_BLOCKS:
             social.block_create(blocker=users[blocker], blocked=users[blocked])
+        admin = self.ensure_admin()
         if self.verbosity:
             self.stdout.write("Demo log-ins (username / password):")
             for name, _, _ in DEMO_USERS:
                 self.stdout.write(f"  {name} / {DEMO_PASSWORD}")
+            if admin.is_superuser:
+                self.stdout.write(f"  {DEMO_ADMIN} / {DEMO_PASSWORD}  (superuser: /admin/)")
             self.stdout.write("alice has blocked dave, so dave cannot open alice's channel.")
+
+    def ensure_admin(self):
+        """The operator's account; one that exists already is left as it is (never promoted)."""
+        admin, created = get_user_model().objects.get_or_create(
+            username=DEMO_ADMIN,
+            defaults={"email": f"{DEMO_ADMIN}@example.com", "is_staff": True, "is_superuser": True},
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save(update_fields=["password"])
+        return admin
 
     def ensure_user(self, username: str, bio: str, title: str):
         User = get_user_model()
