@@ -90,7 +90,7 @@ def main() -> int:
                 default=1,
                 metavar="N",
                 help="run N nodes sharing the Redis, LiveKit's distributed mode: node k listens "
-                f"on PORT + {NODE_PORT_STEP}k (WebRTC: TCP one above, UDP two above)",
+                f"on PORT + {NODE_PORT_STEP}k (WebRTC over UDP two above)",
             )
     args = parser.parse_args()
 
@@ -243,7 +243,6 @@ def run_server(args) -> int:
         api_secret=os.environ.get("LIVEKIT_API_SECRET", ""),
         webhook_url=args.webhook,
         port=args.port,
-        rtc_tcp_port=args.port + 1,
         rtc_udp_port=args.port + 2,
         redis_port=args.redis_port,
         log_level=args.log_level,
@@ -288,8 +287,8 @@ def run_nodes(configs: list[LiveKitConfig]) -> int:
             command = [str(LIVEKIT_SERVER), "--config", str(config_file)]
             nodes.append(subprocess.Popen(command, start_new_session=True))
             say(
-                f"Node {index}: {config.url} (WebRTC on TCP {config.rtc_tcp_port}, "
-                f"UDP {config.rtc_udp_port}), Redis on {config.redis_port}"
+                f"Node {index}: {config.url} (WebRTC on UDP {config.rtc_udp_port}), "
+                f"Redis on {config.redis_port}"
             )
         while not stopping and all(node.poll() is None for node in nodes):
             time.sleep(0.2)

@@ -271,7 +271,6 @@ class LiveKitConfig:
     api_secret: str
     webhook_url: str
     port: int = 7880
-    rtc_tcp_port: int = 7881
     rtc_udp_port: int = 7882
     redis_port: int = 6390
     rtmp_port: int = 1935
@@ -291,7 +290,6 @@ class LiveKitConfig:
             name: free_port()
             for name in [
                 "port",
-                "rtc_tcp_port",
                 "redis_port",
                 "rtmp_port",
                 "whip_port",
@@ -309,15 +307,12 @@ class LiveKitConfig:
         return replace(
             self,
             port=self.port + step,
-            rtc_tcp_port=self.rtc_tcp_port + step,
             rtc_udp_port=self.rtc_udp_port + step,
         )
 
     def node_on_free_ports(self) -> LiveKitConfig:
         """Another node of this config's cluster, on free API and WebRTC ports."""
-        return replace(
-            self, port=free_port(), rtc_tcp_port=free_port(), rtc_udp_port=free_udp_port()
-        )
+        return replace(self, port=free_port(), rtc_udp_port=free_udp_port())
 
     def render(self, template: Path = CONFIG_TEMPLATE) -> str:
         if len(self.api_secret) < 32:

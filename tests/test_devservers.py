@@ -88,7 +88,7 @@ def test_livekit_server_and_ingress_listen_on_loopback_only(ingress):
 def test_the_nodes_of_a_cluster_share_redis_keys_and_webhook_on_ports_of_their_own():
     first = LiveKitConfig(api_key="key1", api_secret="s" * 40, webhook_url="http://x/hook")
     second = first.node(1)
-    assert (second.port, second.rtc_tcp_port, second.rtc_udp_port) == (7890, 7891, 7892)
+    assert (second.port, second.rtc_udp_port) == (7890, 7892)
     assert first.node(0) == first
     for text in (first.render(), second.render()):
         assert "redis:\n  address: 127.0.0.1:6390" in text
@@ -97,7 +97,7 @@ def test_the_nodes_of_a_cluster_share_redis_keys_and_webhook_on_ports_of_their_o
     assert "port: 7890\n" in second.render()
     assert "udp_port: 7892\n" in second.render()
     other = first.node_on_free_ports()
-    assert len({first.port, other.port, other.rtc_tcp_port}) == 3
+    assert len({first.port, other.port, other.rtc_udp_port}) == 3
 
 
 def _free_port_block(size: int) -> int:
