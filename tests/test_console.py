@@ -242,13 +242,6 @@ def _leave_while_joining(port: int, identity: str) -> None:
         connection.sendall(request.encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="livekit-server (v1.13.5 to v1.13.11) logs the cancelled join as an ERROR with a "
-    "stack trace, three times (RTCService retries it: psrpc's 'request canceled' is not "
-    "context.Canceled), on its component-less logger, which no component level reaches "
-    "without also hiding the start-up line devservers reads the node id from",
-)
 def test_livekit_for_make_run_prints_nothing_when_a_viewer_leaves_while_joining(tmp_path):
     with _livekit_for_make_run(tmp_path) as (port, output):
         for viewer in range(3):
