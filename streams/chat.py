@@ -283,13 +283,10 @@ def _check_slow_mode(stream: Stream, sender: Sender) -> None:
 
 def delete_message(*, stream: Stream, message_id: int) -> bool:
     """Hide a message for everyone, live; False if there was no such message."""
-    updated = ChatMessage.objects.filter(stream=stream, pk=message_id, is_deleted=False).update(
-        is_deleted=True
-    )
-    if updated:
-        page_cache.chat_changed(stream.pk)
+    hidden = ChatMessage.objects.filter(stream=stream, pk=message_id).hide()
+    if hidden:
         broadcast(stream, {"type": "delete", "id": message_id})
-    return bool(updated)
+    return bool(hidden)
 
 
 def settings_json(stream: Stream) -> dict:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from social.models import Block
 from social.services import SocialError, block_create, block_delete
-from streams import chat, livekit, moderation, page_cache, rooms
+from streams import chat, livekit, moderation, rooms
 from streams.errors import ApiError
 from streams.models import ChatBan, ChatMessage, ModerationAction, Moderator, Stream
 
@@ -99,10 +99,7 @@ def connection_reset(*, stream: Stream) -> Stream:
 def stream_end(*, stream: Stream) -> None:
     """End the live room now: everyone is disconnected and the stream shows offline."""
     livekit.delete_room(rooms.room_name(stream.user_id))
-    Stream.objects.filter(pk=stream.pk).update(
-        is_live=False, live_changed_at=timezone.now(), updated_at=timezone.now()
-    )
-    page_cache.streams_changed()
+    Stream.objects.filter(pk=stream.pk).set_live(live=False, at=timezone.now())
 
 
 def viewer_remove_from_room(*, host, viewer) -> int:
