@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.avatars import avatar_hue
 from social.models import Block, Follow
-from streams import flood, livekit, moderation, page_cache, rooms
+from streams import events, flood, livekit, moderation, page_cache, rooms
 from streams.errors import ApiError
 from streams.models import ChatBan, ChatMessage, Stream
 from streamsite.client_address import client_network
@@ -239,7 +239,7 @@ def send_message(*, stream: Stream, sender: Sender | None, text: object) -> Chat
             guest_network=sender.network,
             text=text,
         )
-    broadcast(stream, {"type": "message", **message_json(message)})
+    broadcast(stream, events.message(message_json(message)))
     return message
 
 
@@ -285,7 +285,7 @@ def delete_message(*, stream: Stream, message_id: int) -> bool:
     """Hide a message for everyone, live; False if there was no such message."""
     hidden = ChatMessage.objects.filter(stream=stream, pk=message_id).hide()
     if hidden:
-        broadcast(stream, {"type": "delete", "id": message_id})
+        broadcast(stream, events.delete(message_id))
     return bool(hidden)
 
 
@@ -300,7 +300,7 @@ def settings_json(stream: Stream) -> dict:
 
 
 def broadcast_settings(stream: Stream) -> None:
-    broadcast(stream, {"type": "settings", **settings_json(stream)})
+    broadcast(stream, events.settings(settings_json(stream)))
 
 
 def broadcast(stream: Stream, payload: dict) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from social.models import Block
 from social.services import SocialError, block_create, block_delete
-from streams import chat, livekit, moderation, rooms
+from streams import chat, events, livekit, moderation, rooms
 from streams.errors import ApiError
 from streams.models import ChatBan, ChatMessage, ModerationAction, Moderator, Stream
 
@@ -157,7 +157,7 @@ def unblock_and_lift(*, host, user) -> bool:
         return False
     ChatBan.objects.filter(host=host, user=user, kind=ChatBan.Kind.BAN).delete()
     _log_on_user(host, host, ModerationAction.Action.UNBLOCK, user)
-    chat.broadcast(host.stream, {"type": "lift", "person": str(user.pk)})
+    chat.broadcast(host.stream, events.lift(str(user.pk)))
     return True
 
 
@@ -268,15 +268,7 @@ def chatter_timeout(*, host, actor, person: object, seconds: int) -> ChatBan:
         target_person=chatter.person,
         detail=TIMEOUTS[seconds],
     )
-    chat.broadcast(
-        host.stream,
-        {
-            "type": "timeout",
-            "person": chatter.person,
-            "until": until.isoformat(),
-            "seconds": seconds,
-        },
-    )
+    chat.broadcast(host.stream, events.timeout(chatter.person, until, seconds))
     return timeout
 
 
@@ -346,7 +338,7 @@ def chatter_ban(*, host, actor, person: object) -> BanOutcome:
         target_person=chatter.person,
         detail=detail,
     )
-    chat.broadcast(host.stream, {"type": "ban", "person": chatter.person})
+    chat.broadcast(host.stream, events.ban(chatter.person))
     return BanOutcome(chatter.name, removed, warning)
 
 
@@ -383,7 +375,7 @@ def chat_ban_lift(*, host, actor, ban_id: int) -> ChatBan | None:
         target_person=ban.person,
         detail=ban.get_kind_display(),
     )
-    chat.broadcast(host.stream, {"type": "lift", "person": ban.person})
+    chat.broadcast(host.stream, events.lift(ban.person))
     return ban
 
 
@@ -400,7 +392,7 @@ def moderator_add(*, host, user) -> Moderator:
     except IntegrityError:
         raise ModerationRefused(f"{user.username} is a moderator already.") from None
     _log_on_user(host, host, ModerationAction.Action.MODERATOR_ADD, user)
-    chat.broadcast(host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": True})
+    chat.broadcast(host.stream, events.moderator(str(user.pk), is_moderator=True))
     return appointed
 
 
@@ -412,9 +404,7 @@ def moderator_remove(*, host, user, actor=None, detail: str = "") -> bool:
         _log_on_user(
             host, actor or host, ModerationAction.Action.MODERATOR_REMOVE, user, detail=detail
         )
-        chat.broadcast(
-            host.stream, {"type": "moderator", "person": str(user.pk), "is_moderator": False}
-        )
+        chat.broadcast(host.stream, events.moderator(str(user.pk), is_moderator=False))
     return bool(deleted)
 
 
