@@ -185,8 +185,27 @@ class ChatMessage(models.Model):
         return rooms.person_named(self.user_id, self.guest_identity)
 
 
+class ModeratorQuerySet(models.QuerySet):
+    def role_of(self, host, user) -> str:
+        """The role of `user` in `host`'s chat: Moderator.HOST, Moderator.MODERATOR, or ""
+        for everyone else (guests included)."""
+        if user is None or not user.is_authenticated:
+            return ""
+        if user.pk == host.pk:
+            return Moderator.HOST
+        return Moderator.MODERATOR if self.filter(host=host, user=user).exists() else ""
+
+    def person_ids(self, host) -> list[str]:
+        """The moderators of `host`'s chat, as streams.rooms names people."""
+        return [str(pk) for pk in self.filter(host=host).values_list("user_id", flat=True)]
+
+
 class Moderator(models.Model):
     """`user` moderates `host`'s chat (streams.moderation says what that allows)."""
+
+    # The roles in a chat (ModeratorQuerySet.role_of); everyone else has none ("").
+    HOST = "host"
+    MODERATOR = "moderator"
 
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderators"
@@ -195,6 +214,8 @@ class Moderator(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderating"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ModeratorQuerySet.as_manager()
 
     class Meta:
         constraints = [
