@@ -6,4 +6,4 @@ class StreamsConfig(AppConfig):
     name = "streams"
 
     def ready(self) -> None:
-        from streams import signals  # noqa: F401  (connects the new-user receiver)
+        from streams import signals  # noqa: F401  (connects the receivers)

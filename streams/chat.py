@@ -8,16 +8,16 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.avatars import avatar_hue
 from social.models import Block, Follow
-from streams import flood, livekit, moderation, page_cache, rooms
+from streams import events, flood, livekit, moderation, page_cache, rooms
 from streams.errors import ApiError
-from streams.models import ChatBan, ChatMessage, Stream
+from streams.models import ChatMessage, Moderator, Stream
 from streamsite.client_address import client_network
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def history_json(stream: Stream) -> list[dict]:
 
 def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:
     """Raise ChatRefused unless `sender`, whose `role` in the chat is `role`
-    (streams.moderation.role_of), may chat in `stream` now (text, flood and slow mode
+    (Moderator.objects.role_of), may chat in `stream` now (text, flood and slow mode
     aside). The host and moderators are exempt from followers-only."""
     host = stream.user
     if not stream.is_chat_enabled:
@@ -120,47 +120,9 @@ def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> Non
     if sender.user is None and stream.is_chat_signed_in_only:
         raise ChatRefused(403, "signed_in_only", "Only signed-in viewers can chat here: log in.")
     if role != moderation.HOST:
-        _check_bans(host, sender)
+        moderation.check_may_chat(host, sender.user, sender.guest_identity, sender.network)
     if stream.followers_only_minutes is not None and not role:
         _check_followers_only(stream, sender)
-
-
-def _check_bans(host, sender: Sender) -> None:
-    holding = ChatBan.objects.holding(
-        host, user=sender.user, guest_identity=sender.guest_identity, network=sender.network
-    )
-    timeout_ends = None
-    for kind, expires_at in holding.values_list("kind", "expires_at"):
-        if kind == ChatBan.Kind.BAN:
-            raise ChatRefused(403, "banned", "You are banned from this chat.")
-        # A timeout holds on the guest's network exactly as long as on the guest.
-        timeout_ends = max(timeout_ends or expires_at, expires_at)
-    if timeout_ends is not None:
-        now = timezone.now()
-        left = max(1, math.ceil((timeout_ends - now).total_seconds()))
-        until = utc_moment(timeout_ends, now)
-        raise ChatRefused(
-            403,
-            "timed_out",
-            f"You are timed out until {until} ({human_duration(left)} left).",
-            left,
-            until=timeout_ends,
-        )
-
-
-def utc_moment(moment, now) -> str:
-    """ "15:48:55 UTC" today (UTC), "2026-12-03 15:48:55 UTC" another day."""
-    moment = moment.astimezone(UTC)
-    if moment.date() == now.astimezone(UTC).date():
-        return f"{moment:%H:%M:%S} UTC"
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
-
-
-def check_guest_not_banned(host, guest_identity: str) -> None:
-    """A guest banned by identity may not watch either (their network is not refused to
-    watch: others may share it)."""
-    if ChatBan.objects.holding(host, guest_identity=guest_identity).filter(kind="ban").exists():
-        raise ChatRefused(403, "banned", "You are banned from this channel.")
 
 
 def _check_followers_only(stream: Stream, sender: Sender) -> None:
@@ -217,7 +179,7 @@ def clean_text(text: object) -> str:
 
 
 def send_message(*, stream: Stream, sender: Sender | None, text: object) -> ChatMessage:
-    role = moderation.role_of(stream.user, sender.user if sender else None)
+    role = Moderator.objects.role_of(stream.user, sender.user if sender else None)
     check_can_chat(stream, sender, role)
     text = clean_text(text)
     if not role:  # the host and moderators are exempt in their chat
@@ -239,7 +201,7 @@ def send_message(*, stream: Stream, sender: Sender | None, text: object) -> Chat
             guest_network=sender.network,
             text=text,
         )
-    broadcast(stream, {"type": "message", **message_json(message)})
+    broadcast(stream, events.message(message_json(message)))
     return message
 
 
@@ -283,13 +245,10 @@ def _check_slow_mode(stream: Stream, sender: Sender) -> None:
 
 def delete_message(*, stream: Stream, message_id: int) -> bool:
     """Hide a message for everyone, live; False if there was no such message."""
-    updated = ChatMessage.objects.filter(stream=stream, pk=message_id, is_deleted=False).update(
-        is_deleted=True
-    )
-    if updated:
-        page_cache.chat_changed(stream.pk)
-        broadcast(stream, {"type": "delete", "id": message_id})
-    return bool(updated)
+    hidden = ChatMessage.objects.filter(stream=stream, pk=message_id).hide()
+    if hidden:
+        broadcast(stream, events.delete(message_id))
+    return bool(hidden)
 
 
 def settings_json(stream: Stream) -> dict:
@@ -303,7 +262,7 @@ def settings_json(stream: Stream) -> dict:
 
 
 def broadcast_settings(stream: Stream) -> None:
-    broadcast(stream, {"type": "settings", **settings_json(stream)})
+    broadcast(stream, events.settings(settings_json(stream)))
 
 
 def broadcast(stream: Stream, payload: dict) -> None:

@@ -13,8 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from social import services
+from streams.moderation import block_and_remove, unblock_and_lift
 from streams.selectors import find_host
-from streams.services import block_and_remove, unblock_and_lift
 
 User = get_user_model()
 

@@ -70,7 +70,7 @@ class ModeratorForm(forms.Form):
     )
 
     def clean_username(self):
-        """The user, found by name in any case (services.moderator_add says who may be one)."""
+        """The user, found by name in any case (moderation.moderator_add says who may be one)."""
         name = self.cleaned_data["username"].strip().lstrip("@")
         user = get_user_model().objects.filter(username__lower=name.lower(), is_active=True).first()
         if user is None:

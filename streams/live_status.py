@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from social import tasks as social_tasks
 from social.models import Notification
-from streams import chat, livekit, page_cache, rooms
+from streams import chat, livekit, rooms
 from streams.models import Stream, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -25,20 +25,9 @@ WEBHOOK_TIME_RESOLUTION = timedelta(seconds=1)
 
 
 def set_live(streams, *, live: bool, at: datetime, resolution: timedelta = timedelta(0)) -> int:
-    """Set is_live on `streams` unless a newer change was already applied to them.
-
-    `resolution` is how coarse `at` is. A webhook stamped 12:00:00 may describe something
-    that happened after a change made at 12:00:00.6 (new keys, then the new ingress
-    starting), so only a change in a later second counts as newer than it.
-    """
-    not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
-    went_live = {"last_live_at": at} if live else {}  # what recommendations go by
-    changed = streams.filter(not_newer).update(
-        is_live=live, live_changed_at=at, updated_at=timezone.now(), **went_live
-    )
-    if changed:
-        page_cache.streams_changed()
-    return changed
+    """`streams`' live status from an event at `at` (StreamQuerySet.set_live: not over a
+    newer change, and the pages' cache told)."""
+    return streams.set_live(live=live, at=at, resolution=resolution)
 
 
 def apply_webhook_event(event) -> str:

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
-from django.db.models.signals import post_delete, post_save
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.images import DisplayImageField, image_path
 from accounts.validators import ImageUploadValidator
-from social.models import Block, Follow
+from social.models import Block
 from streams import page_cache, rooms
 
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024
@@ -26,6 +27,24 @@ class StreamQuerySet(models.QuerySet):
 
     def live_first(self) -> StreamQuerySet:
         return self.order_by("-is_live", "-updated_at", "-pk")
+
+    def set_live(self, *, live: bool, at: datetime, resolution: timedelta = timedelta(0)) -> int:
+        """Set is_live on these streams unless a newer change was already applied to them,
+        and tell the pages' cache; returns how many changed. The one way live status is
+        written (webhooks, the reconciliation, ending a stream).
+
+        `resolution` is how coarse `at` is. A webhook stamped 12:00:00 may describe something
+        that happened after a change made at 12:00:00.6 (new keys, then the new ingress
+        starting), so only a change in a later second counts as newer than it.
+        """
+        not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
+        went_live = {"last_live_at": at} if live else {}  # what recommendations go by
+        changed = self.filter(not_newer).update(
+            is_live=live, live_changed_at=at, updated_at=timezone.now(), **went_live
+        )
+        if changed:
+            page_cache.streams_changed()
+        return changed
 
 
 SLOW_MODE_CHOICES = [
@@ -111,6 +130,18 @@ class WebhookEvent(models.Model):
         return f"{self.event} {self.event_id}"
 
 
+class ChatMessageQuerySet(models.QuerySet):
+    def hide(self) -> int:
+        """Hide these messages for everyone (the rows stay, is_deleted set) and tell the
+        pages' cache; returns how many were hidden now. The one way messages are hidden."""
+        shown = self.filter(is_deleted=False)
+        stream_ids = set(shown.values_list("stream_id", flat=True))
+        hidden = shown.update(is_deleted=True) if stream_ids else 0
+        for stream_id in stream_ids if hidden else ():
+            page_cache.chat_changed(stream_id)
+        return hidden
+
+
 class ChatMessage(models.Model):
     """A chat message, saved before it is broadcast, so history survives reloads."""
 
@@ -133,6 +164,8 @@ class ChatMessage(models.Model):
     # Not kept for signed-in authors, whose account is what a ban holds on to.
     guest_network = models.CharField(max_length=64, blank=True)
 
+    objects = ChatMessageQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["stream", "created_at"], name="streams_chat_stream_created")
@@ -152,8 +185,27 @@ class ChatMessage(models.Model):
         return rooms.person_named(self.user_id, self.guest_identity)
 
 
+class ModeratorQuerySet(models.QuerySet):
+    def role_of(self, host, user) -> str:
+        """The role of `user` in `host`'s chat: Moderator.HOST, Moderator.MODERATOR, or ""
+        for everyone else (guests included)."""
+        if user is None or not user.is_authenticated:
+            return ""
+        if user.pk == host.pk:
+            return Moderator.HOST
+        return Moderator.MODERATOR if self.filter(host=host, user=user).exists() else ""
+
+    def person_ids(self, host) -> list[str]:
+        """The moderators of `host`'s chat, as streams.rooms names people."""
+        return [str(pk) for pk in self.filter(host=host).values_list("user_id", flat=True)]
+
+
 class Moderator(models.Model):
     """`user` moderates `host`'s chat (streams.moderation says what that allows)."""
+
+    # The roles in a chat (ModeratorQuerySet.role_of); everyone else has none ("").
+    HOST = "host"
+    MODERATOR = "moderator"
 
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderators"
@@ -162,6 +214,8 @@ class Moderator(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderating"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ModeratorQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -307,41 +361,3 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name}: {self.get_action_display()} {self.target_name}"
-
-
-# The pages' cache (streams.page_cache) shows streams and their people. Any save of a Stream
-# (title, thumbnail, keys, chat settings: from a form, the admin or a service) or of what a
-# User shows, and any deletion, makes it stale. Updates that bypass save()
-# (live_status.set_live, services.stream_end) say so themselves. A follow or unfollow, from
-# a service, the admin or a cascade, changes the host's follower count.
-USER_FIELDS_SHOWN = {"username", "avatar", "is_active"}
-
-
-def _stream_changed(sender, **kwargs) -> None:
-    page_cache.streams_changed()
-
-
-def _user_changed(sender, update_fields=None, **kwargs) -> None:
-    # A log-in saves last_login alone: nothing a page shows.
-    if update_fields is None or USER_FIELDS_SHOWN.intersection(update_fields):
-        page_cache.streams_changed()
-
-
-def _follow_changed(sender, instance: Follow, **kwargs) -> None:
-    page_cache.followers_changed(instance.following_id)
-
-
-def _chat_changed(sender, instance: ChatMessage, **kwargs) -> None:
-    page_cache.chat_changed(instance.stream_id)
-
-
-post_save.connect(_stream_changed, sender=Stream, dispatch_uid="pages_stream_saved")
-post_delete.connect(_stream_changed, sender=Stream, dispatch_uid="pages_stream_deleted")
-post_save.connect(_user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="pages_user_saved")
-post_delete.connect(
-    _user_changed, sender=settings.AUTH_USER_MODEL, dispatch_uid="pages_user_deleted"
-)
-post_save.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_saved")
-post_delete.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_deleted")
-post_save.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_saved")
-post_delete.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_deleted")

@@ -7,16 +7,16 @@ makes new keys rather than deleting old entries:
 
 - the *streams version*: one token for everything shown about streams and their people
   (live state, title, thumbnail, username, avatar, active or not). Saving a Stream or a
-  User (streams.models) and every live-status update (live_status.set_live,
-  services.stream_end) replace it, so nothing rendered before is read again.
+  User (streams.signals) and every live-status update (Stream.objects.set_live) replace
+  it, so nothing rendered before is read again.
 - a channel's follower count is kept apart, dropped whenever someone follows or unfollows
-  the host (streams.models), so a follow does not make every page stale.
+  the host (streams.signals), so a follow does not make every page stale.
 - a channel's chat history, as its page first shows it, is kept apart too, dropped whenever
-  a message is saved or deleted (streams.models, chat.delete_message). With a cache each
-  process keeps for itself, another process may show a message for FRAGMENT_TTL after it
-  was deleted (or not yet show a new one); the page's script then asks the chat API, which
-  is exact (its answer is kept under the ids of the messages it holds, which it reads every
-  time), as soon as it joins the room, and drops or adds what differs.
+  a message is saved or deleted (streams.signals) or hidden (ChatMessage.objects.hide). With
+  a cache each process keeps for itself, another process may show a message for FRAGMENT_TTL
+  after it was deleted (or not yet show a new one); the page's script then asks the chat
+  API, which is exact (its answer is kept under the ids of the messages it holds, which it
+  reads every time), as soon as it joins the room, and drops or adds what differs.
 - the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
   blocked), read from the database on every request: a viewer's own follows and blocks,
   and a host blocking them, show on their next page load whatever cache is configured.

@@ -102,7 +102,7 @@ def _channel_context(request: HttpRequest, host) -> dict:
         "stream": host.stream,
         "is_host": is_host,
         # Read only by the channel page's data, for signed-in viewers (guests are not).
-        "role": SimpleLazyObject(lambda: moderation.role_of(host, request.user)),
+        "role": SimpleLazyObject(lambda: Moderator.objects.role_of(host, request.user)),
         "is_following": not is_host and ties.follows(host.pk),
         "is_blocking": not is_host and ties.blocks(host.pk),
         "follower_count": _follower_count(host),
@@ -131,9 +131,9 @@ def _page_data(request: HttpRequest, context: dict) -> dict:
             "blocking": [str(pk) for pk in selectors.viewer_ties(request).blocking],
         },
         # Whose messages moderators leave alone; kept live by the room's "moderator" events.
-        "moderators": moderation.moderator_ids(host) if role in {"host", "moderator"} else [],
+        "moderators": Moderator.objects.person_ids(host) if role in {"host", "moderator"} else [],
         "chat": chat.settings_json(stream),
-        "timeouts": services.TIMEOUTS,
+        "timeouts": moderation.TIMEOUTS,
         "max_length": chat.MAX_LENGTH,
         "urls": {
             "token": reverse("api_viewer_token", args=[host_id]),
@@ -292,7 +292,7 @@ def _moderated_stream_or_404(request: HttpRequest, username: str) -> tuple[Strea
     if request.user.username.lower() == username.lower():
         return _own_stream_or_404(request, username), moderation.HOST
     host = selectors.find_host(request.user, username=username)
-    if moderation.role_of(host, request.user) != moderation.MODERATOR:
+    if Moderator.objects.role_of(host, request.user) != moderation.MODERATOR:
         raise Http404("No such dashboard.")
     return Stream.objects.select_related("user").get(user=host), moderation.MODERATOR
 
@@ -312,8 +312,8 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
     if action == "add" and form.is_valid():
         user = form.cleaned_data["username"]
         try:
-            services.moderator_add(host=host, user=user)
-        except services.ModerationRefused as error:
+            moderation.moderator_add(host=host, user=user)
+        except moderation.ModerationRefused as error:
             form.add_error("username", str(error))
         else:
             messages.success(request, f"{user.username} is now a moderator.")
@@ -322,12 +322,12 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
     row_id = int(row_id) if row_id.isdigit() and len(row_id) < 19 else 0  # fits a bigint
     if action == "remove":
         moderator = Moderator.objects.filter(host=host, pk=row_id).select_related("user").first()
-        if moderator is not None and services.moderator_remove(host=host, user=moderator.user):
+        if moderator is not None and moderation.moderator_remove(host=host, user=moderator.user):
             messages.success(request, f"{moderator.user.username} is no longer a moderator.")
         return redirect("dashboard_moderation", username=host.username)
     if action == "lift":
         try:
-            lifted = services.chat_ban_lift(host=host, actor=request.user, ban_id=row_id)
+            lifted = moderation.chat_ban_lift(host=host, actor=request.user, ban_id=row_id)
         except ApiError as error:
             messages.error(request, error.detail)
         else:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from streams import chat, live_status, livekit, page_cache, services
 from streams.models import ChatMessage, Stream
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ChatMessageFactory, UserFactory
 from tests.test_webhook_view import event, post, sign
 
 pytestmark = pytest.mark.django_db
@@ -320,3 +320,24 @@ def test_each_signed_in_viewer_gets_a_feed_without_their_own_channel(client_for,
     erin = UserFactory(username="erin", streamed=True)
     assert set(_cards(client_for(alice))) == {"erin"}
     assert set(_cards(client_for(erin))) == {"alice"}  # not alice's feed from the cache
+
+
+def _live_badge_shown(client) -> bool:
+    return "hidden" not in _soup(client.get("/alice/")).select_one("[data-live-badge]").attrs
+
+
+def test_the_write_doors_leave_no_guest_page_stale(guest_client, alice):
+    """Live status and hidden messages are written through Stream.objects.set_live and
+    ChatMessage.objects.hide, which tell the cache: a guest's next page load shows the
+    change at once, not after the cache's time to live (FRAGMENT_TTL, 5 s)."""
+    message = ChatMessageFactory(stream=alice.stream, text="soon hidden")
+    assert not _live_badge_shown(guest_client)
+    assert "soon hidden" in guest_client.get("/alice/").content.decode()
+    Stream.objects.filter(user=alice).set_live(live=True, at=timezone.now())
+    assert _live_badge_shown(guest_client)
+    assert _cards(guest_client) == {"alice": True}
+    assert ChatMessage.objects.filter(pk=message.pk).hide() == 1
+    assert "soon hidden" not in guest_client.get("/alice/").content.decode()
+    assert ChatMessage.objects.filter(pk=message.pk).hide() == 0  # hidden already
+    Stream.objects.filter(user=alice).set_live(live=False, at=timezone.now())
+    assert not _live_badge_shown(guest_client)

@@ -3,6 +3,7 @@
 // the delete/timeout/ban buttons of the host and moderators.
 // The server enforces every rule; the page only explains them and avoids pointless posts.
 
+import { EVENT } from "./events.js";
 import { detailOf, el, fullTime, localMoment, localTime, qs, qsa, request } from "./dom.js";
 
 // A long session would otherwise grow the list without bound.
@@ -377,20 +378,20 @@ export function createChat(root, page, moderation, hooks) {
   /** A moderation event from the room about `person`. */
   function moderated(message) {
     const mine = message.person === moderation.me;
-    if (message.type === "moderator") {
+    if (message.type === EVENT.MODERATOR) {
       moderation.setModerator(message.person, Boolean(message.is_moderator));
-    } else if (message.type === "timeout" && mine) {
+    } else if (message.type === EVENT.TIMEOUT && mine) {
       const left = Math.ceil((Date.parse(message.until) - Date.now()) / 1000);
       const seconds = Number.isFinite(left) && left > 0 ? left : Number(message.seconds) || 0;
       if (seconds > 0) {
         showError(`You were timed out until ${localMoment(message.until)}.`);
         startCooldown(seconds, "Timed out", { replace: true });
       }
-    } else if (message.type === "ban" && mine) {
+    } else if (message.type === EVENT.BAN && mine) {
       excluded = "You were banned from this chat.";
       stopCooldown();
       renderRules();
-    } else if (message.type === "lift" && mine && cooldownLabel === "Timed out") {
+    } else if (message.type === EVENT.LIFT && mine && cooldownLabel === "Timed out") {
       showError("");
       stopCooldown();
       renderRules();
@@ -421,9 +422,9 @@ export function createChat(root, page, moderation, hooks) {
 
     /** A message from the server over the room's data channel. */
     receive(message) {
-      if (message.type === "message") add(message);
-      else if (message.type === "delete" && message.id !== undefined) remove(message.id);
-      else if (message.type === "settings") applySettings(message);
+      if (message.type === EVENT.MESSAGE) add(message);
+      else if (message.type === EVENT.DELETE && message.id !== undefined) remove(message.id);
+      else if (message.type === EVENT.SETTINGS) applySettings(message);
       else if (typeof message.person === "string") moderated(message);
     },
 

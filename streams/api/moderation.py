@@ -8,7 +8,7 @@ import uuid
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
-from streams import moderation, services
+from streams import moderation
 from streams.api import json_api, posted
 from streams.selectors import find_host
 
@@ -25,7 +25,7 @@ def moderated_channel(request: HttpRequest, host_id: uuid.UUID):
 def chat_delete(request: HttpRequest, host_id: uuid.UUID, message_id: int) -> JsonResponse:
     """A message deleted; it disappears for everyone."""
     host = moderated_channel(request, host_id)
-    services.message_delete(host=host, actor=request.user, message_id=message_id)
+    moderation.message_delete(host=host, actor=request.user, message_id=message_id)
     return JsonResponse({"id": message_id, "deleted": True})
 
 
@@ -40,7 +40,7 @@ def timeout(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
         seconds = int(data.get("seconds"))
     except (TypeError, ValueError, OverflowError):
         seconds = 0
-    made = services.chatter_timeout(
+    made = moderation.chatter_timeout(
         host=host, actor=request.user, person=data.get("person"), seconds=seconds
     )
     return JsonResponse(
@@ -55,7 +55,7 @@ def ban(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     they were banned (or blocked) before, and nothing changed."""
     host = moderated_channel(request, host_id)
     person = posted(request).get("person")
-    outcome = services.chatter_ban(host=host, actor=request.user, person=person)
+    outcome = moderation.chatter_ban(host=host, actor=request.user, person=person)
     body = {"banned": outcome.name, "removed": outcome.removed, "already": outcome.already}
     if outcome.warning:
         body["warning"] = outcome.warning

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from streams import chat, livekit, metrics, page_cache, rooms, selectors
+from streams import chat, livekit, metrics, moderation, page_cache, rooms, selectors
 from streams.api import json_api, posted
 from streams.errors import ApiError
 from streams.models import Stream
@@ -25,7 +25,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     host = find_host(request.user, pk=host_id)
     person = rooms.person_watching(request, host)
     if person.role == "guest" and not rooms.is_new_guest(request):
-        chat.check_guest_not_banned(host, person.person)
+        moderation.check_guest_not_banned(host, person.person)
     identity = person.new_identity()
     token = livekit.create_viewer_token(
         room=rooms.room_name(host.pk),
