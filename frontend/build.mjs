@@ -1,16 +1,18 @@
-// Builds static/js/channel.js (`npm run build`), bundled by esbuild from channel/, and its
-// third-party licences beside it (channel.js.LICENSE.txt).
+// Builds static/js/ (`npm run build`), which holds only what this writes: channel.js bundled
+// by esbuild from channel/, its third-party licences beside it (channel.js.LICENSE.txt), and
+// the page scripts that need no bundling (live.js, keys.js) copied as they are.
 //
 // livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
 // patch-package applies them to node_modules when npm installs; this build then fails unless
 // every line the patches add is in the livekit-client code it bundles, so a bundle without
 // them cannot ship: not after a new version, nor when esbuild resolves another file.
 
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { copyFile, readFile, readdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 
 const OUT = "static/js";
+const COPIED = ["live.js", "keys.js"];
 const PATCHES = "frontend/patches";
 const NOTICES = "channel.js.LICENSE.txt";
 const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
@@ -117,5 +119,8 @@ for (const { path, contents } of outputFiles) {
   await writeFile(path, contents);
 }
 await writeFile(`${OUT}/${NOTICES}`, await notices());
+for (const name of COPIED) {
+  await copyFile(`frontend/${name}`, `${OUT}/${name}`);
+}
 const applied = [...patches.values()].map(({ patch }) => patch).join(", ");
-console.log(`${OUT}/: channel.js (with ${applied}), ${NOTICES}`);
+console.log(`${OUT}/: channel.js (with ${applied}), ${NOTICES}, ${COPIED.join(", ")}`);
