@@ -4,8 +4,8 @@
 //
 // livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
 // patch-package applies them to node_modules when npm installs; this build then fails unless
-// every line the patches add is in the livekit-client code it bundles, so a bundle without
-// them cannot ship: not after a new version, nor when esbuild resolves another file.
+// the livekit-client code it bundles is patched as the patches say, so a bundle without them
+// cannot ship: not after a new version, nor when esbuild resolves another file.
 
 import { copyFile, readFile, readdir, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -17,39 +17,41 @@ const PATCHES = "frontend/patches";
 const NOTICES = "channel.js.LICENSE.txt";
 const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
 
-// Each patched file: the lines the patch adds and the lines it removes.
+// Each patched file's hunks, as the text before the patch and the text after it.
 async function readPatches() {
   const files = new Map();
   for (const name of (await readdir(PATCHES)).filter((n) => n.endsWith(".patch"))) {
-    let current;
+    let hunks;
     for (const line of (await readFile(`${PATCHES}/${name}`, "utf8")).split("\n")) {
+      const [mark, text] = [line[0], line.slice(1)];
       if (line.startsWith("+++ b/")) {
-        current = { patch: name, added: [], removed: [] };
-        files.set(resolve(line.slice("+++ b/".length)), current);
-      } else if (current && line.startsWith("+")) {
-        current.added.push(line.slice(1));
-      } else if (current && line.startsWith("-") && !line.startsWith("--- ")) {
-        current.removed.push(line.slice(1));
+        hunks = [];
+        files.set(resolve(line.slice("+++ b/".length)), { patch: name, hunks });
+      } else if (hunks && line.startsWith("@@")) {
+        hunks.push({ before: [], after: [] });
+      } else if (hunks?.length && (mark === " " || mark === "-" || mark === "+")) {
+        const hunk = hunks.at(-1);
+        if (mark !== "+") hunk.before.push(text);
+        if (mark !== "-") hunk.after.push(text);
       }
     }
   }
   return files;
 }
 
-// Fails unless each patched file was bundled with each added line once and no removed line.
+// Fails unless each patched file was bundled with each hunk patched once and never unpatched.
 function checkPatched(patches, bundled) {
-  for (const [path, { patch, added, removed }] of patches) {
-    const lines = bundled.get(path)?.split("\n");
-    if (!lines) {
+  for (const [path, { patch, hunks }] of patches) {
+    if (!bundled.has(path)) {
       throw new Error(`${patch}: ${path} was not bundled, so its fixes are not in the bundle`);
     }
-    const count = (wanted) => lines.filter((line) => line === wanted).length;
-    for (const line of added.filter((l) => count(l) !== 1)) {
-      const found = `found ${count(line)} times, not once`;
-      throw new Error(`${patch} is not applied (run npm ci): line ${found}: ${line.trim()}`);
-    }
-    for (const line of removed.filter((l) => count(l) !== 0)) {
-      throw new Error(`${patch} is not applied (run npm ci): line it removes still there: ${line.trim()}`);
+    const source = `\n${bundled.get(path)}`;
+    const count = (lines) => source.split(`\n${lines.join("\n")}\n`).length - 1;
+    for (const { before, after } of hunks) {
+      if (count(after) !== 1 || count(before) !== 0) {
+        const where = after.find((line, i) => line !== before[i])?.trim();
+        throw new Error(`${patch} is not applied (run npm ci): not patched at "${where}"`);
+      }
     }
   }
 }
@@ -81,7 +83,8 @@ async function notices() {
     const text = file ? await readFile(`${folder}/${file}`, "utf8") : await copyrights(folder);
     sections.push(`${name} ${version}, licence ${license}\n\n${text.trim()}\n`);
   }
-  return `Third-party software in channel.js, with its licences.\n\n${sections.join(`\n${"-".repeat(78)}\n\n`)}`;
+  const rule = `\n${"-".repeat(78)}\n\n`;
+  return `Third-party software in channel.js, with its licences.\n\n${sections.join(rule)}`;
 }
 
 // A package without a licence file (@bufbuild/protobuf) states it in its sources' headers:
