@@ -1,61 +1,129 @@
-// Builds static/js/channel.js (`npm run build`): esbuild, with two fixes to livekit-client's
-// connection path applied as it is bundled. livekit-client is pinned (package.json), and each
-// fix must match its code exactly once, so a new version stops the build until the fixes are
-// checked against it: dropped if upstream fixed the delay, rewritten if the code moved.
+// Builds static/js/ (`npm run build`), which holds only what this writes: channel.js bundled
+// by esbuild from channel/, its third-party licences beside it (channel.js.LICENSE.txt), and
+// the page scripts that need no bundling (live.js, keys.js) copied as they are.
+//
+// livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
+// patch-package applies them to node_modules when npm installs; this build then fails unless
+// the livekit-client code it bundles is patched as the patches say, so a bundle without them
+// cannot ship: not after a new version, nor when esbuild resolves another file.
 
-import { readFile } from "node:fs/promises";
+import { copyFile, readFile, readdir, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { build } from "esbuild";
 
-const LIVEKIT = /[\\/]livekit-client[\\/]dist[\\/]livekit-client\.esm\.mjs$/;
+const OUT = "static/js";
+const COPIED = ["live.js", "keys.js"];
+const PATCHES = "frontend/patches";
+const NOTICES = "channel.js.LICENSE.txt";
+const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
 
-const FIXES = [
-  {
-    // The first offer travels with the join request and is answered right after it, yet
-    // room.connect() then asked for a negotiation because the connection was not up yet:
-    // one more offer/answer round, on the main thread while the video starts. An offer
-    // still waiting for its answer is negotiation enough.
-    find:
-      "if (this.isPublisherConnectionRequired && this.publisher.getConnectionState() !== 'connected' && this.publisher.getConnectionState() !== 'connecting') {",
-    replace:
-      "if (this.isPublisherConnectionRequired && this.publisher.getConnectionState() !== 'connected' && this.publisher.getConnectionState() !== 'connecting' && !(this.publisher.pendingInitialOffer || this.publisher._pc?.signalingState === 'have-local-offer')) {",
-  },
-  {
-    // room.connect() noticed the peer connection was up by polling it every 50 ms (upstream
-    // marks it FIXME): up to 50 ms more before the host's tracks are handed to the player.
-    find: "yield sleep(50); // FIXME we shouldn't rely on `sleep` in the connection paths",
-    replace: "yield sleep(5); // FIXME we shouldn't rely on `sleep` in the connection paths",
-  },
-];
-
-function applyFixes(source) {
-  for (const { find, replace } of FIXES) {
-    const found = source.split(find).length - 1;
-    if (found !== 1) {
-      throw new Error(`livekit-client fix matched ${found} times, not once: ${find}`);
+// Each patched file's hunks, as the text before the patch and the text after it.
+async function readPatches() {
+  const files = new Map();
+  for (const name of (await readdir(PATCHES)).filter((n) => n.endsWith(".patch"))) {
+    let hunks;
+    for (const line of (await readFile(`${PATCHES}/${name}`, "utf8")).split("\n")) {
+      const [mark, text] = [line[0], line.slice(1)];
+      if (line.startsWith("+++ b/")) {
+        hunks = [];
+        files.set(resolve(line.slice("+++ b/".length)), { patch: name, hunks });
+      } else if (hunks && line.startsWith("@@")) {
+        hunks.push({ before: [], after: [] });
+      } else if (hunks?.length && (mark === " " || mark === "-" || mark === "+")) {
+        const hunk = hunks.at(-1);
+        if (mark !== "+") hunk.before.push(text);
+        if (mark !== "-") hunk.after.push(text);
+      }
     }
-    source = source.replace(find, replace);
   }
-  return source;
+  return files;
 }
 
-const livekitFixes = {
-  name: "livekit-client-fixes",
-  setup(bundle) {
-    bundle.onLoad({ filter: LIVEKIT }, async ({ path }) => ({
-      contents: applyFixes(await readFile(path, "utf8")),
-      loader: "js",
-    }));
-  },
-};
+// Fails unless each patched file was bundled with each hunk patched once and never unpatched.
+function checkPatched(patches, bundled) {
+  for (const [path, { patch, hunks }] of patches) {
+    if (!bundled.has(path)) {
+      throw new Error(`${patch}: ${path} was not bundled, so its fixes are not in the bundle`);
+    }
+    const source = `\n${bundled.get(path)}`;
+    const count = (lines) => source.split(`\n${lines.join("\n")}\n`).length - 1;
+    for (const { before, after } of hunks) {
+      if (count(after) !== 1 || count(before) !== 0) {
+        const where = after.find((line, i) => line !== before[i])?.trim();
+        throw new Error(`${patch} is not applied (run npm ci): not patched at "${where}"`);
+      }
+    }
+  }
+}
 
-await build({
+// Keeps the text of every livekit-client file the bundle takes, exactly as esbuild reads it.
+function recordLivekit(bundled) {
+  return {
+    name: "record-livekit-client",
+    setup(bundle) {
+      bundle.onLoad({ filter: LIVEKIT }, async ({ path }) => {
+        const contents = await readFile(path, "utf8");
+        bundled.set(resolve(path), contents);
+        return { contents, loader: "default" };
+      });
+    },
+  };
+}
+
+// livekit-client's published build inlines its dependencies' code without their licence
+// comments, so esbuild's legalComments finds none to keep: the licences of the packages the
+// bundle may contain (package-lock.json's non-dev packages) go in a file beside it instead.
+async function notices() {
+  const lock = JSON.parse(await readFile("package-lock.json", "utf8"));
+  const sections = [];
+  for (const [folder, entry] of Object.entries(lock.packages)) {
+    if (!folder || entry.dev) continue;
+    const { name, version, license } = JSON.parse(await readFile(`${folder}/package.json`));
+    const file = (await readdir(folder)).find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? await readFile(`${folder}/${file}`, "utf8") : await copyrights(folder);
+    sections.push(`${name} ${version}, licence ${license}\n\n${text.trim()}\n`);
+  }
+  const rule = `\n${"-".repeat(78)}\n\n`;
+  return `Third-party software in channel.js, with its licences.\n\n${sections.join(rule)}`;
+}
+
+// A package without a licence file (@bufbuild/protobuf) states it in its sources' headers:
+// each distinct comment block that opens with a copyright, up to its last word on the licence.
+async function copyrights(folder) {
+  const blocks = new Set();
+  for (const file of await readdir(folder, { recursive: true })) {
+    if (!/\.m?js$/.test(file) || file.includes("node_modules")) continue;
+    const source = await readFile(`${folder}/${file}`, "utf8");
+    for (const [block] of source.matchAll(/(?:^[ \t]*\/\/.*\n)+|\/\*[\s\S]*?\*\//gm)) {
+      const lines = block.trim().split("\n").map((line) => line.trim());
+      const end = lines.findLastIndex((line) => /licen[cs]e|damage/i.test(line));
+      if (/^\W*copyright/i.test(lines[0])) blocks.add(lines.slice(0, end + 1).join("\n"));
+    }
+  }
+  return [...blocks].sort().join("\n\n");
+}
+
+const patches = await readPatches();
+const bundled = new Map();
+const { outputFiles } = await build({
   entryPoints: ["frontend/channel/main.js"],
   bundle: true,
   format: "esm",
   minify: true,
   target: "es2020",
   legalComments: "none",
-  outfile: "static/js/channel.js",
-  plugins: [livekitFixes],
-  logLevel: "info",
+  banner: { js: `/*! Licences of livekit-client and the other packages bundled here: ${NOTICES} */` },
+  outfile: `${OUT}/channel.js`,
+  plugins: [recordLivekit(bundled)],
+  write: false, // written once the fixes are known to be in it
 });
+checkPatched(patches, bundled);
+for (const { path, contents } of outputFiles) {
+  await writeFile(path, contents);
+}
+await writeFile(`${OUT}/${NOTICES}`, await notices());
+for (const name of COPIED) {
+  await copyFile(`frontend/${name}`, `${OUT}/${name}`);
+}
+const applied = [...patches.values()].map(({ patch }) => patch).join(", ");
+console.log(`${OUT}/: channel.js (with ${applied}), ${NOTICES}, ${COPIED.join(", ")}`);

@@ -16,9 +16,9 @@ from django.utils import timezone
 from accounts.avatars import avatar_hue
 from social.models import Block, Follow
 from streams import events, flood, livekit, moderation, page_cache, rooms
+from streams.client_address import client_network
 from streams.errors import ApiError
 from streams.models import ChatMessage, Moderator, Stream
-from streamsite.client_address import client_network
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Sender:
     user: object | None
     guest_identity: str
     name: str
-    network: str = ""  # a guest's (streamsite.client_address); limits and bans hold on it
+    network: str = ""  # a guest's (streams.client_address); limits and bans hold on it
 
     @property
     def person(self) -> str:

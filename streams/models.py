@@ -160,7 +160,7 @@ class ChatMessage(models.Model):
     is_deleted = models.BooleanField(default=False)
     # "host" or "moderator" when the author was one at the time: their badge in chat.
     author_badge = models.CharField(max_length=10, blank=True)
-    # A guest's network (streamsite.client_address): what a ban of the guest also bans for a while.
+    # A guest's network (streams.client_address): what a ban of the guest also bans for a while.
     # Not kept for signed-in authors, whose account is what a ban holds on to.
     guest_network = models.CharField(max_length=64, blank=True)
 

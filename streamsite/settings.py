@@ -120,7 +120,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # How many reverse proxies of ours stand in front of the site, each adding the address it
-# received a request from to X-Forwarded-For (streamsite/client_address.py). 0: the header
+# received a request from to X-Forwarded-For (streams/client_address.py). 0: the header
 # is ignored, since a client can write anything in it; 1 behind one TLS proxy.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 

@@ -1,12 +1,12 @@
-"""streamsite.client_address: whose address a request is, with and without a proxy."""
+"""streams.client_address: whose address a request is, with and without a proxy."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
+from streams.client_address import client_address, client_network, network_of
 from streams.models import Stream
-from streamsite.client_address import client_address, client_network, network_of
 
 
 def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(rf, settings):

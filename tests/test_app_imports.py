@@ -1,0 +1,35 @@
+"""Apps import in one direction: never the project package, and social never streams."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_packages(app: str) -> dict[str, set[str]]:
+    """{top-level package imported: the app's files importing it} over the app's modules."""
+    found: dict[str, set[str]] = {}
+    for path in (ROOT / app).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+@pytest.mark.parametrize("app", ["accounts", "social", "streams"])
+def test_no_app_imports_the_project_package(app):
+    assert imported_packages(app).get("streamsite", set()) == set()
+
+
+def test_social_imports_nothing_from_streams():
+    assert imported_packages("social").get("streams", set()) == set()

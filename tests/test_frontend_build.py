@@ -1,0 +1,100 @@
+"""frontend/build.mjs: static/js/ is what it writes from frontend/, channel.js only with the
+livekit-client fixes of frontend/patches/, and the bundled packages' licences served beside it.
+
+The build tests run the real build (node, esbuild, patch-package) in a copy of the project
+whose node_modules links to this checkout's, with livekit-client copied so that its patch can
+be taken off there."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILT = sorted(path.name for path in (ROOT / "static" / "js").iterdir())
+
+
+def served(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content).decode()
+
+
+def test_the_bundle_names_its_licences_file_which_is_served_beside_it(client):
+    first_line = served(client, "/static/js/channel.js").split("\n", 1)[0]
+    assert "channel.js.LICENSE.txt" in first_line
+
+    licences = served(client, "/static/js/channel.js.LICENSE.txt")
+    assert "livekit-client 2.23.0, licence Apache-2.0" in licences
+    assert "Apache License\n                           Version 2.0" in licences
+    assert "webrtc-adapter 9.0.6, licence BSD-3-Clause" in licences  # a dependency it inlines
+
+
+def test_collectstatic_keeps_the_licences_under_the_name_the_bundle_gives(settings, tmp_path):
+    """As a deployment collects them (compressing nothing, to save the test's time)."""
+    settings.STATIC_ROOT = tmp_path
+    settings.WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["css", "js", "svg", "txt"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", "--ignore", "admin", verbosity=0)
+    assert (tmp_path / "js" / "channel.js.LICENSE.txt").read_bytes() == (
+        ROOT / "static" / "js" / "channel.js.LICENSE.txt"
+    ).read_bytes()
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """The build's inputs in tmp_path, livekit-client as installed (patched) in its own copy."""
+    modules = ROOT / "node_modules"
+    if shutil.which("node") is None or not (modules / "livekit-client").is_dir():
+        message = "node or node_modules missing: run scripts/build-assets.sh"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (in CI it must be: `make test` runs it)")
+        pytest.skip(message)
+    shutil.copytree(ROOT / "frontend", tmp_path / "frontend")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "static" / "js").mkdir(parents=True)
+    (tmp_path / "node_modules").mkdir()
+    for entry in modules.iterdir():
+        if entry.name != "livekit-client":
+            (tmp_path / "node_modules" / entry.name).symlink_to(entry)
+    shutil.copytree(modules / "livekit-client", tmp_path / "node_modules" / "livekit-client")
+    return tmp_path
+
+
+def build(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["node", "frontend/build.mjs"], cwd=project, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_build_writes_the_committed_static_js_from_frontend(project_copy):
+    result = build(project_copy)
+    assert result.returncode == 0, result.stderr
+
+    written = project_copy / "static" / "js"
+    assert sorted(path.name for path in written.iterdir()) == BUILT
+    for name in BUILT:
+        assert (written / name).read_bytes() == (ROOT / "static" / "js" / name).read_bytes(), name
+
+
+def test_the_build_fails_and_writes_no_bundle_when_livekit_client_lacks_its_fixes(project_copy):
+    subprocess.run(
+        ["node_modules/.bin/patch-package", "--reverse", "--patch-dir", "frontend/patches"],
+        cwd=project_copy,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    result = build(project_copy)
+    assert result.returncode != 0
+    assert "livekit-client+2.23.0.patch is not applied (run npm ci)" in result.stderr
+    assert not (project_copy / "static" / "js" / "channel.js").exists()
