@@ -4,7 +4,7 @@ from django.urls import include, path, re_path, register_converter
 from django.views.static import serve
 
 from social import views as social_views
-from streams import follow_views
+from streams import dashboard, follow_views
 from streams import views as stream_views
 from streams.api import moderation as moderation_api
 from streams.api import viewer as viewer_api
@@ -50,17 +50,17 @@ urlpatterns = [
     path("notifications/unsubscribe/<str:token>/", social_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("u/<username:username>/", stream_views.dashboard_stream, name="dashboard_stream"),
-    path("u/<username:username>/keys/", stream_views.dashboard_keys, name="dashboard_keys"),
-    path("u/<username:username>/chat/", stream_views.dashboard_chat, name="dashboard_chat"),
+    path("u/<username:username>/", dashboard.dashboard_stream, name="dashboard_stream"),
+    path("u/<username:username>/keys/", dashboard.dashboard_keys, name="dashboard_keys"),
+    path("u/<username:username>/chat/", dashboard.dashboard_chat, name="dashboard_chat"),
     path(
         "u/<username:username>/community/",
-        stream_views.dashboard_community,
+        dashboard.dashboard_community,
         name="dashboard_community",
     ),
     path(
         "u/<username:username>/moderation/",
-        stream_views.dashboard_moderation,
+        dashboard.dashboard_moderation,
         name="dashboard_moderation",
     ),
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
