@@ -1,4 +1,6 @@
-"""The creator dashboard: the Stream, Keys, Chat, Community and Moderation pages."""
+"""The creator dashboard: the Stream, Keys, Chat, Community and Moderation pages. Each form
+on them posts to its own small view (its own URL), which redirects back to the page or, when
+the form has errors, shows the page again with them."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
@@ -25,6 +27,7 @@ from streams.models import ChatBan, ModerationAction, Moderator, Stream
 from streams.views import channel_context, channel_page_data
 
 COMMUNITY_PAGE_SIZE = 20
+MODERATION_LOG_PAGE_SIZE = 30
 
 
 def _own_stream_or_404(request: HttpRequest, username: str) -> Stream:
@@ -34,49 +37,41 @@ def _own_stream_or_404(request: HttpRequest, username: str) -> Stream:
     return Stream.objects.select_related("user").get(user=request.user)
 
 
+# ------------------------------------------------------------------------------ Stream
+
+
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
-    user = stream.user
-    action = request.POST.get("action") if request.method == "POST" else None
-    forms = {
-        "title_form": StreamTitleForm(
-            request.POST if action == "title" else None, instance=stream, prefix="title"
-        ),
-        "thumbnail_form": ThumbnailForm(
-            request.POST if action == "thumbnail" else None,
-            request.FILES if action == "thumbnail" else None,
-            instance=stream,
-            prefix="thumbnail",
-        ),
-        "profile_form": ProfileForm(
-            request.POST if action == "profile" else None,
-            request.FILES if action == "profile" else None,
-            instance=user,
-            prefix="profile",
-        ),
-    }
-    if action == "remove_thumbnail":
-        services.stream_remove_thumbnail(stream=stream)
-        messages.success(request, "Thumbnail removed.")
-        return redirect("dashboard_stream", username=user.username)
-    bound = {"title": "title_form", "thumbnail": "thumbnail_form", "profile": "profile_form"}
-    if action in bound:
-        form = forms[bound[action]]
-        if form.is_valid():
-            form.save()
-            messages.success(request, _SAVED_MESSAGES[action])
-            return redirect("dashboard_stream", username=user.username)
-        # Show the unsaved form with its errors; the others keep the stored values.
-        stream.refresh_from_db()
-        user.refresh_from_db()
-    context = {**channel_context(request, user), **forms, "section": "stream"}
-    # The preview is the channel's own player, so live state, viewers and uptime come from
-    # the room as on the channel page.
-    context["page_data"] = channel_page_data(request, context)
-    context["live_times"] = selectors.live_times(stream)
-    return render(request, "dashboard/stream.html", context, status=400 if action else 200)
+    return _stream_page(request, stream, _stream_forms(request, stream))
+
+
+@login_required
+@require_POST
+def dashboard_stream_title(request: HttpRequest, username: str) -> HttpResponse:
+    return _save_stream_form(request, username, "title")
+
+
+@login_required
+@require_POST
+def dashboard_stream_thumbnail(request: HttpRequest, username: str) -> HttpResponse:
+    return _save_stream_form(request, username, "thumbnail")
+
+
+@login_required
+@require_POST
+def dashboard_stream_thumbnail_remove(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    services.stream_remove_thumbnail(stream=stream)
+    messages.success(request, "Thumbnail removed.")
+    return redirect("dashboard_stream", username=stream.user.username)
+
+
+@login_required
+@require_POST
+def dashboard_stream_profile(request: HttpRequest, username: str) -> HttpResponse:
+    return _save_stream_form(request, username, "profile")
 
 
 _SAVED_MESSAGES = {
@@ -86,34 +81,102 @@ _SAVED_MESSAGES = {
 }
 
 
+def _save_stream_form(request: HttpRequest, username: str, name: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    forms = _stream_forms(request, stream, bound=name)
+    form = forms[f"{name}_form"]
+    if form.is_valid():
+        form.save()
+        messages.success(request, _SAVED_MESSAGES[name])
+        return redirect("dashboard_stream", username=stream.user.username)
+    # Show the unsaved form with its errors; the others keep the stored values.
+    stream.refresh_from_db()
+    stream.user.refresh_from_db()
+    return _stream_page(request, stream, forms, status=400)
+
+
+def _stream_forms(request: HttpRequest, stream: Stream, bound: str | None = None) -> dict:
+    """The Stream page's three forms; the one named `bound` holds what was posted."""
+
+    def posted(name: str, *, files: bool = True) -> tuple:
+        if name != bound:
+            return (None, None) if files else (None,)
+        return (request.POST, request.FILES) if files else (request.POST,)
+
+    return {
+        "title_form": StreamTitleForm(
+            *posted("title", files=False), instance=stream, prefix="title"
+        ),
+        "thumbnail_form": ThumbnailForm(*posted("thumbnail"), instance=stream, prefix="thumbnail"),
+        "profile_form": ProfileForm(*posted("profile"), instance=stream.user, prefix="profile"),
+    }
+
+
+def _stream_page(
+    request: HttpRequest, stream: Stream, forms: dict, status: int = 200
+) -> HttpResponse:
+    context = {**channel_context(request, stream.user), **forms, "section": "stream"}
+    # The preview is the channel's own player, so live state, viewers and uptime come from
+    # the room as on the channel page.
+    context["page_data"] = channel_page_data(request, context)
+    context["live_times"] = selectors.live_times(stream)
+    return render(request, "dashboard/stream.html", context, status=status)
+
+
+# -------------------------------------------------------------------------------- Keys
+
+
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def dashboard_keys(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
-    action = request.POST.get("action") if request.method == "POST" else None
-    form = GenerateConnectionForm(request.POST if action == "generate" else None)
-    status = 200
-    if action in {"generate", "reset"} and (action == "reset" or form.is_valid()):
-        try:
-            if action == "generate":
-                services.connection_generate(stream=stream, kind=form.cleaned_data["kind"])
-                messages.success(request, "New connection generated. Paste it into OBS.")
-            else:
-                services.connection_reset(stream=stream)
-                messages.success(request, "Connection reset. The old stream key no longer works.")
-            return redirect("dashboard_keys", username=stream.user.username)
-        except LiveKitError as error:
-            stream.refresh_from_db()
-            messages.error(request, f"{error} Your current connection was not changed.")
-            status = 503
-    elif action is not None:
-        status = 400
-    return render(
-        request,
-        "dashboard/keys.html",
-        {"stream": stream, "form": form, "section": "keys"},
-        status=status,
-    )
+    return _keys_page(request, stream, GenerateConnectionForm())
+
+
+@login_required
+@require_POST
+def dashboard_keys_generate(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    form = GenerateConnectionForm(request.POST)
+    if not form.is_valid():
+        return _keys_page(request, stream, form, status=400)
+    try:
+        services.connection_generate(stream=stream, kind=form.cleaned_data["kind"])
+    except LiveKitError as error:
+        return _keys_unchanged(request, stream, form, error)
+    messages.success(request, "New connection generated. Paste it into OBS.")
+    return redirect("dashboard_keys", username=stream.user.username)
+
+
+@login_required
+@require_POST
+def dashboard_keys_reset(request: HttpRequest, username: str) -> HttpResponse:
+    stream = _own_stream_or_404(request, username)
+    try:
+        services.connection_reset(stream=stream)
+    except LiveKitError as error:
+        return _keys_unchanged(request, stream, GenerateConnectionForm(), error)
+    messages.success(request, "Connection reset. The old stream key no longer works.")
+    return redirect("dashboard_keys", username=stream.user.username)
+
+
+def _keys_unchanged(
+    request: HttpRequest, stream: Stream, form: GenerateConnectionForm, error: LiveKitError
+) -> HttpResponse:
+    """LiveKit refused or was unreachable: the page shows the connection as it is stored."""
+    stream.refresh_from_db()
+    messages.error(request, f"{error} Your current connection was not changed.")
+    return _keys_page(request, stream, form, status=503)
+
+
+def _keys_page(
+    request: HttpRequest, stream: Stream, form: GenerateConnectionForm, status: int = 200
+) -> HttpResponse:
+    context = {"stream": stream, "form": form, "section": "keys"}
+    return render(request, "dashboard/keys.html", context, status=status)
+
+
+# -------------------------------------------------------------------------------- Chat
 
 
 @login_required
@@ -133,6 +196,9 @@ def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
+# --------------------------------------------------------------------------- Community
+
+
 @login_required
 @require_GET
 def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
@@ -148,7 +214,7 @@ def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
-MODERATION_LOG_PAGE_SIZE = 30
+# -------------------------------------------------------------------------- Moderation
 
 
 def _moderated_stream_or_404(request: HttpRequest, username: str) -> tuple[Stream, str]:
@@ -164,18 +230,22 @@ def _moderated_stream_or_404(request: HttpRequest, username: str) -> tuple[Strea
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
     """The host's moderators (appointed by username), the timeouts and bans in force, and
     the moderation log. The channel's moderators see and lift the timeouts and bans."""
     stream, role = _moderated_stream_or_404(request, username)
+    return _moderation_page(request, stream, role, ModeratorForm())
+
+
+@login_required
+@require_POST
+def dashboard_moderator_add(request: HttpRequest, username: str) -> HttpResponse:
+    """The host appoints a moderator by username (moderators cannot)."""
+    stream = _own_stream_or_404(request, username)
     host = stream.user
-    is_host = role == moderation.HOST
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action not in {None, "lift"} and not is_host:
-        raise Http404("No such action.")
-    form = ModeratorForm(request.POST if action == "add" else None)
-    if action == "add" and form.is_valid():
+    form = ModeratorForm(request.POST)
+    if form.is_valid():
         user = form.cleaned_data["username"]
         try:
             services.moderator_add(host=host, user=user)
@@ -184,24 +254,52 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
         else:
             messages.success(request, f"{user.username} is now a moderator.")
             return redirect("dashboard_moderation", username=host.username)
+    return _moderation_page(request, stream, moderation.HOST, form, status=400)
+
+
+@login_required
+@require_POST
+def dashboard_moderator_remove(request: HttpRequest, username: str) -> HttpResponse:
+    """The host removes one of their moderators (moderators cannot)."""
+    stream = _own_stream_or_404(request, username)
+    host = stream.user
+    moderator = (
+        Moderator.objects.filter(host=host, pk=_row_id(request)).select_related("user").first()
+    )
+    if moderator is not None and services.moderator_remove(host=host, user=moderator.user):
+        messages.success(request, f"{moderator.user.username} is no longer a moderator.")
+    return redirect("dashboard_moderation", username=host.username)
+
+
+@login_required
+@require_POST
+def dashboard_ban_lift(request: HttpRequest, username: str) -> HttpResponse:
+    """The host or one of the channel's moderators lifts a timeout or ban early."""
+    stream, _role = _moderated_stream_or_404(request, username)
+    host = stream.user
+    try:
+        lifted = services.chat_ban_lift(host=host, actor=request.user, ban_id=_row_id(request))
+    except ApiError as error:
+        messages.error(request, error.detail)
+    else:
+        if lifted is not None:
+            messages.success(
+                request, f"Lifted the {lifted.get_kind_display().lower()} of {lifted.name}."
+            )
+    return redirect("dashboard_moderation", username=host.username)
+
+
+def _row_id(request: HttpRequest) -> int:
+    """The posted table row's id; 0 (no row) for anything that is not a bigint."""
     row_id = request.POST.get("id", "")
-    row_id = int(row_id) if row_id.isdigit() and len(row_id) < 19 else 0  # fits a bigint
-    if action == "remove":
-        moderator = Moderator.objects.filter(host=host, pk=row_id).select_related("user").first()
-        if moderator is not None and services.moderator_remove(host=host, user=moderator.user):
-            messages.success(request, f"{moderator.user.username} is no longer a moderator.")
-        return redirect("dashboard_moderation", username=host.username)
-    if action == "lift":
-        try:
-            lifted = services.chat_ban_lift(host=host, actor=request.user, ban_id=row_id)
-        except ApiError as error:
-            messages.error(request, error.detail)
-        else:
-            if lifted is not None:
-                messages.success(
-                    request, f"Lifted the {lifted.get_kind_display().lower()} of {lifted.name}."
-                )
-        return redirect("dashboard_moderation", username=host.username)
+    return int(row_id) if row_id.isdigit() and len(row_id) < 19 else 0
+
+
+def _moderation_page(
+    request: HttpRequest, stream: Stream, role: str, form: ModeratorForm, status: int = 200
+) -> HttpResponse:
+    host = stream.user
+    is_host = role == moderation.HOST
     context = {
         "stream": stream,
         "is_host": is_host,
@@ -218,6 +316,4 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
             ModerationAction.objects.filter(host=host).order_by("-created_at", "-pk"),
             MODERATION_LOG_PAGE_SIZE,
         ).get_page(request.GET.get("page"))
-    return render(
-        request, "dashboard/moderation.html", context, status=400 if action == "add" else 200
-    )
+    return render(request, "dashboard/moderation.html", context, status=status)

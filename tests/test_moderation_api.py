@@ -206,7 +206,7 @@ def test_banning_a_guest_twice_keeps_one_ban_and_one_lift_lets_them_back(live, a
     assert ChatBan.objects.filter(kind="ban").count() == 1
     page = alice_client.get("/u/alice/moderation/").context
     [ban] = page["bans"]
-    alice_client.post("/u/alice/moderation/", {"action": "lift", "id": ban.pk})
+    alice_client.post("/u/alice/moderation/lift/", {"action": "lift", "id": ban.pk})
     assert guest.get(f"/api/stream/token/{alice.pk}").status_code == 200
     assert say(guest, alice).status_code == 201
 
