@@ -50,64 +50,26 @@ urlpatterns = [
     path("notifications/unsubscribe/<str:token>/", social_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("u/<username:username>/", dashboard.dashboard_stream, name="dashboard_stream"),
-    path(
-        "u/<username:username>/title/",
-        dashboard.dashboard_stream_title,
-        name="dashboard_stream_title",
-    ),
-    path(
-        "u/<username:username>/thumbnail/",
-        dashboard.dashboard_stream_thumbnail,
-        name="dashboard_stream_thumbnail",
-    ),
-    path(
-        "u/<username:username>/thumbnail/remove/",
-        dashboard.dashboard_stream_thumbnail_remove,
-        name="dashboard_stream_thumbnail_remove",
-    ),
-    path(
-        "u/<username:username>/profile/",
-        dashboard.dashboard_stream_profile,
-        name="dashboard_stream_profile",
-    ),
-    path("u/<username:username>/keys/", dashboard.dashboard_keys, name="dashboard_keys"),
-    path(
-        "u/<username:username>/keys/generate/",
-        dashboard.dashboard_keys_generate,
-        name="dashboard_keys_generate",
-    ),
-    path(
-        "u/<username:username>/keys/reset/",
-        dashboard.dashboard_keys_reset,
-        name="dashboard_keys_reset",
-    ),
-    path("u/<username:username>/chat/", dashboard.dashboard_chat, name="dashboard_chat"),
-    path(
-        "u/<username:username>/community/",
-        dashboard.dashboard_community,
-        name="dashboard_community",
-    ),
-    path(
-        "u/<username:username>/moderation/",
-        dashboard.dashboard_moderation,
-        name="dashboard_moderation",
-    ),
-    path(
-        "u/<username:username>/moderation/add/",
-        dashboard.dashboard_moderator_add,
-        name="dashboard_moderator_add",
-    ),
-    path(
-        "u/<username:username>/moderation/remove/",
-        dashboard.dashboard_moderator_remove,
-        name="dashboard_moderator_remove",
-    ),
-    path(
-        "u/<username:username>/moderation/lift/",
-        dashboard.dashboard_ban_lift,
-        name="dashboard_ban_lift",
-    ),
+    # The creator dashboard: each page and each form's URL is named as its view.
+    *[
+        path(f"u/<username:username>/{route}", view, name=view.__name__)
+        for route, view in [
+            ("", dashboard.dashboard_stream),
+            ("title/", dashboard.dashboard_stream_title),
+            ("thumbnail/", dashboard.dashboard_stream_thumbnail),
+            ("thumbnail/remove/", dashboard.dashboard_stream_thumbnail_remove),
+            ("profile/", dashboard.dashboard_stream_profile),
+            ("keys/", dashboard.dashboard_keys),
+            ("keys/generate/", dashboard.dashboard_keys_generate),
+            ("keys/reset/", dashboard.dashboard_keys_reset),
+            ("chat/", dashboard.dashboard_chat),
+            ("community/", dashboard.dashboard_community),
+            ("moderation/", dashboard.dashboard_moderation),
+            ("moderation/add/", dashboard.dashboard_moderator_add),
+            ("moderation/remove/", dashboard.dashboard_moderator_remove),
+            ("moderation/lift/", dashboard.dashboard_ban_lift),
+        ]
+    ],
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
     path("<username:username>/", stream_views.channel, name="channel"),
     path("<username:username>/follow/", follow_views.follow, name="follow"),
