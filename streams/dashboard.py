@@ -98,17 +98,20 @@ def _save_stream_form(request: HttpRequest, username: str, name: str) -> HttpRes
 def _stream_forms(request: HttpRequest, stream: Stream, bound: str | None = None) -> dict:
     """The Stream page's three forms; the one named `bound` holds what was posted."""
 
-    def posted(name: str, *, files: bool = True) -> tuple:
-        if name != bound:
-            return (None, None) if files else (None,)
-        return (request.POST, request.FILES) if files else (request.POST,)
+    def data(name: str):
+        return request.POST if name == bound else None
+
+    def files(name: str):
+        return request.FILES if name == bound else None
 
     return {
-        "title_form": StreamTitleForm(
-            *posted("title", files=False), instance=stream, prefix="title"
+        "title_form": StreamTitleForm(data("title"), instance=stream, prefix="title"),
+        "thumbnail_form": ThumbnailForm(
+            data("thumbnail"), files("thumbnail"), instance=stream, prefix="thumbnail"
         ),
-        "thumbnail_form": ThumbnailForm(*posted("thumbnail"), instance=stream, prefix="thumbnail"),
-        "profile_form": ProfileForm(*posted("profile"), instance=stream.user, prefix="profile"),
+        "profile_form": ProfileForm(
+            data("profile"), files("profile"), instance=stream.user, prefix="profile"
+        ),
     }
 
 
