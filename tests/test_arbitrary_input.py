@@ -85,12 +85,6 @@ def assert_clear_refusal(response) -> None:
     assert isinstance(body["code"], str) and isinstance(body["detail"], str)
 
 
-@pytest.fixture
-def live(alice, bob) -> Stream:
-    Stream.objects.filter(user=alice).update(is_live=True)
-    return Stream.objects.get(user=alice)
-
-
 # ------------------------------------------------------------------------- JSON APIs
 
 

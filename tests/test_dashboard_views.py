@@ -520,11 +520,6 @@ def test_the_moderation_page_escapes_names_and_messages(alice_client, alice):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
 
 
-@pytest.fixture
-def mod_client(alice, client_for) -> Client:
-    return client_for(ModeratorFactory(host=alice, user=UserFactory(username="mod")).user)
-
-
 def ban_rows(client) -> dict:
     page = BeautifulSoup(client.get("/u/alice/moderation/").content, "html.parser")
     rows = page.select("section[aria-labelledby=bans-heading] tbody tr")

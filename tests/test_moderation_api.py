@@ -12,27 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from social.models import Block
-from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
+from streams.models import ChatBan, ChatMessage, ModerationAction
 from tests.conftest import guest_of
 from tests.factories import ChatMessageFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def live(alice) -> Stream:
-    Stream.objects.filter(user=alice).update(is_live=True)
-    return Stream.objects.get(user=alice)
-
-
-@pytest.fixture
-def mod(alice):
-    return ModeratorFactory(host=alice, user=UserFactory(username="mod")).user
-
-
-@pytest.fixture
-def mod_client(mod, client_for) -> Client:
-    return client_for(mod)
 
 
 def act(client, host, action: str, **body):

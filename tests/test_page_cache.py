@@ -22,11 +22,6 @@ from tests.test_webhook_view import event, post, sign
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
-
 def _soup(response) -> BeautifulSoup:
     assert response.status_code == 200
     return BeautifulSoup(response.content, "html.parser")
