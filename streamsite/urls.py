@@ -4,7 +4,7 @@ from django.urls import include, path, re_path, register_converter
 from django.views.static import serve
 
 from social import views as social_views
-from streams import follow_views
+from streams import dashboard, follow_views
 from streams import views as stream_views
 from streams.api import moderation as moderation_api
 from streams.api import viewer as viewer_api
@@ -50,19 +50,26 @@ urlpatterns = [
     path("notifications/unsubscribe/<str:token>/", social_views.unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("u/<username:username>/", stream_views.dashboard_stream, name="dashboard_stream"),
-    path("u/<username:username>/keys/", stream_views.dashboard_keys, name="dashboard_keys"),
-    path("u/<username:username>/chat/", stream_views.dashboard_chat, name="dashboard_chat"),
-    path(
-        "u/<username:username>/community/",
-        stream_views.dashboard_community,
-        name="dashboard_community",
-    ),
-    path(
-        "u/<username:username>/moderation/",
-        stream_views.dashboard_moderation,
-        name="dashboard_moderation",
-    ),
+    # The creator dashboard: each page and each form's URL is named as its view.
+    *[
+        path(f"u/<username:username>/{route}", view, name=view.__name__)
+        for route, view in [
+            ("", dashboard.dashboard_stream),
+            ("title/", dashboard.dashboard_stream_title),
+            ("thumbnail/", dashboard.dashboard_stream_thumbnail),
+            ("thumbnail/remove/", dashboard.dashboard_stream_thumbnail_remove),
+            ("profile/", dashboard.dashboard_stream_profile),
+            ("keys/", dashboard.dashboard_keys),
+            ("keys/generate/", dashboard.dashboard_keys_generate),
+            ("keys/reset/", dashboard.dashboard_keys_reset),
+            ("chat/", dashboard.dashboard_chat),
+            ("community/", dashboard.dashboard_community),
+            ("moderation/", dashboard.dashboard_moderation),
+            ("moderation/add/", dashboard.dashboard_moderator_add),
+            ("moderation/remove/", dashboard.dashboard_moderator_remove),
+            ("moderation/lift/", dashboard.dashboard_ban_lift),
+        ]
+    ],
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
     path("<username:username>/", stream_views.channel, name="channel"),
     path("<username:username>/follow/", follow_views.follow, name="follow"),

@@ -1,5 +1,7 @@
 """Named people used across the suite: alice the creator (she has streamed before), bob who
-follows her, carol whom she blocked, and a guest (anonymous client)."""
+follows her, carol whom she blocked, mod who moderates her chat, and a guest (anonymous
+client); the scaffolding every test shares (an empty cache, LiveKit stopped unless a test
+asks for the real server) is here too, defined once."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from devservers.servers import (
     livekit_installed,
 )
 from streams import rooms
-from tests.factories import BlockFactory, FollowFactory, UserFactory
+from streams.models import Stream
+from tests.factories import BlockFactory, FollowFactory, ModeratorFactory, UserFactory
 
 
 def pytest_collection_modifyitems(items):
@@ -109,6 +112,24 @@ def guest_of(client: Client):
 @pytest.fixture
 def guest_client(db) -> Client:
     return Client()
+
+
+@pytest.fixture
+def mod(alice):
+    """A moderator of alice's chat."""
+    return ModeratorFactory(host=alice, user=UserFactory(username="mod")).user
+
+
+@pytest.fixture
+def mod_client(mod) -> Client:
+    return _client_for(mod)
+
+
+@pytest.fixture
+def live(alice) -> Stream:
+    """alice's stream, marked live (as LiveKit's webhook would): chat and moderation are open."""
+    Stream.objects.filter(user=alice).update(is_live=True)
+    return Stream.objects.get(user=alice)
 
 
 def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (32, 18)) -> bytes:

@@ -85,12 +85,6 @@ def assert_clear_refusal(response) -> None:
     assert isinstance(body["code"], str) and isinstance(body["detail"], str)
 
 
-@pytest.fixture
-def live(alice, bob) -> Stream:
-    Stream.objects.filter(user=alice).update(is_live=True)
-    return Stream.objects.get(user=alice)
-
-
 # ------------------------------------------------------------------------- JSON APIs
 
 
@@ -223,10 +217,10 @@ def test_dashboard_title_and_bio(alice_client, alice, title, bio):
     with rolled_back():
         before = (Stream.objects.get(user=alice).title, User.objects.get(pk=alice.pk).bio)
         title_response = post_form(
-            alice_client, "/u/alice/", {"action": "title", "title-title": title}
+            alice_client, "/u/alice/title/", {"action": "title", "title-title": title}
         )
         bio_response = post_form(
-            alice_client, "/u/alice/", {"action": "profile", "profile-bio": bio}
+            alice_client, "/u/alice/profile/", {"action": "profile", "profile-bio": bio}
         )
         assert title_response.status_code in {302, 400}
         assert bio_response.status_code in {302, 400}
@@ -243,7 +237,7 @@ def test_dashboard_title_and_bio(alice_client, alice, title, bio):
 @given(fields=st.dictionaries(st.sampled_from(["is_chat_enabled", "kind", "action"]), texts))
 def test_dashboard_chat_settings_and_keys(alice_client, fields):
     with rolled_back():
-        for url in ["/u/alice/chat/", "/u/alice/keys/"]:
+        for url in ["/u/alice/chat/", "/u/alice/keys/generate/"]:
             response = post_form(alice_client, url, fields)
             assert response.status_code in {200, 302, 400}, response.status_code
 

@@ -6,18 +6,12 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.cache import cache
 from django.utils import timezone
 
 from streams.models import Stream
 from tests.factories import BlockFactory, FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
 
 
 def _card_users(response) -> list[str]:

@@ -4,18 +4,12 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.cache import cache
 from django.views.defaults import server_error
 
 from streams.models import Stream
 from tests.factories import FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
 
 
 def _soup(response) -> BeautifulSoup:

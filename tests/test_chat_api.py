@@ -19,12 +19,6 @@ from tests.factories import FollowFactory, ModeratorFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def live(alice) -> Stream:
-    Stream.objects.filter(user=alice).update(is_live=True)
-    return Stream.objects.get(user=alice)
-
-
 def chat_url(host) -> str:
     return f"/api/stream/{host.pk}/chat"
 

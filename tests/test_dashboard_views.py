@@ -43,7 +43,7 @@ def test_other_users_get_a_404(bob_client, url):
     assert bob_client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/u/alice/", "/u/alice/chat/"])
+@pytest.mark.parametrize("url", ["/u/alice/title/", "/u/alice/chat/"])
 def test_other_users_cannot_change_anything(bob_client, url):
     data = {"action": "title", "title-title": "pwned", "followers_only_minutes": "0"}
     assert bob_client.post(url, data).status_code == 404
@@ -106,7 +106,9 @@ def test_the_stream_page_of_a_stream_never_live_says_so(alice_client, alice):
 
 
 def test_the_owner_changes_the_title(alice_client, alice):
-    response = alice_client.post("/u/alice/", {"action": "title", "title-title": "  New title "})
+    response = alice_client.post(
+        "/u/alice/title/", {"action": "title", "title-title": "  New title "}
+    )
     assert response.status_code == 302
     assert Stream.objects.get(user=alice).title == "New title"
     assert "Stream title saved." in alice_client.get(response.url).content.decode()
@@ -114,14 +116,16 @@ def test_the_owner_changes_the_title(alice_client, alice):
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * 101])
 def test_a_bad_title_shows_a_field_error_and_changes_nothing(alice_client, alice, title):
-    response = alice_client.post("/u/alice/", {"action": "title", "title-title": title})
+    response = alice_client.post("/u/alice/title/", {"action": "title", "title-title": title})
     assert response.status_code == 400
     assert response.context["title_form"].errors["title"]
     assert Stream.objects.get(user=alice).title == "alice's stream"
 
 
 def upload_thumbnail(client, upload):
-    return client.post("/u/alice/", {"action": "thumbnail", "thumbnail-thumbnail": upload})
+    return client.post(
+        "/u/alice/thumbnail/", {"action": "thumbnail", "thumbnail-thumbnail": upload}
+    )
 
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
@@ -174,7 +178,7 @@ def test_the_owner_replaces_and_removes_the_thumbnail(
     storage, name = stream.thumbnail.storage, stream.thumbnail.name
     assert len(storage.listdir(f"thumbnails/{alice.pk}")[1]) == 1  # the old file is gone
     with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post("/u/alice/", {"action": "remove_thumbnail"})
+        alice_client.post("/u/alice/thumbnail/remove/", {"action": "remove_thumbnail"})
     assert not Stream.objects.get(user=alice).thumbnail
     assert not storage.exists(name)
 
@@ -191,7 +195,7 @@ def test_the_thumbnail_shows_on_the_home_page(alice_client, guest_client, alice)
 def test_the_owner_edits_the_bio_and_uploads_an_avatar(alice_client, alice, guest_client):
     upload = SimpleUploadedFile("a.png", image_bytes(), "image/png")
     response = alice_client.post(
-        "/u/alice/",
+        "/u/alice/profile/",
         {"action": "profile", "profile-bio": "Now with speedruns", "profile-avatar": upload},
     )
     assert response.status_code == 302
@@ -203,7 +207,9 @@ def test_the_owner_edits_the_bio_and_uploads_an_avatar(alice_client, alice, gues
 
 
 def test_a_bio_over_300_characters_is_refused(alice_client, alice):
-    response = alice_client.post("/u/alice/", {"action": "profile", "profile-bio": "x" * 301})
+    response = alice_client.post(
+        "/u/alice/profile/", {"action": "profile", "profile-bio": "x" * 301}
+    )
     assert response.status_code == 400
     assert response.context["profile_form"].errors["bio"]
     alice.refresh_from_db()
@@ -213,7 +219,9 @@ def test_a_bio_over_300_characters_is_refused(alice_client, alice):
 def test_dashboard_forms_enforce_csrf(alice):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
-    assert client.post("/u/alice/", {"action": "title", "title-title": "x"}).status_code == 403
+    assert (
+        client.post("/u/alice/title/", {"action": "title", "title-title": "x"}).status_code == 403
+    )
     assert client.post("/u/alice/chat/", {"is_chat_enabled": ""}).status_code == 403
     assert Stream.objects.get(user=alice).title == "alice's stream"
 
@@ -335,7 +343,9 @@ def test_a_small_thumbnail_is_not_enlarged(alice_client, alice):
 
 def test_an_avatar_is_stored_as_a_256_square(alice_client, alice):
     upload = SimpleUploadedFile("a.png", image_bytes("PNG", (900, 600)), "image/png")
-    response = alice_client.post("/u/alice/", {"action": "profile", "profile-avatar": upload})
+    response = alice_client.post(
+        "/u/alice/profile/", {"action": "profile", "profile-avatar": upload}
+    )
     assert response.status_code == 302
     alice.refresh_from_db()
     image = stored_image(alice.avatar)
@@ -368,7 +378,7 @@ def test_an_image_of_too_many_pixels_is_refused_with_nothing_saved(
         errors = response.context["thumbnail_form"].errors
     else:
         data = {"action": "profile", "profile-avatar": upload}
-        response = alice_client.post("/u/alice/", data)
+        response = alice_client.post("/u/alice/profile/", data)
         errors = response.context["profile_form"].errors
     assert response.status_code == 400
     assert "12000 x 12000 pixels; the limit is 40 megapixels" in str(errors)
@@ -395,12 +405,12 @@ def test_replacing_and_removing_the_avatar_deletes_the_old_files(
     for _ in range(2):
         upload = SimpleUploadedFile("a.png", image_bytes(), "image/png")
         with django_capture_on_commit_callbacks(execute=True):
-            alice_client.post("/u/alice/", {"action": "profile", "profile-avatar": upload})
+            alice_client.post("/u/alice/profile/", {"action": "profile", "profile-avatar": upload})
     alice.refresh_from_db()
     storage, name = alice.avatar.storage, alice.avatar.name
     assert storage.listdir(f"avatars/{alice.pk}")[1] == [name.rsplit("/", 1)[1]]
     with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post("/u/alice/", {"action": "profile", "profile-remove_avatar": "on"})
+        alice_client.post("/u/alice/profile/", {"action": "profile", "profile-remove_avatar": "on"})
     alice.refresh_from_db()
     assert not alice.avatar
     assert not storage.exists(name)
@@ -421,7 +431,7 @@ def test_a_moderator_cannot_reach_the_hosts_dashboard(client_for, alice, url):
 
 
 def test_the_host_appoints_a_moderator_by_username(alice_client, alice, bob):
-    response = alice_client.post("/u/alice/moderation/", {"action": "add", "username": "BOB"})
+    response = alice_client.post("/u/alice/moderation/add/", {"action": "add", "username": "BOB"})
     assert response.status_code == 302
     assert list(alice.moderators.values_list("user__username", flat=True)) == ["bob"]
     page = alice_client.get(response.url).content.decode()
@@ -443,7 +453,9 @@ def test_appointing_a_moderator_shows_why_not_next_to_the_field(
     alice_client, alice, bob, carol, username, error
 ):
     ModeratorFactory(host=alice, user=bob)
-    response = alice_client.post("/u/alice/moderation/", {"action": "add", "username": username})
+    response = alice_client.post(
+        "/u/alice/moderation/add/", {"action": "add", "username": username}
+    )
     assert response.status_code == 400
     assert response.context["form"].errors["username"] == [error]
     soup = BeautifulSoup(response.content, "html.parser")
@@ -453,7 +465,9 @@ def test_appointing_a_moderator_shows_why_not_next_to_the_field(
 
 def test_the_host_removes_a_moderator_and_it_is_logged(alice_client, alice, bob):
     moderator = ModeratorFactory(host=alice, user=bob)
-    response = alice_client.post("/u/alice/moderation/", {"action": "remove", "id": moderator.pk})
+    response = alice_client.post(
+        "/u/alice/moderation/remove/", {"action": "remove", "id": moderator.pk}
+    )
     assert response.status_code == 302
     assert not alice.moderators.exists()
     assert list(ModerationAction.objects.values_list("action", "target_name")) == [
@@ -470,7 +484,7 @@ def test_the_host_lifts_a_timeout_early(alice_client, alice, bob):
     page = BeautifulSoup(alice_client.get("/u/alice/moderation/").content, "html.parser")
     [lift] = page.select("form:has(input[value=lift])")
     ban_id = lift.select_one("input[name=id]")["value"]
-    response = alice_client.post("/u/alice/moderation/", {"action": "lift", "id": ban_id})
+    response = alice_client.post("/u/alice/moderation/lift/", {"action": "lift", "id": ban_id})
     assert response.status_code == 302
     assert not ChatBan.objects.exists()
     assert Client().get("/alice/").status_code == 200
@@ -480,15 +494,15 @@ def test_one_host_cannot_remove_or_lift_anothers(alice_client, client_for, alice
     dave = UserFactory(username="dave")
     moderator = ModeratorFactory(host=dave, user=bob)
     ban = ChatBan.objects.create(host=dave, kind="ban", guest_identity="guest-" + "a" * 32)
-    alice_client.post("/u/alice/moderation/", {"action": "remove", "id": moderator.pk})
-    alice_client.post("/u/alice/moderation/", {"action": "lift", "id": ban.pk})
+    alice_client.post("/u/alice/moderation/remove/", {"action": "remove", "id": moderator.pk})
+    alice_client.post("/u/alice/moderation/lift/", {"action": "lift", "id": ban.pk})
     assert dave.moderators.exists() and ChatBan.objects.filter(pk=ban.pk).exists()
 
 
 @pytest.mark.parametrize("row_id", ["", "abc", "-1", "9" * 30, "1\x00"])
 @pytest.mark.parametrize("action", ["remove", "lift"])
 def test_removing_or_lifting_an_unknown_row_changes_nothing(alice_client, alice, action, row_id):
-    response = alice_client.post("/u/alice/moderation/", {"action": action, "id": row_id})
+    response = alice_client.post(f"/u/alice/moderation/{action}/", {"action": action, "id": row_id})
     assert response.status_code == 302
     assert not ModerationAction.objects.exists()
 
@@ -504,11 +518,6 @@ def test_the_moderation_page_escapes_names_and_messages(alice_client, alice):
     content = alice_client.get("/u/alice/moderation/").content.decode()
     assert "<script>alert(1)" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
-
-
-@pytest.fixture
-def mod_client(alice, client_for) -> Client:
-    return client_for(ModeratorFactory(host=alice, user=UserFactory(username="mod")).user)
 
 
 def ban_rows(client) -> dict:
@@ -531,7 +540,7 @@ def test_a_moderator_sees_the_channels_timeouts_and_bans_and_lifts_them(
     rows = ban_rows(mod_client)
     assert set(rows) == {"bob", "dave", "guest-12345 (guest)"}  # not carol, blocked by alice
     for row_id in rows.values():
-        response = mod_client.post("/u/alice/moderation/", {"action": "lift", "id": row_id})
+        response = mod_client.post("/u/alice/moderation/lift/", {"action": "lift", "id": row_id})
         assert response.status_code == 302
     assert not ChatBan.objects.exists()
     assert not alice.blocking_set.filter(blocked__username="dave").exists()  # the ban was a block
@@ -553,7 +562,7 @@ def test_a_moderator_sees_neither_the_moderators_nor_the_log_and_cannot_change_t
     assert [a.get_text() for a in soup.select(".dashboard-nav a")] == ["Moderation", "View channel"]
     moderator = alice.moderators.get()
     for data in [{"action": "add", "username": "bob"}, {"action": "remove", "id": moderator.pk}]:
-        assert mod_client.post("/u/alice/moderation/", data).status_code == 404
+        assert mod_client.post(f"/u/alice/moderation/{data['action']}/", data).status_code == 404
     assert list(alice.moderators.values_list("user__username", flat=True)) == ["mod"]
 
 
@@ -565,7 +574,7 @@ def test_a_moderator_cannot_lift_a_timeout_the_host_gave_another_moderator(
     alice_client.post(f"/api/stream/{alice.pk}/timeout", {"person": str(other.pk), "seconds": 60})
     [row_id] = ban_rows(mod_client).values()
     response = mod_client.post(
-        "/u/alice/moderation/", {"action": "lift", "id": row_id}, follow=True
+        "/u/alice/moderation/lift/", {"action": "lift", "id": row_id}, follow=True
     )
     assert "Moderators cannot act on another moderator." in response.content.decode()
     assert ChatBan.objects.exists()
@@ -578,9 +587,79 @@ def test_a_moderator_of_another_channel_and_a_guest_get_nothing(client_for, alic
     bob_client = client_for(bob)
     assert bob_client.get("/u/alice/moderation/").status_code == 404
     assert (
-        bob_client.post("/u/alice/moderation/", {"action": "lift", "id": ban.pk}).status_code == 404
+        bob_client.post("/u/alice/moderation/lift/", {"action": "lift", "id": ban.pk}).status_code
+        == 404
     )
     assert (
-        Client().post("/u/alice/moderation/", {"action": "lift", "id": ban.pk}).status_code == 302
+        Client().post("/u/alice/moderation/lift/", {"action": "lift", "id": ban.pk}).status_code
+        == 302
     )
     assert ChatBan.objects.filter(pk=ban.pk).exists()
+
+
+# Each form on the dashboard posts to its own URL (the Moderation page's Lift is the one a
+# channel's moderators may use too).
+HOST_ONLY_FORMS = [
+    "/u/alice/title/",
+    "/u/alice/thumbnail/",
+    "/u/alice/thumbnail/remove/",
+    "/u/alice/profile/",
+    "/u/alice/keys/generate/",
+    "/u/alice/keys/reset/",
+    "/u/alice/moderation/add/",
+    "/u/alice/moderation/remove/",
+]
+
+
+def _post_forms(response) -> list[tuple[str, dict]]:
+    """Each dashboard form of a page (not the header's): where it posts and the values it
+    would send as shown."""
+    soup = BeautifulSoup(response.content, "html.parser")
+    forms = []
+    for form in soup.select("form[method=post]"):
+        fields = {
+            field["name"]: field.get("value", "")
+            for field in form.select("input[name]")
+            if field.get("type") not in {"file", "checkbox", "radio"} or field.has_attr("checked")
+        }
+        action = form.get("action") or response.request["PATH_INFO"]
+        if action.startswith("/u/"):
+            forms.append((action, fields))
+    return forms
+
+
+def test_every_form_on_the_dashboard_posts_where_it_is_handled(alice_client, alice, bob):
+    ModeratorFactory(host=alice, user=bob)
+    ChatBan.objects.create(host=alice, kind="ban", guest_identity="guest-" + "c" * 32)
+    upload_thumbnail(alice_client, SimpleUploadedFile("t.png", image_bytes(), "image/png"))
+    Stream.objects.filter(user=alice).update(ingress_id="IN_1", stream_key="sk_1")  # Reset
+    posted = set()
+    for url in DASHBOARD_PAGES:
+        for action, fields in _post_forms(alice_client.get(url)):
+            response = alice_client.post(action, fields)
+            # 400: a form sent empty; 503: the Keys page with LiveKit stopped.
+            assert response.status_code in {200, 302, 400, 503}, (action, response.status_code)
+            posted.add(action)
+    assert set(HOST_ONLY_FORMS) | {"/u/alice/moderation/lift/", "/u/alice/chat/"} <= posted
+
+
+@pytest.mark.parametrize("url", HOST_ONLY_FORMS)
+def test_only_the_host_posts_the_dashboards_forms(client_for, guest_client, alice, bob, url):
+    mod = ModeratorFactory(host=alice, user=UserFactory(username="mod")).user
+    data = {"title-title": "pwned", "kind": "rtmp", "username": "bob", "id": "1"}
+    for client in [client_for(mod), client_for(bob)]:
+        assert client.post(url, data).status_code == 404
+    assert guest_client.post(url, data).url.startswith("/accounts/login/?next=")
+    assert alice.moderators.count() == 1
+    assert Stream.objects.get(user=alice).title == "alice's stream"
+
+
+def test_after_a_refused_moderator_the_logs_pages_are_still_the_moderation_pages(
+    alice_client, alice
+):
+    for _ in range(31):
+        ModerationAction.objects.create(host=alice, actor_name="alice", action="delete")
+    response = alice_client.post("/u/alice/moderation/add/", {"username": "nobody"})
+    assert response.status_code == 400
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.select_one(".pagination a[rel=next]")["href"] == "/u/alice/moderation/?page=2"

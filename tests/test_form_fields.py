@@ -43,7 +43,9 @@ def test_the_help_text_describes_its_field(alice_client):
 
 
 def test_a_field_error_describes_its_field_too(alice_client):
-    response = alice_client.post("/u/alice/moderation/", {"action": "add", "username": "nobody"})
+    response = alice_client.post(
+        "/u/alice/moderation/add/", {"action": "add", "username": "nobody"}
+    )
     fields = described_fields(response.content.decode())
     assert fields and all(not missing for _, missing in fields), fields
     soup = BeautifulSoup(response.content, "html.parser")

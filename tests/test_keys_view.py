@@ -15,7 +15,7 @@ URL = "/u/alice/keys/"
 
 
 def generate(client, kind: str = "rtmp"):
-    return client.post(URL, {"action": "generate", "kind": kind})
+    return client.post(URL + "generate/", {"action": "generate", "kind": kind})
 
 
 def room_ingresses(user) -> list[livekit.Ingress]:
@@ -64,7 +64,7 @@ def test_regenerating_replaces_the_old_ingress(livekit_server, alice_client, ali
 
 def test_resetting_deletes_the_ingress_and_clears_the_fields(livekit_server, alice_client, alice):
     generate(alice_client)
-    response = alice_client.post(URL, {"action": "reset"})
+    response = alice_client.post(URL + "reset/", {"action": "reset"})
     assert response.status_code == 302
     stream = Stream.objects.get(user=alice)
     assert (stream.ingress_id, stream.server_url, stream.stream_key) == (None, "", "")
@@ -86,7 +86,7 @@ def test_with_livekit_stopped_the_old_keys_stay_and_the_error_is_shown(
         ingress_id="IN_old", server_url="rtmp://127.0.0.1:1935/live", stream_key="sk_old"
     )
     for data in [{"action": "generate", "kind": "rtmp"}, {"action": "reset"}]:
-        response = alice_client.post(URL, data)
+        response = alice_client.post(f"{URL}{data['action']}/", data)
         assert response.status_code == 503
         page = response.content.decode()
         assert "LiveKit is not reachable at" in page

@@ -12,27 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from social.models import Block
-from streams.models import ChatBan, ChatMessage, ModerationAction, Stream
+from streams.models import ChatBan, ChatMessage, ModerationAction
 from tests.conftest import guest_of
 from tests.factories import ChatMessageFactory, ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def live(alice) -> Stream:
-    Stream.objects.filter(user=alice).update(is_live=True)
-    return Stream.objects.get(user=alice)
-
-
-@pytest.fixture
-def mod(alice):
-    return ModeratorFactory(host=alice, user=UserFactory(username="mod")).user
-
-
-@pytest.fixture
-def mod_client(mod, client_for) -> Client:
-    return client_for(mod)
 
 
 def act(client, host, action: str, **body):
@@ -206,7 +190,7 @@ def test_banning_a_guest_twice_keeps_one_ban_and_one_lift_lets_them_back(live, a
     assert ChatBan.objects.filter(kind="ban").count() == 1
     page = alice_client.get("/u/alice/moderation/").context
     [ban] = page["bans"]
-    alice_client.post("/u/alice/moderation/", {"action": "lift", "id": ban.pk})
+    alice_client.post("/u/alice/moderation/lift/", {"action": "lift", "id": ban.pk})
     assert guest.get(f"/api/stream/token/{alice.pk}").status_code == 200
     assert say(guest, alice).status_code == 201
 

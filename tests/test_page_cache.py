@@ -22,11 +22,6 @@ from tests.test_webhook_view import event, post, sign
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
-
 def _soup(response) -> BeautifulSoup:
     assert response.status_code == 200
     return BeautifulSoup(response.content, "html.parser")
@@ -146,7 +141,7 @@ def test_a_change_no_hook_sees_shows_once_the_ttl_is_over(guest_client, alice, m
 def test_the_hosts_own_settings_show_on_the_next_page_load(alice_client, guest_client, alice):
     assert "alice's stream" in guest_client.get("/").content.decode().replace("&#x27;", "'")
     response = alice_client.post(
-        "/u/alice/", {"action": "title", "title-title": "Speedrun night"}, follow=True
+        "/u/alice/title/", {"action": "title", "title-title": "Speedrun night"}, follow=True
     )
     assert response.status_code == 200
     assert "Speedrun night" in guest_client.get("/").content.decode()

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from livekit import api
@@ -19,11 +18,6 @@ from streams import live_status, rooms
 from streams.models import Stream
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
 
 
 def claims(token: str):

@@ -22,7 +22,7 @@ def run(*args: str) -> str:
 def test_a_stream_stuck_live_whose_ingress_is_not_publishing_is_set_offline(
     livekit_server, alice_client, alice, bob
 ):
-    alice_client.post("/u/alice/keys/", {"action": "generate", "kind": "rtmp"})
+    alice_client.post("/u/alice/keys/generate/", {"action": "generate", "kind": "rtmp"})
     Stream.objects.filter(user__in=[alice, bob]).update(is_live=True)  # bob has no ingress
     output = run()
     assert "Set alice offline" in output

@@ -91,7 +91,7 @@ def test_regenerating_keys_while_live_ends_the_stream_and_the_old_key_stops_work
     viewer = open_page("/alice/")
     expect_playing(viewer)
     response = off_the_browser_thread(
-        client_for(alice).post, "/u/alice/keys/", {"action": "generate", "kind": "rtmp"}
+        client_for(alice).post, "/u/alice/keys/generate/", {"action": "generate", "kind": "rtmp"}
     )
     assert response.status_code == 302
     new = Stream.objects.get(user=alice)
