@@ -4,12 +4,14 @@ the form has errors, shows the page again with them."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
@@ -30,6 +32,22 @@ COMMUNITY_PAGE_SIZE = 20
 MODERATION_LOG_PAGE_SIZE = 30
 
 
+def _posted_to(page: str):
+    """A form's own URL: a POST does its work; anything else (a reload of the page a refused
+    form was shown on, a link back to it) is sent to the dashboard `page` it belongs to."""
+
+    def decorate(view):
+        @wraps(view)
+        def handle(request: HttpRequest, username: str) -> HttpResponse:
+            if request.method != "POST":
+                return redirect(page, username=username)
+            return view(request, username)
+
+        return handle
+
+    return decorate
+
+
 def _own_stream_or_404(request: HttpRequest, username: str) -> Stream:
     """The dashboard belongs to its owner only; to anyone else it does not exist."""
     if request.user.username.lower() != username.lower():
@@ -48,19 +66,19 @@ def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_stream")
 def dashboard_stream_title(request: HttpRequest, username: str) -> HttpResponse:
     return _save_stream_form(request, username, "title")
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_stream")
 def dashboard_stream_thumbnail(request: HttpRequest, username: str) -> HttpResponse:
     return _save_stream_form(request, username, "thumbnail")
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_stream")
 def dashboard_stream_thumbnail_remove(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
     services.stream_remove_thumbnail(stream=stream)
@@ -69,7 +87,7 @@ def dashboard_stream_thumbnail_remove(request: HttpRequest, username: str) -> Ht
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_stream")
 def dashboard_stream_profile(request: HttpRequest, username: str) -> HttpResponse:
     return _save_stream_form(request, username, "profile")
 
@@ -137,7 +155,7 @@ def dashboard_keys(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_keys")
 def dashboard_keys_generate(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
     form = GenerateConnectionForm(request.POST)
@@ -152,7 +170,7 @@ def dashboard_keys_generate(request: HttpRequest, username: str) -> HttpResponse
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_keys")
 def dashboard_keys_reset(request: HttpRequest, username: str) -> HttpResponse:
     stream = _own_stream_or_404(request, username)
     try:
@@ -242,7 +260,7 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_moderation")
 def dashboard_moderator_add(request: HttpRequest, username: str) -> HttpResponse:
     """The host appoints a moderator by username (moderators cannot)."""
     stream = _own_stream_or_404(request, username)
@@ -261,7 +279,7 @@ def dashboard_moderator_add(request: HttpRequest, username: str) -> HttpResponse
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_moderation")
 def dashboard_moderator_remove(request: HttpRequest, username: str) -> HttpResponse:
     """The host removes one of their moderators (moderators cannot)."""
     stream = _own_stream_or_404(request, username)
@@ -275,7 +293,7 @@ def dashboard_moderator_remove(request: HttpRequest, username: str) -> HttpRespo
 
 
 @login_required
-@require_POST
+@_posted_to("dashboard_moderation")
 def dashboard_ban_lift(request: HttpRequest, username: str) -> HttpResponse:
     """The host or one of the channel's moderators lifts a timeout or ban early."""
     stream, _role = _moderated_stream_or_404(request, username)

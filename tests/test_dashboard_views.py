@@ -663,3 +663,13 @@ def test_after_a_refused_moderator_the_logs_pages_are_still_the_moderation_pages
     assert response.status_code == 400
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.select_one(".pagination a[rel=next]")["href"] == "/u/alice/moderation/?page=2"
+
+
+@pytest.mark.parametrize("url", [*HOST_ONLY_FORMS, "/u/alice/moderation/lift/"])
+def test_a_forms_url_opened_without_posting_leads_to_its_page(alice_client, url):
+    """A refused form is shown at its own URL: a reload or a way back there must not fail."""
+    response = alice_client.get(url)
+    assert response.status_code == 302
+    page = url.split("/")[3]  # /u/alice/<page>/...
+    expected = {"title": "", "thumbnail": "", "profile": ""}.get(page, f"{page}/")
+    assert response["Location"] == f"/u/alice/{expected}"
