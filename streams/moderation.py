@@ -185,7 +185,9 @@ def chatter_find(*, host, person: object) -> Chatter:
     return Chatter(str(user.pk), user.username, user)
 
 
-def _log(host, actor, action: str, *, target_name: str, target_person: str = "", detail=""):
+def _log(host, actor, action: str, target_name: str, target_person: str = "", detail: str = ""):
+    """One entry of the moderation log: `actor` did `action` to `target_name` (the person as
+    streams.rooms names them), with a word on it."""
     ModerationAction.objects.create(
         host=host,
         actor=actor,
@@ -198,7 +200,7 @@ def _log(host, actor, action: str, *, target_name: str, target_person: str = "",
 
 
 def _log_on_user(host, actor, action: str, user, detail: str = "") -> None:
-    _log(host, actor, action, target_name=user.username, target_person=str(user.pk), detail=detail)
+    _log(host, actor, action, user.username, str(user.pk), detail)
 
 
 def message_delete(*, host, actor, message_id: int) -> None:
@@ -212,9 +214,9 @@ def message_delete(*, host, actor, message_id: int) -> None:
             host,
             actor,
             ModerationAction.Action.DELETE,
-            target_name=message.author_name,
-            target_person=message.author_id,
-            detail=message.text[:100],
+            message.author_name,
+            message.author_id,
+            message.text[:100],
         )
 
 
@@ -249,9 +251,9 @@ def chatter_timeout(*, host, actor, person: object, seconds: int) -> ChatBan:
         host,
         actor,
         ModerationAction.Action.TIMEOUT,
-        target_name=chatter.name,
-        target_person=chatter.person,
-        detail=TIMEOUTS[seconds],
+        chatter.name,
+        chatter.person,
+        TIMEOUTS[seconds],
     )
     chat.broadcast(host.stream, events.timeout(chatter.person, until, seconds))
     return timeout
@@ -315,14 +317,7 @@ def chatter_ban(*, host, actor, person: object) -> BanOutcome:
         removed, warning = _remove_quietly(host, chatter)
     if not created:
         return BanOutcome(chatter.name, removed, warning, already=True)
-    _log(
-        host,
-        actor,
-        ModerationAction.Action.BAN,
-        target_name=chatter.name,
-        target_person=chatter.person,
-        detail=detail,
-    )
+    _log(host, actor, ModerationAction.Action.BAN, chatter.name, chatter.person, detail)
     chat.broadcast(host.stream, events.ban(chatter.person))
     return BanOutcome(chatter.name, removed, warning)
 
@@ -352,14 +347,7 @@ def chat_ban_lift(*, host, actor, ban_id: int) -> ChatBan | None:
             return None  # lifted by someone else meanwhile
         if ban.kind == ChatBan.Kind.BAN and ban.user_id:
             Block.objects.filter(blocker=host, blocked_id=ban.user_id).delete()
-    _log(
-        host,
-        actor,
-        ModerationAction.Action.LIFT,
-        target_name=ban.name,
-        target_person=ban.person,
-        detail=ban.get_kind_display(),
-    )
+    _log(host, actor, ModerationAction.Action.LIFT, ban.name, ban.person, ban.get_kind_display())
     chat.broadcast(host.stream, events.lift(ban.person))
     return ban
 
