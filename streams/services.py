@@ -33,8 +33,9 @@ def connection_generate(*, stream: Stream, kind: str) -> Stream:
 
     The new ingress is created first; only then are the room's old ingresses stopped, the
     room ended if live, the old ingresses deleted once stopped (livekit.delete_ingresses)
-    and the new details saved. If LiveKit fails at any point the
-    old connection keeps working and stays saved.
+    and the new details saved. If LiveKit fails on the way, the new ingress is discarded and
+    the old details stay saved (an old ingress already disabled stays so: its key was being
+    replaced anyway).
     """
     user = stream.user
     room = rooms.room_name(user.pk)
