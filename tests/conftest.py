@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import time
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.test import Client, RequestFactory
 from PIL import Image
 
@@ -44,6 +46,50 @@ def _media_root(settings, tmp_path):
 def _empty_cache():
     """Every test starts with nothing cached (pages, hosts, follower counts)."""
     cache.clear()
+
+
+class _RequestsInFlight:
+    """The threads handling a request right now (the live server's, a test client's)."""
+
+    def __init__(self):
+        self.threads: set[threading.Thread] = set()
+        request_started.connect(self.started, weak=False)
+        # Connected after Django's own receivers, so a request counts until its database
+        # connection is given back.
+        request_finished.connect(self.finished, weak=False)
+
+    def started(self, **kwargs):
+        self.threads.add(threading.current_thread())
+
+    def finished(self, **kwargs):
+        self.threads.discard(threading.current_thread())
+
+    def wait_until_none(self, timeout: float) -> None:
+        """Until no other living thread is in a request (this one may hold a test client's
+        streamed response nobody read to the end)."""
+        me, deadline = threading.current_thread(), time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+            thread is not me and thread.is_alive() for thread in list(self.threads)
+        ):
+            time.sleep(0.02)
+
+
+_requests_in_flight = _RequestsInFlight()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet(request):
+    """A test that used the live server ends once the server has finished every request it
+    was handling: the browser's last poll, or a LiveKit webhook, must not write while the
+    test's database is flushed (PostgreSQL then reports a deadlock, and the next test
+    inherits rows). Set up after the test's database, so it is taken down before it."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+    yield
+    _requests_in_flight.wait_until_none(timeout=15)
 
 
 @pytest.fixture
