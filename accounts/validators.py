@@ -28,6 +28,9 @@ RESERVED_USERNAMES = frozenset(
         "settings",
         "about",
         "help",
+        "videos",
+        "clips",
+        "directory",
     }
 )
 

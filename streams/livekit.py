@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import aiohttp
+import jwt
 from django.conf import settings
 from google.protobuf.json_format import ParseError
 from livekit import api
@@ -32,6 +33,11 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VIEWER_TOKEN_TTL = timedelta(hours=6)
+RECORDER_TOKEN_TTL = timedelta(hours=24)  # a long broadcast, rejoined after a restart
+# The recorder signs its requests to the site with the API secret, as LiveKit tokens are,
+# with this subject and a short life.
+SERVICE_SUBJECT = "recorder"
+SERVICE_TOKEN_MAX_LIFE = timedelta(minutes=5)
 REQUEST_TIMEOUT_SECONDS = 10
 # A chat message or a setting change waits at most this long on its broadcast; the send
 # itself at most BROADCAST_SEND_SECONDS, so that there is time left to look the room up again.
@@ -192,6 +198,56 @@ def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) 
         .with_ttl(VIEWER_TOKEN_TTL)
         .to_jwt()
     )
+
+
+def create_recorder_token(*, room: str, identity: str) -> str:
+    """The recorder's token: it subscribes, and is hidden, so no participant (nor a modified
+    client) ever sees it in the room; it publishes nothing."""
+    grants = api.VideoGrants(
+        room_join=True,
+        room=room,
+        can_subscribe=True,
+        can_publish=False,
+        can_publish_data=False,
+        can_update_own_metadata=False,
+        hidden=True,
+    )
+    return (
+        api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+        .with_identity(identity)
+        .with_name("recorder")
+        .with_grants(grants)
+        .with_ttl(RECORDER_TOKEN_TTL)
+        .to_jwt()
+    )
+
+
+class InvalidServiceToken(Exception):
+    pass
+
+
+def verify_service_token(authorization: str | None) -> None:
+    """Check that a request comes from the recorder: `Bearer <JWT>` signed with the API
+    secret, issued by the API key, for SERVICE_SUBJECT, expiring within minutes."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme != "Bearer" or not token:
+        raise InvalidServiceToken("missing Bearer token")
+    verifier = api.TokenVerifier(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+    try:
+        claims = verifier.verify(token)
+        expires = jwt_expiry(token)
+    except Exception as error:  # the SDK raises PyJWT's errors and bare ValueError alike
+        raise InvalidServiceToken(str(error)) from error
+    if claims.identity != SERVICE_SUBJECT:
+        raise InvalidServiceToken(f"token for {claims.identity!r}, not {SERVICE_SUBJECT!r}")
+    if expires - datetime.now(UTC) > SERVICE_TOKEN_MAX_LIFE + timedelta(seconds=30):
+        raise InvalidServiceToken("token lives longer than a service token may")
+
+
+def jwt_expiry(token: str) -> datetime:
+    """When a token (already verified) expires."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return datetime.fromtimestamp(claims["exp"], UTC)
 
 
 def _ingress(info: api.IngressInfo) -> Ingress:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.images import DisplayImageField, image_path
@@ -31,7 +32,8 @@ class StreamQuerySet(models.QuerySet):
     def set_live(self, *, live: bool, at: datetime, resolution: timedelta = timedelta(0)) -> int:
         """Set is_live on these streams unless a newer change was already applied to them,
         and tell the pages' cache; returns how many changed. The one way live status is
-        written (webhooks, the reconciliation, ending a stream).
+        written (webhooks, the reconciliation, ending a stream). Once committed,
+        `live_changed` is sent with the streams that changed.
 
         `resolution` is how coarse `at` is. A webhook stamped 12:00:00 may describe something
         that happened after a change made at 12:00:00.6 (new keys, then the new ingress
@@ -39,12 +41,27 @@ class StreamQuerySet(models.QuerySet):
         """
         not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
         went_live = {"last_live_at": at} if live else {}  # what recommendations go by
-        changed = self.filter(not_newer).update(
-            is_live=live, live_changed_at=at, updated_at=timezone.now(), **went_live
-        )
+        with transaction.atomic():
+            stream_ids = list(
+                self.filter(not_newer).select_for_update().values_list("pk", flat=True)
+            )
+            changed = self.model.objects.filter(pk__in=stream_ids).update(
+                is_live=live, live_changed_at=at, updated_at=timezone.now(), **went_live
+            )
+            if stream_ids:
+                transaction.on_commit(
+                    lambda: live_changed.send(
+                        sender=Stream, stream_ids=stream_ids, live=live, at=at
+                    )
+                )
         if changed:
             page_cache.streams_changed()
         return changed
+
+
+# Sent after a live status change is committed, with `stream_ids`, `live` and `at`: what
+# other apps (past broadcasts) hear of streams going live and offline.
+live_changed = Signal()
 
 
 SLOW_MODE_CHOICES = [

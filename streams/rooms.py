@@ -25,6 +25,9 @@ from django.conf import settings
 
 HOST_PREFIX = "Host-"
 GUEST_PREFIX = "guest-"
+# The recorder of past broadcasts joins hidden (nobody in the room sees it), but LiveKit
+# still lists it and sends its webhooks: it is never a viewer.
+RECORDER_PREFIX = "recorder-"
 SUFFIX_SEPARATOR = "#"
 
 
@@ -59,6 +62,16 @@ GUEST_PERSON = re.compile(rf"{GUEST_PREFIX}[0-9a-f]{{32}}")
 def is_guest_person(person: str) -> bool:
     """Whether `person` is a guest as request_guest names them."""
     return GUEST_PERSON.fullmatch(person) is not None
+
+
+def recorder_identity(recording: str) -> str:
+    return f"{RECORDER_PREFIX}{recording}"
+
+
+def is_viewer(identity: str, host_id) -> bool:
+    """Whether a participant of `host_id`'s room is someone watching: not the stream itself,
+    not the recorder."""
+    return identity != publisher_identity(host_id) and not identity.startswith(RECORDER_PREFIX)
 
 
 def person_of(identity: str) -> str:

@@ -95,8 +95,7 @@ class LiveStreams:
             rooms_people = None  # counted in streamsite_livekit_call_errors_total
         for host_id, username in hosts if rooms_people is not None else []:
             people = rooms_people.get(rooms.room_name(host_id), [])
-            publisher = rooms.publisher_identity(host_id)
-            viewers.add_metric([username], sum(1 for p in people if p != publisher))
+            viewers.add_metric([username], sum(1 for p in people if rooms.is_viewer(p, host_id)))
         yield viewers
 
     def _live(self, value: float = 0) -> GaugeMetricFamily:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "social",
     "streams",
+    "videos",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,17 @@ LIVEKIT_URL = env.str("LIVEKIT_URL", default="http://127.0.0.1:7880")
 LIVEKIT_WS_URL = env.str("LIVEKIT_WS_URL", default="ws://127.0.0.1:7880")
 LIVEKIT_API_KEY = _secret("LIVEKIT_API_KEY", _DEV_LIVEKIT_API_KEY)
 LIVEKIT_API_SECRET = _secret("LIVEKIT_API_SECRET", _DEV_LIVEKIT_API_SECRET)
+
+# Past broadcasts (docs/recording.md): the recorder writes each recording under
+# RECORDINGS_SPOOL_DIR while it runs (the site reads the same folder, so the recorder runs
+# beside the worker), and the worker moves it into media storage. A broadcast whose
+# recorder never said it finished is finalised from what is on disk after
+# RECORDING_FINALISE_AFTER seconds. The recorder joins rooms at LIVEKIT_URL (as ws://).
+RECORDINGS_SPOOL_DIR = Path(
+    env.str("RECORDINGS_SPOOL_DIR", default=str(BASE_DIR / ".cache" / "recordings"))
+)
+RECORDING_FINALISE_AFTER = env.int("RECORDING_FINALISE_AFTER", default=30)
+FFMPEG = env.str("FFMPEG", default="ffmpeg")
 
 # GET /metrics answers Prometheus scrapes carrying `Authorization: Bearer <this>`; unset, 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

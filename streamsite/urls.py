@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/stream/<uuid:host_id>/timeout", moderation_api.timeout, name="api_timeout"),
     path("api/stream/<uuid:host_id>/ban", moderation_api.ban, name="api_ban"),
     path("api/webhook/livekit", webhook.livekit_webhook, name="api_livekit_webhook"),
+    path("", include("videos.urls")),
     path("notifications/", social_views.notification_list, name="notifications"),
     path(
         "notifications/<int:notification_id>/read/",
