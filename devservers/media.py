@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -31,8 +32,27 @@ CHROMIUM_ARGS = [
 FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
-def ffmpeg_rtmp_command(url: str) -> list[str]:
+# The test pattern, and a picture and a sound made to be measured: a white flash of the whole
+# picture and a 1 kHz beep, starting together every SYNC_PERIOD seconds on black and silence
+# (the tone switched on and off in 1 ms steps).
+SYNC_PERIOD = 2.0
+PATTERNS = {
+    "testsrc": (
+        "testsrc2=size=640x360:rate=25",
+        "sine=frequency=440:sample_rate=48000",
+    ),
+    "sync": (
+        "color=c=black:size=640x360:rate=25,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill"
+        rf":enable='lt(mod(t\,{SYNC_PERIOD:g})\,0.12)'",
+        "sine=frequency=1000:sample_rate=48000:samples_per_frame=48,volume=volume=0"
+        rf":enable='gte(mod(t\,{SYNC_PERIOD:g})\,0.12)'",
+    ),
+}
+
+
+def ffmpeg_rtmp_command(url: str, pattern: str = "testsrc") -> list[str]:
     """ffmpeg pushing a test pattern with a tone to an RTMP URL, encoded as OBS would."""
+    video, audio = PATTERNS[pattern]
     return [
         "ffmpeg",
         "-hide_banner",
@@ -42,11 +62,11 @@ def ffmpeg_rtmp_command(url: str) -> list[str]:
         "-f",
         "lavfi",
         "-i",
-        "testsrc2=size=640x360:rate=25",
+        video,
         "-f",
         "lavfi",
         "-i",
-        "sine=frequency=440:sample_rate=48000",
+        audio,
         "-c:v",
         "libx264",
         "-preset",
@@ -67,19 +87,57 @@ def ffmpeg_rtmp_command(url: str) -> list[str]:
     ]
 
 
+def flashes_and_beeps(media: str) -> tuple[list[float], list[float]]:
+    """When the "sync" pattern's flashes and beeps begin in a recording (seconds on its
+    time axis), as ffmpeg's blackdetect and silencedetect see them."""
+    result = subprocess.run(
+        [
+            "ffmpeg", "-hide_banner", "-nostats", "-i", media,
+            "-vf", "blackdetect=d=0.02:pix_th=0.1", "-af", "silencedetect=n=-40dB:d=0.05",
+            "-f", "null", "-",
+        ],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    flashes, beeps, duration = [], [], float("inf")
+    for line in result.stderr.splitlines():
+        if found := re.search(r"Duration: (\d+):(\d+):([\d.]+)", line):
+            hours, minutes, seconds = found.groups()
+            duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        elif "black_end:" in line:
+            flashes.append(float(line.split("black_end:")[1].split()[0]))
+        elif "silence_end:" in line:
+            beeps.append(float(line.split("silence_end:")[1].split()[0]))
+    # Where the recording ends, black and silence end too: that is no flash nor beep.
+    ends = duration - 0.3
+    return [t for t in flashes if t < ends], [t for t in beeps if t < ends]
+
+
+def av_offsets(media: str) -> list[tuple[float, float]]:
+    """(when, how late the sound is against the picture), in seconds, for every flash of the
+    "sync" pattern in a recording that has its beep within a third of a period (the end of
+    the recording, where black or silence merely stops, has none)."""
+    flashes, beeps = flashes_and_beeps(media)
+    pairs = []
+    for flash in flashes:
+        nearest = min(beeps, key=lambda beep: abs(beep - flash), default=None)
+        if nearest is not None and abs(nearest - flash) < SYNC_PERIOD / 3:
+            pairs.append((flash, nearest - flash))
+    return pairs
+
+
 class RtmpEncoder:
     """ffmpeg pushing the test pattern to an RTMP URL, as OBS would; what it says goes to
     `log`."""
 
-    def __init__(self, url: str, log: Path) -> None:
-        self.url, self.log = url, log
+    def __init__(self, url: str, log: Path, pattern: str = "testsrc") -> None:
+        self.url, self.log, self.pattern = url, log, pattern
         self.process: subprocess.Popen | None = None
 
     def start(self) -> float:
         """Start ffmpeg; returns time.time() just before."""
         with self.log.open("wb") as log:
             started, quiet = time.time(), subprocess.DEVNULL
-            command = ffmpeg_rtmp_command(self.url)
+            command = ffmpeg_rtmp_command(self.url, self.pattern)
             self.process = subprocess.Popen(command, stdin=quiet, stdout=quiet, stderr=log)
         return started
 
