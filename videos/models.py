@@ -6,10 +6,9 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 
-from social.models import Block
 from streams.models import Stream
 
 DEFAULT_RETENTION_DAYS = 14
@@ -111,14 +110,6 @@ def new_clip_slug() -> str:
     return secrets.token_urlsafe(8)
 
 
-class ClipQuerySet(models.QuerySet):
-    def visible_to(self, viewer) -> ClipQuerySet:
-        """Clips of active channels whose host has not blocked `viewer`."""
-        return self.filter(stream__user__is_active=True).exclude(
-            Exists(Block.objects.hiding(OuterRef("stream__user_id"), viewer))
-        )
-
-
 class Clip(models.Model):
     """A few seconds of a broadcast, cut without re-encoding into an MP4 of its own. A clip
     outlives its broadcast (the host deletes clips one by one); it goes with its channel."""
@@ -141,10 +132,9 @@ class Clip(models.Model):
     start = models.FloatField(help_text="Seconds into the broadcast.")
     duration = models.FloatField(help_text="Seconds.")
     file = models.CharField(max_length=200, help_text="Storage name of the MP4.")
-    bytes = models.BigIntegerField(default=0)
+    thumbnail = models.CharField(max_length=200, blank=True, help_text="Storage name.")
+    bytes = models.BigIntegerField(default=0, help_text="Of the MP4 and its thumbnail.")
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ClipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
