@@ -417,3 +417,13 @@ def test_a_deleted_broadcast_keeps_its_clips(clip, broadcast, guest_client):
     clip.refresh_from_db()
     assert clip.broadcast is None
     assert guest_client.get(clip.get_absolute_url()).status_code == 200
+
+
+def test_a_channel_deleted_with_its_account_takes_its_clips_and_their_files(
+    clip, alice, django_capture_on_commit_callbacks
+):
+    files = [clip.file, clip.thumbnail]
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.delete()
+    assert not Clip.objects.exists()
+    assert not any(default_storage.exists(name) for name in files)
