@@ -6,13 +6,13 @@ about, and comes before anything is cut or saved. A person makes at most CLIPS_P
 in any CLIP_WINDOW_SECONDS (streams.flood counts them in the cache); a cut that then fails
 still counts, as its work was done.
 
-The cut runs inside the request. bench/clips.py measures about a quarter of a second for a
-30 s clip of a 6 Mb/s 1080p recording (under 1 % of its length): the clipper gets the clip,
-or the reason there is none, in the answer, and no clip is ever half made. The task queue
-would add a "processing" clip that pages poll, and the worker's wait, to save that quarter
-second. With media storage that is not a local disk, fetching the segments (the clip's
-length times the bitrate, some 23 MB there) joins the time; it is one function
-(cutting._write_source) should it need to move to the worker.
+The cut runs inside the request. bench/clips.py measures 0.7 to 0.8 s for a 30 s clip of a
+6 Mb/s 1080p recording, thumbnail included, on two cores other work kept busy (0.4 s with less
+of it): the clipper gets the clip, or the reason there is none, in the answer, and no clip
+is ever half made. The task queue would add a "processing" clip that pages poll and the
+worker's wait, to save less than a second. With media storage that is not a local disk,
+fetching the segments (the clip's length times the bitrate, some 23 MB there) joins the
+time; it is one function (cutting._write_source) should the cut need to move to the worker.
 """
 
 from __future__ import annotations
