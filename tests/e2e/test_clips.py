@@ -36,6 +36,10 @@ def serve_media(context) -> None:
             route.fulfill(status=404)
 
     context.route("**/media/**", fulfil)
+
+
+def with_media_and_clipboard(context) -> None:
+    serve_media(context)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
 
 
@@ -59,7 +63,7 @@ def clip(alice, bob, settings, tmp_path):
 
 
 def test_the_clip_plays_and_its_link_copies(open_page, clip):
-    page = open_page(clip.get_absolute_url(), before_load=serve_media)
+    page = open_page(clip.get_absolute_url(), before_load=with_media_and_clipboard)
 
     page.evaluate(f"() => {{ {VIDEO}.muted = true; return {VIDEO}.play(); }}")
     page.wait_for_function(f"{VIDEO}.currentTime > 2")
