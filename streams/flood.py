@@ -1,11 +1,12 @@
-"""The flood limit: one person sends at most FLOOD_MESSAGES chat messages in any
-FLOOD_WINDOW_SECONDS, across all channels and every server process.
+"""Rate limits over a sliding window, across every server process: the chat's flood limit
+(one person sends at most FLOOD_MESSAGES chat messages in any FLOOD_WINDOW_SECONDS, across
+all channels), and any other `Limit` (videos: clips made per person).
 
 Counts live in Django's cache (CACHE_URL: Redis when several processes serve the site), one
-counter per person and second, changed only with the cache's atomic add and incr, so
-concurrent requests, in one process or many, never both take the last place. A message
-counts against every second-counter of the last FLOOD_WINDOW_SECONDS + 1 seconds: at the
-edges of a second the limit is a little stricter than the window, never looser.
+counter per subject and step (a second for chat), changed only with the cache's atomic add
+and incr, so concurrent requests, in one process or many, never both take the last place. A
+use counts against every counter of the last window + one step: at the edges of a step the
+limit is a little stricter than the window, never looser.
 """
 
 from __future__ import annotations
@@ -13,58 +14,81 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
 FLOOD_MESSAGES = 20  # Twitch's limit for ordinary chatters
 FLOOD_WINDOW_SECONDS = 30
-_SPAN = FLOOD_WINDOW_SECONDS + 1  # counters read per person
 
 
-def _key(subject: str, second: int) -> str:
-    return f"flood:{subject}:{second}"
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` uses per subject in any `window` seconds, counted per `step` seconds
+    under cache keys `<name>:<subject>:<step number>`."""
+
+    name: str
+    count: int
+    window: int
+    step: int = 1
+
+    @property
+    def span(self) -> int:
+        """How many counters a subject's total is read from."""
+        return self.window // self.step + 1
+
+    def _key(self, subject: str, index: int) -> str:
+        return f"{self.name}:{subject}:{index}"
+
+    def _increment(self, key: str) -> None:
+        timeout = (self.span + 1) * self.step
+        if cache.add(key, 1, timeout=timeout):
+            return
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between the add and the incr
+            cache.add(key, 1, timeout=timeout)
+
+    @staticmethod
+    def _decrement(key: str) -> None:
+        with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to take back
+            cache.decr(key)
+
+    def take(self, subjects: list[str]) -> int:
+        """Count one use for each subject (e.g. "user:<id>", "net:<network>"). Returns 0 if
+        every subject is within the limit; otherwise nothing is counted and the answer is how
+        many seconds to wait before a use would be accepted."""
+        now = time.time()
+        index = int(now // self.step)
+        first = index - self.span + 1
+        taken: list[str] = []
+        wait = 0.0
+        for subject in subjects:
+            key = self._key(subject, index)
+            self._increment(key)
+            taken.append(key)
+            keys = [self._key(subject, i) for i in range(first, index + 1)]
+            counts = cache.get_many(keys)
+            total = sum(counts.get(k, 0) for k in keys)
+            if total <= self.count:
+                continue
+            # The oldest counters leave the window first: wait until enough of them have.
+            for offset, key_ in enumerate(keys):
+                total -= counts.get(key_, 0)
+                if total <= self.count:
+                    leaves_at = (first + offset + self.span) * self.step
+                    wait = max(wait, leaves_at - now)
+                    break
+        if wait > 0:
+            for key in taken:
+                self._decrement(key)
+            return max(1, math.ceil(wait))
+        return 0
 
 
-def _increment(key: str) -> None:
-    if cache.add(key, 1, timeout=_SPAN + 1):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between the add and the incr
-        cache.add(key, 1, timeout=_SPAN + 1)
-
-
-def _decrement(key: str) -> None:
-    with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to take back
-        cache.decr(key)
+CHAT = Limit("flood", FLOOD_MESSAGES, FLOOD_WINDOW_SECONDS)
 
 
 def take(subjects: list[str]) -> int:
-    """Count one message for each subject (e.g. "user:<id>", "net:<network>"). Returns 0 if
-    every subject is within the limit; otherwise nothing is counted and the answer is how
-    many seconds to wait before a message would be accepted."""
-    now = time.time()
-    second = int(now)
-    taken: list[str] = []
-    wait = 0.0
-    for subject in subjects:
-        key = _key(subject, second)
-        _increment(key)
-        taken.append(key)
-        keys = [_key(subject, s) for s in range(second - _SPAN + 1, second + 1)]
-        counts = cache.get_many(keys)
-        total = sum(counts.get(k, 0) for k in keys)
-        if total <= FLOOD_MESSAGES:
-            continue
-        # The oldest counters leave the window first: wait until enough of them have.
-        for offset, key_ in enumerate(keys):
-            total -= counts.get(key_, 0)
-            if total <= FLOOD_MESSAGES:
-                leaves_at = second - _SPAN + 1 + offset + _SPAN
-                wait = max(wait, leaves_at - now)
-                break
-    if wait > 0:
-        for key in taken:
-            _decrement(key)
-        return max(1, math.ceil(wait))
-    return 0
+    """The chat's flood limit: Limit.take for one message."""
+    return CHAT.take(subjects)

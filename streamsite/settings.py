@@ -205,6 +205,7 @@ RECORDINGS_SPOOL_DIR = Path(
 )
 RECORDING_FINALISE_AFTER = env.int("RECORDING_FINALISE_AFTER", default=30)
 FFMPEG = env.str("FFMPEG", default="ffmpeg")
+FFPROBE = env.str("FFPROBE", default="ffprobe")  # reads back what a clip's cut made
 
 # GET /metrics answers Prometheus scrapes carrying `Authorization: Bearer <this>`; unset, 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/stream/<uuid:host_id>/ban", moderation_api.ban, name="api_ban"),
     path("api/webhook/livekit", webhook.livekit_webhook, name="api_livekit_webhook"),
     path("", include("videos.urls")),
+    path("", include("videos.clips.urls")),
     path("notifications/", social_views.notification_list, name="notifications"),
     path(
         "notifications/<int:notification_id>/read/",

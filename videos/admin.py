@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from videos.models import Broadcast, RecordingSettings
+from videos.models import Broadcast, Clip, RecordingSettings
 
 
 @admin.register(Broadcast)
@@ -16,3 +16,13 @@ class BroadcastAdmin(admin.ModelAdmin):
 class RecordingSettingsAdmin(admin.ModelAdmin):
     list_display = ["stream", "save_past_broadcasts", "retention_days"]
     raw_id_fields = ["stream"]
+
+
+@admin.register(Clip)
+class ClipAdmin(admin.ModelAdmin):
+    """Deleting a clip here deletes its files too (videos.signals)."""
+
+    list_display = ["title", "stream", "clipper", "duration", "created_at"]
+    search_fields = ["title", "slug", "stream__user__username", "clipper__username"]
+    raw_id_fields = ["stream", "broadcast", "clipper"]
+    readonly_fields = ["slug", "file", "thumbnail", "bytes", "start", "duration", "created_at"]

@@ -1,9 +1,13 @@
-"""Past broadcasts: every live session of a stream, and its recording."""
+"""Past broadcasts: every live session of a stream, and its recording; clips cut from them."""
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from streams.models import Stream
 
@@ -99,3 +103,45 @@ class Broadcast(models.Model):
     @property
     def storage_folder(self) -> str:
         return f"broadcasts/{self.pk}"
+
+
+def new_clip_slug() -> str:
+    """11 URL-safe characters (64 random bits): a clip's address, unguessable from another."""
+    return secrets.token_urlsafe(8)
+
+
+class Clip(models.Model):
+    """A few seconds of a broadcast, cut without re-encoding into an MP4 of its own. A clip
+    outlives its broadcast (the host deletes clips one by one); it goes with its channel."""
+
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.SET_NULL, null=True, blank=True, related_name="clips"
+    )
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="clips")
+    clipper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clips",
+    )
+    title = models.CharField(max_length=100)
+    slug = models.CharField(max_length=16, unique=True, default=new_clip_slug, editable=False)
+    # Where the clip begins in its broadcast's video and how long it is, as cut: the cut
+    # begins on the keyframe at or before the requested start.
+    start = models.FloatField(help_text="Seconds into the broadcast.")
+    duration = models.FloatField(help_text="Seconds.")
+    file = models.CharField(max_length=200, help_text="Storage name of the MP4.")
+    thumbnail = models.CharField(max_length=200, blank=True, help_text="Storage name.")
+    bytes = models.BigIntegerField(default=0, help_text="Of the MP4 and its thumbnail.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["stream", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("clip", args=[self.slug])

@@ -4,16 +4,20 @@ serious or critical violation. Also the password change page and the 404 page.""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from social.models import Notification
 from streams.models import ChatMessage, Stream
+from videos.models import Broadcast, Clip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CLIP_SLUG = "a11y-clip-1"
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 # Guests see these; `alice/...` pages are seen signed in as alice (the host).
 PAGES = {
@@ -34,6 +38,9 @@ PAGES = {
     "password change": ("/accounts/password/change/", "alice"),
     "notifications": ("/notifications/", "bob"),
     "notification settings": ("/notifications/settings/", "bob"),
+    "clip": (f"/clips/{CLIP_SLUG}/", "alice"),
+    "channel clips": ("/alice/clips/", None),
+    "new clip": ("/clips/new/broadcast/{broadcast}/", "bob"),
 }
 
 
@@ -68,6 +75,8 @@ def test_no_serious_accessibility_violation(
     Notification.objects.create(
         recipient=bob, channel=alice, kind=Notification.Kind.LIVE, broadcast="b1", title="Hi"
     )
+    if "clip" in name:
+        path = path.format(broadcast=_clipped_broadcast(alice, bob).pk)
     if who == "live":
         publisher(alice)
         Stream.objects.filter(user=alice).update(is_live=True)
@@ -77,6 +86,20 @@ def test_no_serious_accessibility_violation(
     if who == "live":
         page.locator("[data-player-video]").wait_for(state="visible")
     assert serious_violations(page, axe_source) == []
+
+
+def _clipped_broadcast(alice, bob) -> Broadcast:
+    """A past broadcast of alice's and bob's clip of it (its video file is not needed)."""
+    now = timezone.now()
+    broadcast = Broadcast.objects.create(
+        stream=alice.stream, title="Any% practice", started_at=now - timedelta(hours=1),
+        ended_at=now, state="ready", duration=3600.0,
+    )  # fmt: skip
+    Clip.objects.create(
+        slug=CLIP_SLUG, broadcast=broadcast, stream=alice.stream, clipper=bob,
+        title="The skip", start=61.0, duration=30.0, file="clips/a11y.mp4",
+    )  # fmt: skip
+    return broadcast
 
 
 FOCUSED = """() => {
