@@ -88,7 +88,9 @@ class BroadcastFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Broadcast {n}")
     ended_at = factory.LazyFunction(timezone.now)
-    started_at = factory.LazyAttribute(lambda b: b.ended_at - timedelta(hours=1))
+    started_at = factory.LazyAttribute(
+        lambda b: (b.ended_at or timezone.now()) - timedelta(hours=1)
+    )
     state = Broadcast.State.READY
     duration = 3600.0
     bytes_stored = 4 * 1000
