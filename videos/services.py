@@ -146,3 +146,15 @@ def storage_delete_folder(folder: str) -> int:
         deleted += 1
     default_storage.delete(folder)
     return deleted
+
+
+def recording_settings_update(
+    *, stream: Stream, save_past_broadcasts: bool, retention_days: int
+) -> RecordingSettings:
+    """What the channel keeps from now on: whether its next broadcasts are recorded, and
+    how long ended ones stay (prune_broadcasts deletes the older ones)."""
+    settings_row, _ = RecordingSettings.objects.update_or_create(
+        stream=stream,
+        defaults={"save_past_broadcasts": save_past_broadcasts, "retention_days": retention_days},
+    )
+    return settings_row
