@@ -12,9 +12,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from streams.models import Stream
+from streams.models import ChatMessage, Stream
 from videos import finalise
 from videos.models import Broadcast
+from videos.replay import Timeline
 from videos.tasks import finalise_broadcast
 
 
@@ -73,6 +74,16 @@ def ready_broadcast(
     broadcast.ended_at = end
     broadcast.save(update_fields=["started_at", "ended_at"])
     return broadcast
+
+
+def said_during(broadcast: Broadcast, seconds_in: float, author, text: str, **fields):
+    """A chat message `author` sent `seconds_in` seconds after the recording's first frame."""
+    message = ChatMessage.objects.create(
+        stream=broadcast.stream, user=author, author_name=author.username, text=text, **fields
+    )
+    moment = Timeline.of(broadcast).spans[0].clock + timedelta(seconds=seconds_in)
+    ChatMessage.objects.filter(pk=message.pk).update(created_at=moment)
+    return message
 
 
 STORED_FILES = ["index.m3u8", "thumbnail.jpg", "part-001/init.mp4", "part-001/seg-00001.m4s"]

@@ -13,10 +13,8 @@ from django.apps import apps
 from django.utils import timezone
 from django.views.static import serve
 
-from streams.models import ChatMessage
 from tests.factories import UserFactory
-from tests.recordings import BroadcastFactory, ready_broadcast
-from videos.models import Broadcast
+from tests.recordings import BroadcastFactory, ready_broadcast, said_during
 
 pytestmark = pytest.mark.django_db
 
@@ -139,18 +137,6 @@ def test_the_videos_route_does_not_shadow_the_admins_page_of_the_videos_app(clie
 # -------------------------------------------------------------------- the replay's messages
 
 
-def said(stream, seconds_in: float, broadcast: Broadcast, text: str, **fields) -> ChatMessage:
-    """A message sent `seconds_in` seconds after the first frame of the recording."""
-    from videos.replay import Timeline
-
-    message = ChatMessage.objects.create(
-        stream=stream, user=stream.user, author_name=stream.user.username, text=text, **fields
-    )
-    moment = Timeline.of(broadcast).spans[0].clock + timedelta(seconds=seconds_in)
-    ChatMessage.objects.filter(pk=message.pk).update(created_at=moment)
-    return message
-
-
 @pytest.fixture
 def recorded(alice, settings, tmp_path):
     settings.RECORDINGS_SPOOL_DIR = tmp_path / "spool"
@@ -158,8 +144,8 @@ def recorded(alice, settings, tmp_path):
 
 
 def test_the_replay_gives_each_message_its_time_on_the_video(client, alice, recorded):
-    said(alice.stream, 1.5, recorded, "<b>hello</b>")
-    said(alice.stream, 3, recorded, "deleted", is_deleted=True)
+    said_during(recorded, 1.5, alice, "<b>hello</b>")
+    said_during(recorded, 3, alice, "deleted", is_deleted=True)
     response = client.get(f"/api/videos/{recorded.pk}/chat?from=0&to=60")
     assert response.status_code == 200
     [message] = response.json()["messages"]

@@ -38,7 +38,12 @@ def test_the_host_sees_every_broadcast_with_its_state_date_duration_and_size(ali
         bytes_stored=0,
     )
     live = BroadcastFactory(
-        stream=alice.stream, title="Live now", ended_at=None, state="recording", duration=None
+        stream=alice.stream,
+        title="Live now",
+        ended_at=None,
+        state="recording",
+        duration=None,
+        bytes_stored=0,
     )
     live.started_at = timezone.now()
     live.save()
@@ -47,18 +52,18 @@ def test_the_host_sees_every_broadcast_with_its_state_date_duration_and_size(ali
     assert page.title.get_text() == "Creator dashboard · Streamsite"
     nav = page.select_one(".dashboard-nav a[aria-current=page]")
     assert (nav.get_text(), nav["href"]) == ("Videos", PAGE)
-    rows = [
-        [td.get_text(" ", strip=True) for td in tr.select("td")] for tr in page.select("tbody tr")
-    ]
-    assert [row[:2] for row in rows] == [
-        ["Live now", "Recording"],
-        ["Ready run", "Ready"],
-        ["Broken run", "Failed VP8 from WHIP is not recorded"],
-    ]
-    assert rows[1][3:5] == ["1:00:00", "2.4\xa0MB"]
-    assert rows[2][3:5] == ["\u2013", "\u2013"]  # an en dash: nothing to show
-    assert rows[0][5] == "Live"  # not deletable while it is being recorded
-    assert rows[1][5].startswith("Delete")
+    rows = page.select("tbody tr")
+    titles = [row.td.get_text("|", strip=True).split("|")[0] for row in rows]
+    assert titles == ["Live now", "Ready run", "Broken run"]
+    states = [row.select_one("[data-state]").get_text() for row in rows]
+    assert states == ["Recording", "Ready", "Failed"]
+    assert rows[1].td.time["datetime"] == (ended - timedelta(hours=1)).isoformat()
+    assert rows[1].select_one("[data-duration]").get_text() == "1:00:00"
+    assert rows[1].select_one("[data-size]").get_text() == "2.4\xa0MB"
+    assert rows[2].select_one("[data-duration]") is None  # nothing was recorded
+    assert "VP8 from WHIP is not recorded" in rows[2].get_text()
+    assert rows[0].select("td")[-1].get_text(strip=True) == "Live"  # not deletable yet
+    assert rows[1].select_one("summary").get_text() == "Delete"
 
 
 def test_the_host_deletes_a_broadcast_and_its_recording_at_once(
@@ -127,7 +132,7 @@ def test_the_delete_form_asks_before_deleting(alice_client, alice):
     assert form["method"] == "post"
     assert form.select_one("input[name=csrfmiddlewaretoken]")
     assert form.select_one("input[name=id]")["value"] == str(broadcast.pk)
-    assert form.button.get_text() == "Delete for good"
+    assert form.button.get_text() == "Yes, delete"
 
 
 def test_the_settings_start_at_the_defaults_and_are_saved(alice_client, alice):
