@@ -45,6 +45,7 @@ bench: setup
 	@$(BIN)/python bench/pages.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/livekit_client.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/video.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/chat.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/key_reset.py $(if $(QUICK),--quick)

@@ -12,14 +12,12 @@ files, as production serves the page; or runserver, DEBUG on).
 
 from __future__ import annotations
 
-import gzip
 import re
 import sqlite3
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,22 +37,6 @@ PATHS = ("django", "direct")  # chat through the chat API, or straight on the da
 
 
 # 1. JavaScript weight ----------------------------------------------------------------------
-def page_scripts(site: ThrowawaySite, page: str, cookie: str) -> list[tuple[str, str, int, int]]:
-    """(path, type, bytes, bytes gzipped at level 9) of each <script src> of the page."""
-    status, html = common.request(site.web_port, page, **({"Cookie": cookie} if cookie else {}))
-    if status != 200:
-        raise RuntimeError(f"GET {page} answered {status}")
-    scripts = []
-    for tag in re.findall(r"<script\b[^>]*>", html.decode()):
-        if src := re.search(r'\bsrc="([^"]+)"', tag):
-            url = urlsplit(urljoin(site.url + page, src[1]))
-            _, body = common.request(site.web_port, url.path + (url.query and f"?{url.query}"))
-            kind = re.search(r'\btype="([^"]+)"', tag)
-            gzipped = len(gzip.compress(body, compresslevel=9, mtime=0))
-            scripts.append((url.path, kind[1] if kind else "classic", len(body), gzipped))
-    return scripts
-
-
 def print_js(found: dict[str, list[tuple[str, str, int, int]]]) -> None:
     out("1. JavaScript each page loads (<script src> tags, each file fetched; gzip -9)")
     rows = []
@@ -159,7 +141,7 @@ def main(argv: list[str]) -> None:
         Stream.objects.filter(user=alice).update(is_live=True)
         alice_cookie = "{name}={value}".format(**site.session_cookie(alice))
         pages = {CHANNEL: "", "/": "", "/u/alice/keys/": alice_cookie}  # keys: alice only
-        print_js({page: page_scripts(site, page, cookie) for page, cookie in pages.items()})
+        print_js({page: common.page_scripts(site, page, cookie) for page, cookie in pages.items()})
         log("synthetic camera: 640x360 colour bars in alice's room")
         camera = site.host_camera(alice)
         try:

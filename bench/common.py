@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import http.client
 import importlib.metadata
 import os
@@ -21,7 +22,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
@@ -147,6 +148,23 @@ def table(header: list[str], rows: Iterable[list[Any]], left: int = 1) -> None:
         out("   " + " ".join(padded).rstrip())
         if number == 0:
             out("   " + "-" * (sum(widths) + len(widths) - 1))
+
+
+def page_scripts(site: Any, page: str, cookie: str = "") -> list[tuple[str, str, int, int]]:
+    """(path, type, bytes, bytes gzipped at level 9) of each <script src> of `page` as `site`
+    (a devservers.site.ThrowawaySite) serves it, to the `cookie` given."""
+    status, html = request(site.web_port, page, **({"Cookie": cookie} if cookie else {}))
+    if status != 200:
+        raise RuntimeError(f"GET {page} answered {status}")
+    scripts = []
+    for tag in re.findall(r"<script\b[^>]*>", html.decode()):
+        if src := re.search(r'\bsrc="([^"]+)"', tag):
+            url = urlsplit(urljoin(site.url + page, src[1]))
+            _, body = request(site.web_port, url.path + (url.query and f"?{url.query}"))
+            kind = re.search(r'\btype="([^"]+)"', tag)
+            gzipped = len(gzip.compress(body, compresslevel=9, mtime=0))
+            scripts.append((url.path, kind[1] if kind else "classic", len(body), gzipped))
+    return scripts
 
 
 SPREAD = ["median", "min", "max", "n"]  # the columns of spread()

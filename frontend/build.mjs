@@ -1,5 +1,6 @@
-// Builds static/js/ (`npm run build`), which holds only what this writes: channel.js bundled
-// by esbuild from channel/, its third-party licences beside it (channel.js.LICENSE.txt), and
+// Builds static/js/ (`npm run build`), which holds only what this writes: the bundles made by
+// esbuild, channel.js from channel/ (with livekit-client) and video.js from video/ (with
+// hls.js), each with the licences of the packages in it beside it (<bundle>.LICENSE.txt), and
 // the page scripts that need no bundling (live.js, keys.js) copied as they are.
 //
 // livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
@@ -14,8 +15,12 @@ import { build } from "esbuild";
 const OUT = "static/js";
 const COPIED = ["live.js", "keys.js"];
 const PATCHES = "frontend/patches";
-const NOTICES = "channel.js.LICENSE.txt";
 const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
+// Each bundle: its entry point, and the package whose code (with its dependencies') it takes.
+const BUNDLES = [
+  { name: "channel.js", entry: "frontend/channel/main.js", root: "livekit-client" },
+  { name: "video.js", entry: "frontend/video/main.js", root: "hls.js" },
+];
 
 // Each patched file's hunks, as the text before the patch and the text after it.
 async function readPatches() {
@@ -71,20 +76,39 @@ function recordLivekit(bundled) {
 }
 
 // livekit-client's published build inlines its dependencies' code without their licence
-// comments, so esbuild's legalComments finds none to keep: the licences of the packages the
-// bundle may contain (package-lock.json's non-dev packages) go in a file beside it instead.
-async function notices() {
+// comments, so esbuild's legalComments finds none to keep: the licences of the packages a
+// bundle may contain (its root package and every package that one depends on, as
+// package-lock.json lists them) go in a file beside it instead.
+async function notices(bundle) {
   const lock = JSON.parse(await readFile("package-lock.json", "utf8"));
+  const taken = dependencies(lock, bundle.root);
   const sections = [];
-  for (const [folder, entry] of Object.entries(lock.packages)) {
-    if (!folder || entry.dev) continue;
+  for (const folder of Object.keys(lock.packages)) {
+    if (!taken.has(folder)) continue;
     const { name, version, license } = JSON.parse(await readFile(`${folder}/package.json`));
     const file = (await readdir(folder)).find((f) => /^(licen[cs]e|copying)/i.test(f));
     const text = file ? await readFile(`${folder}/${file}`, "utf8") : await copyrights(folder);
     sections.push(`${name} ${version}, licence ${license}\n\n${text.trim()}\n`);
   }
   const rule = `\n${"-".repeat(78)}\n\n`;
-  return `Third-party software in channel.js, with its licences.\n\n${sections.join(rule)}`;
+  return `Third-party software in ${bundle.name}, with its licences.\n\n${sections.join(rule)}`;
+}
+
+// The node_modules folders of `root` and of everything it depends on, however deep.
+function dependencies(lock, root) {
+  const found = new Set();
+  const visit = (name) => {
+    const folder = `node_modules/${name}`;
+    if (found.has(folder) || !lock.packages[folder]) return;
+    found.add(folder);
+    const entry = lock.packages[folder];
+    const kinds = [entry.dependencies, entry.optionalDependencies, entry.peerDependencies];
+    for (const dependency of kinds.flatMap((names) => Object.keys(names || {}))) {
+      visit(dependency);
+    }
+  };
+  visit(root);
+  return found;
 }
 
 // A package without a licence file (@bufbuild/protobuf) states it in its sources' headers:
@@ -105,25 +129,35 @@ async function copyrights(folder) {
 
 const patches = await readPatches();
 const bundled = new Map();
-const { outputFiles } = await build({
-  entryPoints: ["frontend/channel/main.js"],
-  bundle: true,
-  format: "esm",
-  minify: true,
-  target: "es2020",
-  legalComments: "none",
-  banner: { js: `/*! Licences of livekit-client and the other packages bundled here: ${NOTICES} */` },
-  outfile: `${OUT}/channel.js`,
-  plugins: [recordLivekit(bundled)],
-  write: false, // written once the fixes are known to be in it
-});
-checkPatched(patches, bundled);
-for (const { path, contents } of outputFiles) {
-  await writeFile(path, contents);
+const built = [];
+for (const bundle of BUNDLES) {
+  const noticesName = `${bundle.name}.LICENSE.txt`;
+  const { outputFiles } = await build({
+    entryPoints: [bundle.entry],
+    bundle: true,
+    format: "esm",
+    minify: true,
+    target: "es2020",
+    legalComments: "none",
+    banner: {
+      js: `/*! Licences of ${bundle.root} and the other packages bundled here: ${noticesName} */`,
+    },
+    outfile: `${OUT}/${bundle.name}`,
+    plugins: [recordLivekit(bundled)],
+    write: false, // written once every bundle is known to have the fixes it needs
+  });
+  built.push({ bundle, noticesName, outputFiles });
 }
-await writeFile(`${OUT}/${NOTICES}`, await notices());
+checkPatched(patches, bundled);
+for (const { bundle, noticesName, outputFiles } of built) {
+  for (const { path, contents } of outputFiles) {
+    await writeFile(path, contents);
+  }
+  await writeFile(`${OUT}/${noticesName}`, await notices(bundle));
+}
 for (const name of COPIED) {
   await copyFile(`frontend/${name}`, `${OUT}/${name}`);
 }
 const applied = [...patches.values()].map(({ patch }) => patch).join(", ");
-console.log(`${OUT}/: channel.js (with ${applied}), ${NOTICES}, ${COPIED.join(", ")}`);
+const names = built.map(({ bundle, noticesName }) => `${bundle.name}, ${noticesName}`);
+console.log(`${OUT}/: ${names.join(", ")} (channel.js with ${applied}), ${COPIED.join(", ")}`);

@@ -79,7 +79,8 @@ _HISTORY_FIELDS = ["text", "user_id", "guest_identity", "author_name", "author_b
 def history(stream: Stream) -> list[ChatMessage]:
     """The last messages, oldest first."""
     recent = (
-        ChatMessage.objects.filter(stream=stream, is_deleted=False)
+        ChatMessage.objects.shown()
+        .filter(stream=stream)
         .only(*_HISTORY_FIELDS)
         .order_by("-created_at", "-pk")[:HISTORY_SIZE]
     )
@@ -92,7 +93,8 @@ def history_json(stream: Stream) -> list[dict]:
     those ids (page_cache.chat_api_history): a message saved or deleted is in or out of the
     next answer whichever process gives it, while a raid's viewers share one build."""
     ids = list(
-        ChatMessage.objects.filter(stream=stream, is_deleted=False)
+        ChatMessage.objects.shown()
+        .filter(stream=stream)
         .order_by("-created_at", "-pk")
         .values_list("pk", flat=True)[:HISTORY_SIZE]
     )

@@ -148,10 +148,15 @@ class WebhookEvent(models.Model):
 
 
 class ChatMessageQuerySet(models.QuerySet):
+    def shown(self) -> ChatMessageQuerySet:
+        """The messages anyone may read: not hidden by the host, a moderator or an operator.
+        What the live chat's history and a past broadcast's chat replay show."""
+        return self.filter(is_deleted=False)
+
     def hide(self) -> int:
         """Hide these messages for everyone (the rows stay, is_deleted set) and tell the
         pages' cache; returns how many were hidden now. The one way messages are hidden."""
-        shown = self.filter(is_deleted=False)
+        shown = self.shown()
         stream_ids = set(shown.values_list("stream_id", flat=True))
         hidden = shown.update(is_deleted=True) if stream_ids else 0
         for stream_id in stream_ids if hidden else ():

@@ -11,6 +11,7 @@ from streams.api import viewer as viewer_api
 from streams.api import webhook
 from streamsite import health, metrics
 from streamsite.converters import UsernameConverter
+from videos import views as video_views
 
 register_converter(UsernameConverter, "username")
 handler404 = "streamsite.views.page_not_found"
@@ -73,6 +74,7 @@ urlpatterns = [
         ]
     ],
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
+    path("<username:username>/videos/", video_views.channel_videos, name="channel_videos"),
     path("<username:username>/", stream_views.channel, name="channel"),
     path("<username:username>/follow/", follow_views.follow, name="follow"),
     path("<username:username>/unfollow/", follow_views.unfollow, name="unfollow"),

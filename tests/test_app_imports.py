@@ -1,4 +1,5 @@
-"""Apps import in one direction: never the project package, and social never streams."""
+"""Apps import in one direction: never the project package, social never streams, and
+streams never videos (past broadcasts hear of streams by signal)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,14 @@ def imported_packages(app: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("app", ["accounts", "social", "streams"])
+@pytest.mark.parametrize("app", ["accounts", "social", "streams", "videos"])
 def test_no_app_imports_the_project_package(app):
     assert imported_packages(app).get("streamsite", set()) == set()
 
 
 def test_social_imports_nothing_from_streams():
     assert imported_packages("social").get("streams", set()) == set()
+
+
+def test_streams_imports_nothing_from_videos():
+    assert imported_packages("streams").get("videos", set()) == set()

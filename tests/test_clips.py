@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from streams.models import Stream
-from tests.test_finalise_broadcast import record_part
+from tests.recordings import record_part
 from videos import finalise, services
 from videos.models import Broadcast, Clip
 from videos.tasks import finalise_broadcast

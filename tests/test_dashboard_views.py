@@ -27,6 +27,7 @@ DASHBOARD_PAGES = [
     "/u/alice/keys/",
     "/u/alice/chat/",
     "/u/alice/community/",
+    "/u/alice/videos/",
     "/u/alice/moderation/",
 ]
 

@@ -7,38 +7,15 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from tests.recordings import record_part
 from videos import finalise
 from videos.models import Broadcast
 from videos.tasks import finalise_broadcast
-
-
-def record_part(folder: Path, seconds: int, *, closed: bool = True) -> None:
-    """What the recorder's ffmpeg writes: fMP4 HLS of H.264 and Opus, 2 s segments here."""
-    folder.mkdir(parents=True)
-    subprocess.run(
-        [
-            "ffmpeg", "-v", "error",
-            "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-            "-c:v", "libx264", "-g", "25", "-c:a", "libopus", "-f", "hls", "-hls_time", "2",
-            "-hls_playlist_type", "event", "-hls_segment_type", "fmp4",
-            "-hls_flags", "program_date_time+independent_segments",
-            "-hls_fmp4_init_filename", "init.mp4",
-            "-hls_segment_filename", str(folder / "seg-%05d.m4s"), str(folder / "index.m3u8"),
-        ],
-        check=True,
-    )  # fmt: skip
-    if not closed:  # the recorder died: no ENDLIST, a last segment half written
-        playlist = folder / "index.m3u8"
-        playlist.write_text(playlist.read_text().replace("#EXT-X-ENDLIST\n", ""))
-        last = sorted(folder.glob("seg-*.m4s"))[-1]
-        last.write_bytes(b"")
 
 
 def probe_seconds(path: str) -> float:

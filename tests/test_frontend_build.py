@@ -1,5 +1,6 @@
 """frontend/build.mjs: static/js/ is what it writes from frontend/, channel.js only with the
-livekit-client fixes of frontend/patches/, and the bundled packages' licences served beside it.
+livekit-client fixes of frontend/patches/, and each bundle's packages' licences served beside
+it (channel.js: livekit-client's; video.js: hls.js's).
 
 The build tests run the real build (node, esbuild, patch-package) in a copy of the project
 whose node_modules links to this checkout's, with livekit-client copied so that its patch can
@@ -33,6 +34,16 @@ def test_the_bundle_names_its_licences_file_which_is_served_beside_it(client):
     assert "livekit-client 2.23.0, licence Apache-2.0" in licences
     assert "Apache License\n                           Version 2.0" in licences
     assert "webrtc-adapter 9.0.6, licence BSD-3-Clause" in licences  # a dependency it inlines
+    assert "hls.js" not in licences  # the video page's bundle has it, this one does not
+
+
+def test_the_video_pages_bundle_names_its_own_licences_file_with_hls_js_in_it(client):
+    first_line = served(client, "/static/js/video.js").split("\n", 1)[0]
+    assert "video.js.LICENSE.txt" in first_line
+
+    licences = served(client, "/static/js/video.js.LICENSE.txt")
+    assert "hls.js 1.7.4, licence Apache-2.0" in licences
+    assert "livekit-client" not in licences
 
 
 def test_collectstatic_keeps_the_licences_under_the_name_the_bundle_gives(settings, tmp_path):

@@ -1,17 +1,21 @@
-"""Writes about broadcasts: a stream going live starts one, going offline ends it, and the
-recorder's reports move its recording along."""
+"""Writes about broadcasts: a stream going live starts one, going offline ends it, the
+recorder's reports move its recording along, and a broadcast is deleted with its files."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from streams import page_cache
 from streams.models import Stream
+from videos import finalise
 from videos.models import Broadcast, RecordingSettings
 
 logger = logging.getLogger(__name__)
@@ -96,3 +100,61 @@ def recording_reported(*, broadcast: Broadcast, state: str, reason: str = "") ->
     if state == Broadcast.State.PROCESSING:
         transaction.on_commit(lambda: tasks.finalise_broadcast.enqueue(broadcast.pk))
     return broadcast
+
+
+class BroadcastStillOpen(Exception):
+    """The stream is still live: its broadcast is being recorded."""
+
+
+def broadcast_delete(*, broadcast: Broadcast) -> int:
+    """Delete an ended broadcast: every file of its recording in media storage (the folder
+    `broadcasts/<id>/`), what the recorder may have left in the spool, then the row.
+    Returns the bytes its recording took in storage.
+
+    The row is locked first, so a finaliser writing the recording finishes before it goes;
+    a file that cannot be deleted leaves the row there (the host, or the next prune, tries
+    again) rather than files nobody knows of. An open broadcast is refused: the live
+    stream would start another at once (recording_jobs)."""
+    with transaction.atomic():
+        locked = Broadcast.objects.select_for_update().filter(pk=broadcast.pk).first()
+        if locked is None:  # deleted meanwhile
+            return 0
+        if locked.ended_at is None:
+            raise BroadcastStillOpen(f"Broadcast {locked.pk} is still live.")
+        storage_delete_folder(locked.storage_folder)
+        shutil.rmtree(finalise.spool_folder(locked), ignore_errors=True)
+        freed = locked.bytes_stored
+        locked.delete()
+    # The channel page's "Watch the last broadcast" may have named it.
+    page_cache.streams_changed()
+    logger.info("Broadcast %s deleted (%d bytes)", broadcast.pk, freed)
+    return freed
+
+
+def storage_delete_folder(folder: str) -> int:
+    """Delete every file under `folder` in media storage, then the folders themselves (on a
+    file system; object storages have none). Returns how many files were deleted."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for name in folders:
+        deleted += storage_delete_folder(f"{folder}/{name}")
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+        deleted += 1
+    default_storage.delete(folder)
+    return deleted
+
+
+def recording_settings_update(
+    *, stream: Stream, save_past_broadcasts: bool, retention_days: int
+) -> RecordingSettings:
+    """What the channel keeps from now on: whether its next broadcasts are recorded, and
+    how long ended ones stay (prune_broadcasts deletes the older ones)."""
+    settings_row, _ = RecordingSettings.objects.update_or_create(
+        stream=stream,
+        defaults={"save_past_broadcasts": save_past_broadcasts, "retention_days": retention_days},
+    )
+    return settings_row

@@ -1,5 +1,6 @@
 """Every page, checked by axe-core (injected by Playwright) at a desktop and a phone width: no
-serious or critical violation. Also the password change page and the 404 page."""
+serious or critical violation. Also the password change page and the 404 page, and the pages
+of past broadcasts with a real recording playing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from social.models import Notification
 from streams.models import ChatMessage, Stream
+from tests.recordings import ready_broadcast, said_during
 from videos.models import Broadcast, Clip
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,6 +102,36 @@ def _clipped_broadcast(alice, bob) -> Broadcast:
         title="The skip", start=61.0, duration=30.0, file="clips/a11y.mp4",
     )  # fmt: skip
     return broadcast
+
+
+# With a recorded broadcast of alice's, served by Django (tests/e2e/media_urls.py).
+VIDEO_PAGES = {
+    "channel videos": ("/alice/videos/", None),
+    "video": ("/videos/{id}/", None),
+    "video signed in": ("/videos/{id}/", "bob"),
+    "channel offline with a last broadcast": ("/alice/", None),
+    "dashboard videos": ("/u/alice/videos/", "alice"),
+}
+
+
+@pytest.mark.urls("tests.e2e.media_urls")
+@pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS))
+@pytest.mark.parametrize("name", VIDEO_PAGES, ids=list(VIDEO_PAGES))
+def test_no_serious_accessibility_violation_on_past_broadcasts(
+    name, width, open_page, axe_source, alice, bob, settings, tmp_path
+):
+    settings.RECORDINGS_SPOOL_DIR = tmp_path / "spool"
+    broadcast = ready_broadcast(alice.stream)
+    said_during(broadcast, 1, bob, "hello")
+    path, who = VIDEO_PAGES[name]
+    user = {"alice": alice, "bob": bob}.get(who)
+    page = open_page(path.format(id=broadcast.pk), user, viewport=WIDTHS[width])
+    page.wait_for_load_state("networkidle")
+    if "{id}" in path:  # playing, with the chat replayed
+        page.wait_for_function("document.querySelector('[data-video]').readyState >= 2")
+        page.evaluate("document.querySelector('[data-video]').currentTime = 2")
+        page.locator("[data-replay-messages] .chat-message").wait_for()
+    assert serious_violations(page, axe_source) == []
 
 
 FOCUSED = """() => {

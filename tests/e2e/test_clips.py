@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.test_finalise_broadcast import record_part
+from tests.recordings import record_part
 from videos import finalise
 from videos.clips import services
 from videos.models import Broadcast
