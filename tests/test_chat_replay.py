@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from streams.models import ChatMessage
+from streams.models import ChatMessage, ModerationAction
 from tests.recordings import BroadcastFactory
 from videos.models import Broadcast
 from videos.replay import Timeline, replay_messages
@@ -133,3 +133,37 @@ def test_a_busy_window_comes_in_pages(recorded):
     rest, more = replay_messages(broadcast, start=0, end=10, limit=2, after=sent[1].pk)
     assert not more
     assert [m.text for m, _ in rest] == ["same moment 2", "later"]
+
+
+def test_what_a_chatter_said_before_a_timeout_or_ban_during_the_broadcast_is_not_replayed(
+    recorded, bob, carol
+):
+    broadcast, said = recorded
+    alice = broadcast.stream.user
+
+    def from_(user, seconds: float, text: str) -> None:
+        message = ChatMessage.objects.create(
+            stream=alice.stream, user=user, author_name=user.username, text=text
+        )
+        ChatMessage.objects.filter(pk=message.pk).update(created_at=at(seconds))
+
+    def moderated(user, action: str, seconds: float) -> None:
+        entry = ModerationAction.objects.create(
+            host=alice,
+            actor=alice,
+            actor_name="alice",
+            action=action,
+            target_name=user.username,
+            target_person=str(user.pk),
+        )
+        ModerationAction.objects.filter(pk=entry.pk).update(created_at=at(seconds))
+
+    from_(bob, 1, "spam before the timeout")
+    moderated(bob, "timeout", 2)
+    from_(bob, 4, "back after the timeout")
+    from_(carol, 3, "before the ban")
+    moderated(carol, "ban", 5)
+    said(6, "the host")
+    moderated(alice, "timeout", -20)  # before the broadcast: not about what was said in it
+
+    assert window(broadcast, 0, 10) == [("back after the timeout", 4.0), ("the host", 6.0)]

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
-from streams.models import ChatMessage
+from streams.models import ChatMessage, ModerationAction
 from videos.models import Broadcast
 
 
@@ -88,9 +88,9 @@ def replay_messages(
     broadcast: Broadcast, *, start: float, end: float, after: int | None = None, limit: int
 ) -> tuple[list[tuple[ChatMessage, float]], bool]:
     """The shown messages of the broadcast (ChatMessage.objects.shown(): none the host or a
-    moderator deleted) that fall in [start, end) of its video, in order, each with its video
-    time; at most `limit`, after the message `after` (the last of the page before), and
-    whether more follow."""
+    moderator deleted; none whose author was then timed out or banned) that fall in
+    [start, end) of its video, in order, each with its video time; at most `limit`, after the
+    message `after` (the last of the page before), and whether more follow."""
     timeline = Timeline.of(broadcast)
     messages = ChatMessage.objects.shown().filter(
         stream_id=broadcast.stream_id, created_at__gte=broadcast.started_at
@@ -108,8 +108,29 @@ def replay_messages(
             "text", "user_id", "guest_identity", "author_name", "author_badge", "created_at"
         ).order_by("created_at", "pk")[: limit + 1]
     )
-    shown = [(message, timeline.video_time(message.created_at)) for message in page[:limit]]
+    cleared = _cleared_by_moderation(broadcast)
+    shown = [
+        (message, timeline.video_time(message.created_at))
+        for message in page[:limit]
+        if message.author_id not in cleared or cleared[message.author_id] < message.created_at
+    ]
     return shown, len(page) > limit
+
+
+def _cleared_by_moderation(broadcast: Broadcast) -> dict[str, datetime]:
+    """Who was timed out or banned by the host or a moderator during the broadcast, and
+    when last: as on Twitch, that clears what they had said until then from the replay."""
+    actions = ModerationAction.objects.filter(
+        host_id=broadcast.stream.user_id,
+        action__in=[ModerationAction.Action.TIMEOUT, ModerationAction.Action.BAN],
+        created_at__gte=broadcast.started_at,
+    ).exclude(target_person="")
+    if broadcast.ended_at is not None:
+        actions = actions.filter(created_at__lte=broadcast.ended_at)
+    cleared: dict[str, datetime] = {}
+    for person, at in actions.values_list("target_person", "created_at"):
+        cleared[person] = max(at, cleared.get(person, at))
+    return cleared
 
 
 def _after(messages: QuerySet[ChatMessage], message_id: int) -> QuerySet[ChatMessage]:
