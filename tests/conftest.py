@@ -250,8 +250,8 @@ def encoders(tmp_path):
     """ffmpeg processes standing in for OBS; all stopped at the end of the test."""
     started: list[RtmpEncoder] = []
 
-    def push_rtmp(url: str) -> RtmpEncoder:
-        encoder = RtmpEncoder(url, tmp_path / f"ffmpeg-{len(started)}.log")
+    def push_rtmp(url: str, pattern: str = "testsrc") -> RtmpEncoder:
+        encoder = RtmpEncoder(url, tmp_path / f"ffmpeg-{len(started)}.log", pattern)
         encoder.start()
         started.append(encoder)
         return encoder
