@@ -1,8 +1,9 @@
-"""`python -m devservers install [--optional]` installs redis-server, livekit-server and
-LiveKit Ingress; `python -m devservers redis`, `livekit` and `ingress` render the loopback
-configs and run those servers in the foreground (lines of Procfile.dev), saying on the
-console only what a developer needs: Redis logs to .cache/redis.log, livekit-server its
-warnings, Ingress its errors (`--log-level` for more).
+"""`python -m devservers install [--optional]` installs redis-server, livekit-server,
+LiveKit Ingress and builds the recorder; `python -m devservers redis`, `livekit` and
+`ingress` render the loopback configs and run those servers in the foreground (lines of
+Procfile.dev), saying on the console only what a developer needs: Redis logs to
+.cache/redis.log, livekit-server its warnings, Ingress its errors (`--log-level` for more);
+`python -m devservers recorder` runs the recorder (its environment: docs/recording.md).
 `python -m devservers livekit --nodes N` runs N livekit-server nodes on the one Redis: a
 LiveKit cluster on this machine."""
 
@@ -27,6 +28,7 @@ from devservers.servers import (
     INGRESS_TEMPLATE,
     LIVEKIT_SERVER,
     NODE_PORT_STEP,
+    RECORDER,
     ROOT,
     LiveKitConfig,
     SetupError,
@@ -34,7 +36,9 @@ from devservers.servers import (
     ingress_installed,
     install_ingress,
     install_livekit,
+    install_recorder,
     install_redis,
+    recorder_installed,
     say,
     terminate,
 )
@@ -44,7 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m devservers")
     commands = parser.add_subparsers(dest="command", required=True)
     setup = commands.add_parser(
-        "install", help="install redis-server, livekit-server and LiveKit Ingress"
+        "install", help="install redis-server, livekit-server, LiveKit Ingress and the recorder"
     )
     setup.add_argument(
         "--optional",
@@ -63,6 +67,7 @@ def main() -> int:
     )
     keep.add_argument("name", help="what to call it on the console")
     keep.add_argument("run", nargs=argparse.REMAINDER, metavar="-- COMMAND ...")
+    commands.add_parser("recorder", help="run the recorder of past broadcasts")
     redis = commands.add_parser("redis", help="run redis-server on loopback, logging to a file")
     redis.add_argument("--port", type=int, default=6390)
     redis.add_argument("--log-file", type=Path, default=ROOT / ".cache" / "redis.log")
@@ -110,15 +115,19 @@ def main() -> int:
         return keep_running(args.name, command)
     if args.command == "redis":
         return run_redis(args.port, args.log_file)
+    if args.command == "recorder":
+        return run_recorder()
     return run_server(args)
 
 
 def install(*, optional: bool) -> int:
     """0 when everything is installed; with --optional, 3 when LiveKit cannot be (the site
-    runs without it), and 0 when only Ingress cannot be (the site runs without OBS)."""
+    runs without it), and 0 when only Ingress or the recorder cannot be (the site runs
+    without OBS, or without recording past broadcasts)."""
     steps = [
         (lambda: (install_redis(), install_livekit()), "LiveKit: no video, keys or live status", 3),
         (install_ingress, "LiveKit Ingress: OBS cannot stream to it", 0),
+        (install_recorder, "the recorder: past broadcasts are not recorded", 0),
     ]
     for step, without, optional_status in steps:
         try:
@@ -235,6 +244,18 @@ def _die_with_parent() -> None:
     """In the child: SIGTERM when this process dies, however it dies (Linux)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def run_recorder() -> int:
+    """The recorder in the foreground. Not built, it keeps running without it, so that
+    honcho does not stop the rest of the site; built from older sources, it runs as it is."""
+    if not RECORDER.is_file():
+        say("The recorder is not built: past broadcasts are not recorded.")
+        signal.pause()
+        return 0
+    if not recorder_installed():
+        say("The recorder is older than recorder/: `python -m devservers install` rebuilds it.")
+    os.execv(RECORDER, [str(RECORDER)])
 
 
 def run_server(args) -> int:

@@ -1,5 +1,6 @@
 """The real LiveKit server (and the Redis it needs) on this machine, for `make run` and the
-tests: installing them when missing, rendering a loopback-only config, starting and stopping.
+tests: installing them (and the recorder) when missing, rendering a loopback-only config,
+starting and stopping.
 
 Standard library only, so it runs before the project's dependencies are installed.
 """
@@ -57,6 +58,12 @@ INGRESS_RUNTIME_PACKAGES = [
     "gstreamer1.0-libav",
 ]
 
+# The recorder of past broadcasts (docs/recording.md): this repository's recorder/, a Go
+# program on LiveKit's Go SDK, built with the Go that builds the servers. Its stamp is a
+# digest of its sources, so a change to them rebuilds it.
+RECORDER_SOURCES = ROOT / "recorder"
+RECORDER = BIN_DIR / "recorder"
+
 TEMPLATES = Path(__file__).resolve().parent
 CONFIG_TEMPLATE = TEMPLATES / "livekit.yaml"
 INGRESS_TEMPLATE = TEMPLATES / "ingress.yaml"
@@ -83,6 +90,16 @@ def livekit_server_build() -> str:
     return f"{LIVEKIT_SERVER_VERSION}+patches.{digest[:12]}"
 
 
+def recorder_build() -> str:
+    """What .bin/recorder must be: a digest of recorder/'s Go files, go.mod and go.sum."""
+    digest = hashlib.sha256()
+    for path in sorted(RECORDER_SOURCES.rglob("*")):
+        if path.suffix == ".go" or path.name in {"go.mod", "go.sum"}:
+            name, data = path.relative_to(RECORDER_SOURCES).as_posix(), path.read_bytes()
+            digest.update(f"{name}\0{len(data)}\0".encode() + data)
+    return f"sources.{digest.hexdigest()[:12]}"
+
+
 def _installed(binary: Path, build: str) -> bool:
     stamp = binary.with_suffix(".version")
     return binary.is_file() and stamp.is_file() and stamp.read_text().strip() == build
@@ -94,6 +111,10 @@ def livekit_installed() -> bool:
 
 def ingress_installed() -> bool:
     return _installed(INGRESS, INGRESS_VERSION)
+
+
+def recorder_installed() -> bool:
+    return _installed(RECORDER, recorder_build())
 
 
 def _go(what: str) -> str:
@@ -173,6 +194,28 @@ def install_ingress() -> Path:
     build_go_module(INGRESS_MODULE, INGRESS_VERSION, INGRESS, [])
     INGRESS.with_suffix(".version").write_text(INGRESS_VERSION + "\n")
     return INGRESS
+
+
+def install_recorder() -> Path:
+    """Build recorder/ into .bin/recorder unless that build of its sources is there. Its
+    dependencies are pinned by recorder/go.sum: the build downloads nothing else."""
+    if recorder_installed():
+        return RECORDER
+    go = _go("the recorder")
+    say("Building the recorder (Go, first time about 3 minutes)")
+    env = {**os.environ, "GOFLAGS": "-buildvcs=false -mod=readonly"}
+    BIN_DIR.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=BIN_DIR) as work:
+        out = Path(work, RECORDER.name)
+        subprocess.run(
+            [go, "build", "-trimpath", "-o", str(out), "."],
+            cwd=RECORDER_SOURCES,
+            env=env,
+            check=True,
+        )
+        out.replace(RECORDER)
+    RECORDER.with_suffix(".version").write_text(recorder_build() + "\n")
+    return RECORDER
 
 
 def _dpkg_installed(package: str) -> bool:

@@ -28,16 +28,17 @@ from devservers.servers import (
     ingress_installed,
     install_redis,
     livekit_installed,
+    recorder_installed,
     wait_until,
 )
 from tests.conftest import need
 
 
 def test_install_reports_success_when_everything_is_installed():
-    if not (livekit_installed() and ingress_installed()):
+    if not (livekit_installed() and ingress_installed() and recorder_installed()):
         if os.environ.get("CI"):
-            pytest.fail("make test installs livekit-server and Ingress in CI")
-        pytest.skip("livekit-server or Ingress not installed here")
+            pytest.fail("make test installs livekit-server, Ingress and the recorder in CI")
+        pytest.skip("livekit-server, Ingress or the recorder not installed here")
     result = subprocess.run(
         [sys.executable, "-m", "devservers", "install", "--optional"],
         cwd=ROOT,
@@ -46,6 +47,18 @@ def test_install_reports_success_when_everything_is_installed():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_recorder_is_built_again_when_its_sources_change(tmp_path, monkeypatch):
+    sources = tmp_path / "recorder"
+    shutil.copytree(servers.RECORDER_SOURCES, sources, ignore=shutil.ignore_patterns("recorder"))
+    monkeypatch.setattr(servers, "RECORDER_SOURCES", sources)
+    built = servers.recorder_build()
+    (sources / "notes.txt").write_text("not a source")
+    assert servers.recorder_build() == built
+    main = sources / "main.go"
+    main.write_text(main.read_text() + "\n// a change\n")
+    assert servers.recorder_build() != built
 
 
 def test_the_configs_refuse_a_short_secret():
