@@ -8,9 +8,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from devservers.servers import BIN_DIR
-
-RECORDER = BIN_DIR / "recorder"
+from devservers.servers import RECORDER
 
 
 class Recorder:

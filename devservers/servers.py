@@ -495,6 +495,18 @@ class LiveKitStack:
         process = self._spawn(name, [str(LIVEKIT_SERVER), "--config", str(config_file)])
         return LiveKitNode(config, process, self.log_dir / f"{name}.log")
 
+    def restart_node(self, index: int = 0) -> LiveKitNode:
+        """Kill node `index` at once, as a crash would, and start it again on the same ports
+        and config; returns it once it answers."""
+        old = self.servers[index]
+        old.process.kill()
+        old.process.wait(timeout=10)
+        self.processes.remove(old.process)
+        node = self._spawn_node(index, old.config)
+        self.servers[index] = node
+        wait_until(lambda: http_ok(node.url + "/"), 30, "livekit-server again", node.process)
+        return node
+
     def room_node(self, room: str) -> str | None:
         """The id of the node `room` lives on, as the cluster records it in Redis (None while
         the room does not exist)."""

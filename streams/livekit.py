@@ -202,7 +202,8 @@ def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) 
 
 def create_recorder_token(*, room: str, identity: str) -> str:
     """The recorder's token: it subscribes, and is hidden, so no participant (nor a modified
-    client) ever sees it in the room; it publishes nothing."""
+    client) ever sees it in the room; it publishes nothing. As a recorder, it does not keep
+    the room open once the stream has left (a hidden participant alone would)."""
     grants = api.VideoGrants(
         room_join=True,
         room=room,
@@ -211,6 +212,7 @@ def create_recorder_token(*, room: str, identity: str) -> str:
         can_publish_data=False,
         can_update_own_metadata=False,
         hidden=True,
+        recorder=True,
     )
     return (
         api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)

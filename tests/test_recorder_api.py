@@ -76,6 +76,7 @@ def test_a_stream_that_goes_live_is_a_broadcast_the_recorder_joins_hidden(
     )
     assert claims.identity == f"recorder-{broadcast.pk}"
     assert claims.video.hidden and claims.video.can_subscribe and claims.video.room_join
+    assert claims.video.recorder  # so that it does not keep the room open by itself
     assert not claims.video.can_publish and not claims.video.can_publish_data
 
 
