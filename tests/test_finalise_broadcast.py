@@ -72,3 +72,14 @@ def test_a_broadcast_the_recorder_is_finishing_is_left_to_it(ended_broadcast):
         "left to the recorder"
     )
     assert finalise_broadcast.call(ended_broadcast.pk) == "ready"
+
+
+def test_the_recorders_clock_of_a_part_is_preferred_to_ffmpegs(ended_broadcast):
+    """ffmpeg stamps the time it began writing; the recorder knows when the first frame was
+    captured (clock.txt), which is where chat replay must place the video."""
+    part = finalise.spool_folder(ended_broadcast) / "part-001"
+    record_part(part, 4)
+    (part / "clock.txt").write_text("2026-12-03T07:10:39.123456+00:00\n")
+    finalise_broadcast.call(ended_broadcast.pk)
+    ended_broadcast.refresh_from_db()
+    assert ended_broadcast.timeline[0]["clock"] == "2026-12-03T07:10:39.123456+00:00"

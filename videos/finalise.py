@@ -60,6 +60,10 @@ def read_part(folder: Path) -> Part:
     playlist = folder / "index.m3u8"
     if not playlist.exists():
         return part
+    # The recorder's own clock of the part's first frame (from the stream's sender reports)
+    # is better than ffmpeg's program date-time, which is when ffmpeg started writing.
+    if (clock := folder / "clock.txt").is_file() and (text := clock.read_text().strip()):
+        part.clock = datetime.fromisoformat(text)
     seconds = None
     for line in playlist.read_text().splitlines():
         line = line.strip()
