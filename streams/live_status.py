@@ -18,16 +18,25 @@ from streams.models import Stream, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
-LIVE_EVENTS = {"ingress_started": True, "ingress_ended": False, "room_finished": False}
+LIVE_EVENTS = {
+    "ingress_started": True,
+    "ingress_ended": False,
+    "room_finished": False,
+    # The stream's own tracks published in the host's room: after a LiveKit restart the
+    # ingress rejoins a new room without a new ingress_started.
+    "track_published": True,
+}
 
 # LiveKit stamps webhook events in whole seconds.
 WEBHOOK_TIME_RESOLUTION = timedelta(seconds=1)
 
 
-def set_live(streams, *, live: bool, at: datetime, resolution: timedelta = timedelta(0)) -> int:
+def set_live(
+    streams, *, live: bool, at: datetime, resolution: timedelta = timedelta(0), cause: str = ""
+) -> int:
     """`streams`' live status from an event at `at` (StreamQuerySet.set_live: not over a
     newer change, and the pages' cache told)."""
-    return streams.set_live(live=live, at=at, resolution=resolution)
+    return streams.set_live(live=live, at=at, resolution=resolution, cause=cause)
 
 
 def apply_webhook_event(event) -> str:
@@ -36,6 +45,7 @@ def apply_webhook_event(event) -> str:
     ingress_id = event.ingress_info.ingress_id if event.HasField("ingress_info") else ""
     ingress_id = _storable(ingress_id, "ingress_id")
     room = _storable(event.room.name if event.HasField("room") else "", "room")
+    publisher = event.participant.identity if event.HasField("participant") else ""
     try:
         with transaction.atomic():
             record = WebhookEvent.objects.create(
@@ -45,14 +55,14 @@ def apply_webhook_event(event) -> str:
                 room=room,
                 created_at=created_at,
             )
-            outcome = _apply(event.event, ingress_id, room, created_at)
+            outcome = _apply(event.event, ingress_id, room, created_at, publisher)
             record.outcome = outcome
             record.save(update_fields=["outcome"])
     except IntegrityError:
         return "duplicate"
     if outcome in {"live", "offline"}:
         stream = _stream_of(ingress_id=ingress_id, room=room)
-        if stream is not None and outcome == "live":
+        if stream is not None and outcome == "live" and event.event == "ingress_started":
             session = livekit.ingress_session(event.ingress_info)
             notify_followers(stream, broadcast=broadcast_name(session, created_at))
         _announce(stream)
@@ -95,10 +105,17 @@ def notify_followers(stream: Stream, *, broadcast: str) -> None:
     transaction.on_commit(lambda: social_tasks.deliver_live_notifications.enqueue(*args))
 
 
-def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
+def _apply(name: str, ingress_id: str, room: str, at: datetime, participant: str = "") -> str:
     if name not in LIVE_EVENTS:
         return "ignored"
     live = LIVE_EVENTS[name]
+    if name == "track_published":
+        # Only the stream's own tracks, and only to bring back a stream marked offline.
+        host_id = rooms.host_id_of(room)
+        if host_id is None or participant != rooms.publisher_identity(host_id):
+            return "ignored"
+        if not Stream.objects.filter(user_id=host_id, is_live=False).exists():
+            return "ignored"
     if name.startswith("ingress_"):
         streams = Stream.objects.filter(ingress_id=ingress_id) if ingress_id else None
         if streams is None or not streams.exists():
@@ -109,7 +126,7 @@ def _apply(name: str, ingress_id: str, room: str, at: datetime) -> str:
         streams = Stream.objects.filter(user_id=host_id) if host_id else None
         if streams is None or not streams.exists():
             return "unknown_room"
-    if set_live(streams, live=live, at=at, resolution=WEBHOOK_TIME_RESOLUTION) == 0:
+    if set_live(streams, live=live, at=at, resolution=WEBHOOK_TIME_RESOLUTION, cause=name) == 0:
         logger.info("Webhook %s at %s is older than the stream's last change", name, at)
         return "stale"
     return "live" if live else "offline"
@@ -148,7 +165,9 @@ def reconcile(*, dry_run: bool = False) -> Reconciliation:
             continue
         changes.append(LiveChange(stream.user.username, stream.is_live, should_be_live))
         if not dry_run:
-            set_live(Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now)
+            set_live(
+                Stream.objects.filter(pk=stream.pk), live=should_be_live, at=now, cause="reconcile"
+            )
             fresh = _stream_of(room=rooms.room_name(stream.user_id))
             if fresh is not None and should_be_live:  # its ingress_started webhook was lost
                 session = publishing[stream.ingress_id].session

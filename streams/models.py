@@ -29,11 +29,14 @@ class StreamQuerySet(models.QuerySet):
     def live_first(self) -> StreamQuerySet:
         return self.order_by("-is_live", "-updated_at", "-pk")
 
-    def set_live(self, *, live: bool, at: datetime, resolution: timedelta = timedelta(0)) -> int:
+    def set_live(
+        self, *, live: bool, at: datetime, resolution: timedelta = timedelta(0), cause: str = ""
+    ) -> int:
         """Set is_live on these streams unless a newer change was already applied to them,
         and tell the pages' cache; returns how many changed. The one way live status is
         written (webhooks, the reconciliation, ending a stream). Once committed,
-        `live_changed` is sent with the streams that changed.
+        `live_changed` is sent with the streams that changed and the `cause` (the webhook's
+        event, "reconcile", "ended").
 
         `resolution` is how coarse `at` is. A webhook stamped 12:00:00 may describe something
         that happened after a change made at 12:00:00.6 (new keys, then the new ingress
@@ -51,7 +54,7 @@ class StreamQuerySet(models.QuerySet):
             if stream_ids:
                 transaction.on_commit(
                     lambda: live_changed.send(
-                        sender=Stream, stream_ids=stream_ids, live=live, at=at
+                        sender=Stream, stream_ids=stream_ids, live=live, at=at, cause=cause
                     )
                 )
         if changed:
@@ -59,8 +62,11 @@ class StreamQuerySet(models.QuerySet):
         return changed
 
 
-# Sent after a live status change is committed, with `stream_ids`, `live` and `at`: what
-# other apps (past broadcasts) hear of streams going live and offline.
+# Sent after a live status change is committed, with `stream_ids`, `live`, `at` and `cause`:
+# what other apps (past broadcasts) hear of streams going live and offline. A stream that
+# the encoder ended ("ingress_ended") or the site ended ("ended") is over; one whose room
+# closed ("room_finished") or that the reconciliation found gone ("reconcile") may be back
+# in a moment (a LiveKit restart).
 live_changed = Signal()
 
 

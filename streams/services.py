@@ -92,7 +92,7 @@ def connection_reset(*, stream: Stream) -> Stream:
 def stream_end(*, stream: Stream) -> None:
     """End the live room now: everyone is disconnected and the stream shows offline."""
     livekit.delete_room(rooms.room_name(stream.user_id))
-    Stream.objects.filter(pk=stream.pk).set_live(live=False, at=timezone.now())
+    Stream.objects.filter(pk=stream.pk).set_live(live=False, at=timezone.now(), cause="ended")
 
 
 def viewer_remove_from_room(*, host, viewer) -> int:

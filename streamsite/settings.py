@@ -204,6 +204,9 @@ RECORDINGS_SPOOL_DIR = Path(
     env.str("RECORDINGS_SPOOL_DIR", default=str(BASE_DIR / ".cache" / "recordings"))
 )
 RECORDING_FINALISE_AFTER = env.int("RECORDING_FINALISE_AFTER", default=30)
+# A stream whose room closed (not ended by its encoder nor the site: a LiveKit restart) and
+# that is live again within this many seconds goes on in the same broadcast.
+BROADCAST_RECONNECT_SECONDS = env.int("BROADCAST_RECONNECT_SECONDS", default=30)
 FFMPEG = env.str("FFMPEG", default="ffmpeg")
 FFPROBE = env.str("FFPROBE", default="ffprobe")  # reads back what a clip's cut made
 

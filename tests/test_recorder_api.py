@@ -5,6 +5,7 @@ its reports move the recording along."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -33,9 +34,12 @@ def as_recorder(client, path: str, body: dict | None = None, **token):
     return client.post(path, body, content_type="application/json", headers=headers)
 
 
-def go_live(stream: Stream, live: bool = True, *, on_commit) -> None:
+def go_live(stream: Stream, live: bool = True, *, on_commit, cause: str = "") -> None:
+    """Live or offline, as a webhook would: offline is the encoder stopping unless `cause`
+    says otherwise."""
+    cause = cause or ("ingress_started" if live else "ingress_ended")
     with on_commit(execute=True):
-        Stream.objects.filter(pk=stream.pk).set_live(live=live, at=timezone.now())
+        Stream.objects.filter(pk=stream.pk).set_live(live=live, at=timezone.now(), cause=cause)
 
 
 @pytest.fixture
@@ -125,16 +129,21 @@ def test_a_channel_that_saves_no_broadcasts_is_not_recorded(
 
 
 def test_the_recorders_reports_move_the_recording_along(
-    client, live, django_capture_on_commit_callbacks
+    client, alice_stream, django_capture_on_commit_callbacks
 ):
+    go_live(alice_stream, on_commit=django_capture_on_commit_callbacks)
     [job] = as_recorder(client, JOBS).json()["jobs"]
     report = f"/api/recorder/broadcasts/{job['broadcast']}/state"
     assert as_recorder(client, report, {"state": "recording", "part": 1}).json() == {
         "state": "recording"
     }
+    go_live(alice_stream, False, on_commit=django_capture_on_commit_callbacks)
+    DBTaskResult.objects.all().delete()  # the check for a recorder that never reports
     with django_capture_on_commit_callbacks(execute=True):
         assert as_recorder(client, report, {"state": "processing"}).status_code == 200
-    assert DBTaskResult.objects.count() == 1  # the worker finalises it
+    [queued] = DBTaskResult.objects.all()  # the worker finalises it now
+    assert queued.task.name == "finalise_broadcast"
+    assert DBTaskResult.objects.ready().count() == 1
 
 
 @pytest.mark.parametrize(
@@ -155,3 +164,45 @@ def test_a_bad_report_is_refused_and_changes_nothing(client, live, path, body, s
     response = as_recorder(client, path.format(pk=job["broadcast"]), body)
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert Broadcast.objects.get().state == "waiting"
+
+
+def test_a_stream_whose_room_closed_and_came_back_goes_on_in_the_same_broadcast(
+    client, alice_stream, django_capture_on_commit_callbacks
+):
+    """A LiveKit restart closes the room without the encoder stopping: the recorder closes
+    its part, and the stream back within BROADCAST_RECONNECT_SECONDS is a new part of the
+    same broadcast, not a new one."""
+    go_live(alice_stream, on_commit=django_capture_on_commit_callbacks)
+    [job] = as_recorder(client, JOBS).json()["jobs"]
+    report = f"/api/recorder/broadcasts/{job['broadcast']}/state"
+    go_live(
+        alice_stream, False, cause="room_finished", on_commit=django_capture_on_commit_callbacks
+    )
+    assert as_recorder(client, JOBS).json()["jobs"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        as_recorder(client, report, {"state": "processing"})
+    broadcast = Broadcast.objects.get(stream=alice_stream)
+    assert broadcast.ended_at is None  # not over yet, and not finalised
+    assert [t.task.name for t in DBTaskResult.objects.all()] == ["end_broadcast_if_offline"]
+
+    go_live(alice_stream, on_commit=django_capture_on_commit_callbacks)
+    [again] = as_recorder(client, JOBS).json()["jobs"]
+    assert again["broadcast"] == job["broadcast"]
+    DBTaskResult.objects.update(run_after=timezone.now())
+    run_worker()  # the stream is back: the broadcast is not ended
+    assert Broadcast.objects.get().ended_at is None
+
+
+def test_a_stream_whose_room_closed_for_good_is_ended_after_the_grace(
+    client, alice_stream, django_capture_on_commit_callbacks
+):
+    go_live(alice_stream, on_commit=django_capture_on_commit_callbacks)
+    go_live(
+        alice_stream, False, cause="room_finished", on_commit=django_capture_on_commit_callbacks
+    )
+    [queued] = DBTaskResult.objects.all()
+    assert queued.run_after >= timezone.now() + timedelta(seconds=25)
+    DBTaskResult.objects.update(run_after=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        run_worker()
+    assert Broadcast.objects.get().ended_at is not None

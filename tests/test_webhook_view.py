@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 from livekit import api
 
 from streams.models import Stream, WebhookEvent
@@ -81,6 +82,48 @@ def test_room_finished_of_a_host_room_sets_it_offline(alice, alice_stream):
     assert post(body, sign(body)).json()["outcome"] == "offline"
     alice_stream.refresh_from_db()
     assert not alice_stream.is_live
+
+
+def published(room: str, identity: str, event_id: str = "EV_t") -> str:
+    return event(
+        "track_published", event_id, room={"name": room}, participant={"identity": identity}
+    )
+
+
+def test_the_streams_own_tracks_back_in_its_room_set_it_live_again(
+    alice, alice_stream, django_capture_on_commit_callbacks
+):
+    """After a LiveKit restart the room closes (offline) and the ingress rejoins a new room
+    with its tracks, without a new ingress_started."""
+    now = int(time.time())
+    closed = event("room_finished", "EV_9", created_at=now, room={"name": str(alice.pk)})
+    assert post(closed, sign(closed)).json()["outcome"] == "offline"
+    body = event(
+        "track_published",
+        "EV_t",
+        created_at=now + 1,
+        room={"name": str(alice.pk)},
+        participant={"identity": str(alice.pk)},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(body, sign(body)).json()["outcome"] == "live"
+    alice_stream.refresh_from_db()
+    assert alice_stream.is_live
+    # Followers heard when it went live, not again.
+    assert not DBTaskResult.objects.filter(task_path__contains="notification").exists()
+
+
+@pytest.mark.parametrize("identity", ["someone-else", "recorder-1"])
+def test_tracks_of_anyone_else_change_nothing(alice, alice_stream, identity):
+    body = published(str(alice.pk), identity)
+    assert post(body, sign(body)).json()["outcome"] == "ignored"
+    assert not Stream.objects.get(pk=alice_stream.pk).is_live
+
+
+def test_the_streams_tracks_while_it_is_live_change_nothing(alice, alice_stream):
+    Stream.objects.filter(pk=alice_stream.pk).update(is_live=True)
+    body = published(str(alice.pk), str(alice.pk))
+    assert post(body, sign(body)).json()["outcome"] == "ignored"
 
 
 def test_a_stream_that_went_live_is_recommended_once_it_ended(guest_client, db):

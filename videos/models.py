@@ -48,10 +48,15 @@ class BroadcastQuerySet(models.QuerySet):
 
     def to_record(self) -> BroadcastQuerySet:
         """What the recorder should be recording now: open broadcasts of live streams, not
-        refused."""
+        refused (one whose parts the recorder closed when its stream went away for a moment
+        goes on in a new part)."""
         return self.open().filter(
             stream__is_live=True,
-            state__in=[Broadcast.State.WAITING, Broadcast.State.RECORDING],
+            state__in=[
+                Broadcast.State.WAITING,
+                Broadcast.State.RECORDING,
+                Broadcast.State.PROCESSING,
+            ],
         )
 
     def watchable(self) -> BroadcastQuerySet:

@@ -48,7 +48,9 @@ def broadcast_end(*, stream: Stream, at: datetime) -> None:
     for broadcast in Broadcast.objects.open().filter(stream=stream):
         broadcast.ended_at = max(at, broadcast.started_at)
         broadcast.save(update_fields=["ended_at"])
-        if broadcast.state in (Broadcast.State.WAITING, Broadcast.State.RECORDING):
+        if broadcast.state == Broadcast.State.PROCESSING:  # the recorder closed its parts
+            transaction.on_commit(lambda pk=broadcast.pk: tasks.finalise_broadcast.enqueue(pk))
+        elif broadcast.state in (Broadcast.State.WAITING, Broadcast.State.RECORDING):
             later = timezone.now() + timedelta(seconds=settings.RECORDING_FINALISE_AFTER)
             transaction.on_commit(
                 lambda pk=broadcast.pk, later=later: tasks.finalise_broadcast.using(
@@ -62,9 +64,34 @@ def streams_went_live(*, stream_ids: list, at: datetime) -> None:
         broadcast_start(stream=stream, at=at)
 
 
-def streams_went_offline(*, stream_ids: list, at: datetime) -> None:
+# Offline causes after which the stream is over; after any other (its room closed, the
+# reconciliation found it gone: a LiveKit restart, say) it may be back in a moment, and a
+# stream back within BROADCAST_RECONNECT_SECONDS goes on in the same broadcast.
+ENDING_CAUSES = {"ingress_ended", "ended"}
+
+
+def streams_went_offline(*, stream_ids: list, at: datetime, cause: str = "") -> None:
+    from videos import tasks
+
     for stream in Stream.objects.filter(pk__in=stream_ids, is_live=False):
-        broadcast_end(stream=stream, at=at)
+        if cause in ENDING_CAUSES:
+            broadcast_end(stream=stream, at=at)
+            continue
+        later = timezone.now() + timedelta(seconds=settings.BROADCAST_RECONNECT_SECONDS)
+        transaction.on_commit(
+            lambda pk=stream.pk, later=later: tasks.end_broadcast_if_offline.using(
+                run_after=later
+            ).enqueue(str(pk), at.isoformat())
+        )
+
+
+def broadcast_end_if_offline(*, stream: Stream, at: datetime) -> bool:
+    """End the stream's broadcast at `at` if the stream is still offline (it did not come
+    back since); returns whether it did."""
+    if stream.is_live:
+        return False
+    broadcast_end(stream=stream, at=max(at, stream.live_changed_at or at))
+    return True
 
 
 def recording_jobs() -> list[Broadcast]:
@@ -93,11 +120,15 @@ def recording_reported(*, broadcast: Broadcast, state: str, reason: str = "") ->
         return broadcast
     if state == Broadcast.State.PROCESSING and broadcast.state == Broadcast.State.PROCESSING:
         return broadcast
+    if broadcast.state == Broadcast.State.FAILED and state != Broadcast.State.FAILED:
+        return broadcast
     broadcast.state = state
     broadcast.failure = reason[: Broadcast._meta.get_field("failure").max_length]
     broadcast.save(update_fields=["state", "failure"])
     logger.info("Broadcast %s: recorder reports %s %s", broadcast.pk, state, reason)
-    if state == Broadcast.State.PROCESSING:
+    # Parts closed while the broadcast is still open: the stream may come back (a new part)
+    # or end (then broadcast_end finalises it).
+    if state == Broadcast.State.PROCESSING and broadcast.ended_at is not None:
         transaction.on_commit(lambda: tasks.finalise_broadcast.enqueue(broadcast.pk))
     return broadcast
 

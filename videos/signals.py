@@ -14,11 +14,11 @@ from videos.models import Clip
 
 
 @receiver(live_changed, dispatch_uid="videos_live_changed")
-def _live_changed(sender, stream_ids: list, live: bool, at, **kwargs) -> None:
+def _live_changed(sender, stream_ids: list, live: bool, at, cause: str = "", **kwargs) -> None:
     if live:
         services.streams_went_live(stream_ids=stream_ids, at=at)
     else:
-        services.streams_went_offline(stream_ids=stream_ids, at=at)
+        services.streams_went_offline(stream_ids=stream_ids, at=at, cause=cause)
 
 
 @receiver(post_delete, sender=Clip, dispatch_uid="videos_clip_file")
