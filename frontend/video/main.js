@@ -51,8 +51,22 @@ function setupSpeed(video, select) {
   });
 }
 
+/** Opening the clip form starts the clip where the video is, 30 s long (the form takes
+ * seconds; the viewer may change both). */
+function setupClipPanel(video, panel) {
+  if (!panel) return;
+  panel.addEventListener("toggle", () => {
+    if (!panel.open) return;
+    const start = Math.floor(video.currentTime);
+    const end = Math.min(start + 30, Math.floor(video.duration || start + 30));
+    qs("[data-clip-start]", panel).value = String(start);
+    qs("[data-clip-end]", panel).value = String(Math.max(end, start + 5));
+  });
+}
+
 const page = JSON.parse(qs("#video-data").textContent);
 const video = qs("[data-video]");
 setupSpeed(video, qs("[data-video-speed]"));
+setupClipPanel(video, qs("[data-clip-panel]"));
 createReplay(qs("[data-replay]"), video, page.chat);
 play(video, page.playlist);

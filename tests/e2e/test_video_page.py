@@ -125,3 +125,29 @@ def test_the_channel_leads_to_its_videos_and_the_last_broadcast(open_page, recor
     page.get_by_role("link", name="Speedrun night").click()
     page.wait_for_url(f"**/videos/{recorded.pk}/")
     ready(page)
+
+
+def test_a_viewer_clips_the_video_from_where_it_plays(open_page, alice, bob, settings, tmp_path):
+    settings.RECORDINGS_SPOOL_DIR = tmp_path / "spool"
+    broadcast = ready_broadcast(alice.stream, parts=(20,))
+    page = open_page(f"/videos/{broadcast.pk}/", bob)
+    video = page.locator("[data-video]")
+    page.wait_for_function("document.querySelector('[data-video]').readyState >= 1")
+    video.evaluate("v => { v.currentTime = 6; }")
+    page.wait_for_function("Math.floor(document.querySelector('[data-video]').currentTime) === 6")
+    page.get_by_text("Clip this video").click()
+    expect(page.locator("[data-clip-start]")).to_have_value("6")
+    expect(page.locator("[data-clip-end]")).to_have_value("20")  # the video ends before 36
+    page.locator("#clip-title").fill("The good part")
+    page.get_by_role("button", name="Make the clip").click()
+    page.wait_for_url("**/clips/*/")
+    expect(page.get_by_role("heading", name="The good part")).to_be_visible()
+
+
+def test_a_guest_is_asked_to_log_in_to_clip(open_page, alice, settings, tmp_path):
+    settings.RECORDINGS_SPOOL_DIR = tmp_path / "spool"
+    broadcast = ready_broadcast(alice.stream)
+    page = open_page(f"/videos/{broadcast.pk}/")
+    expect(page.locator(".clip-panel").get_by_role("link", name="Log in")).to_have_attribute(
+        "href", f"/accounts/login/?next=/videos/{broadcast.pk}/"
+    )
