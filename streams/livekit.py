@@ -179,49 +179,47 @@ def _call(
         metrics.LIVEKIT_CALL_SECONDS.labels(what).observe(time.perf_counter() - started)
 
 
-def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
-    """A subscribe-only token: no publishing of tracks or data (chat goes through Django)."""
-    grants = api.VideoGrants(
+def _room_token(
+    *, room: str, identity: str, name: str, ttl: timedelta, **grants
+) -> api.AccessToken:
+    """A token to join `room` that subscribes and publishes nothing (no tracks, no data, no
+    metadata of its own), with `grants` on top."""
+    video = api.VideoGrants(
         room_join=True,
         room=room,
         can_subscribe=True,
         can_publish=False,
         can_publish_data=False,
         can_update_own_metadata=False,
+        **grants,
     )
     return (
         api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
         .with_identity(identity)
         .with_name(name)
-        .with_metadata(json.dumps(metadata))
-        .with_grants(grants)
-        .with_ttl(VIEWER_TOKEN_TTL)
-        .to_jwt()
+        .with_grants(video)
+        .with_ttl(ttl)
     )
+
+
+def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
+    """A subscribe-only token: no publishing of tracks or data (chat goes through Django)."""
+    token = _room_token(room=room, identity=identity, name=name, ttl=VIEWER_TOKEN_TTL)
+    return token.with_metadata(json.dumps(metadata)).to_jwt()
 
 
 def create_recorder_token(*, room: str, identity: str) -> str:
     """The recorder's token: it subscribes, and is hidden, so no participant (nor a modified
     client) ever sees it in the room; it publishes nothing. As a recorder, it does not keep
     the room open once the stream has left (a hidden participant alone would)."""
-    grants = api.VideoGrants(
-        room_join=True,
+    return _room_token(
         room=room,
-        can_subscribe=True,
-        can_publish=False,
-        can_publish_data=False,
-        can_update_own_metadata=False,
+        identity=identity,
+        name="recorder",
+        ttl=RECORDER_TOKEN_TTL,
         hidden=True,
         recorder=True,
-    )
-    return (
-        api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
-        .with_identity(identity)
-        .with_name("recorder")
-        .with_grants(grants)
-        .with_ttl(RECORDER_TOKEN_TTL)
-        .to_jwt()
-    )
+    ).to_jwt()
 
 
 class InvalidServiceToken(Exception):

@@ -3,53 +3,16 @@ This sets `is_live` from the ingress states LiveKit reports, once or every N sec
 
 from __future__ import annotations
 
-import logging
-import time
-
-from django.core.management.base import BaseCommand, CommandError
-
 from streams import live_status
 from streams.livekit import LiveKitError
+from streams.management.passes import PassCommand
 
-logger = logging.getLogger(__name__)
 
-
-class Command(BaseCommand):
+class Command(PassCommand):
     help = "Set each stream's is_live from the ingress states LiveKit reports."
+    passing_errors = (LiveKitError,)
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--loop",
-            type=float,
-            metavar="SECONDS",
-            help="repeat every SECONDS until stopped, logging each pass at INFO",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="print what would change, change nothing"
-        )
-
-    def handle(self, *args, loop: float | None, dry_run: bool, verbosity: int, **options):
-        if loop is not None and loop <= 0:
-            raise CommandError("--loop needs a positive number of seconds.")
-        while True:
-            try:
-                lines = self.sync_once(dry_run=dry_run)
-            except LiveKitError as error:
-                if loop is None:
-                    raise CommandError(str(error)) from error
-                logger.warning("%s Trying again in %g s.", error, loop)
-            else:
-                for line in lines if verbosity else []:
-                    # A pass of a loop is a log line (with its time); a single run, output.
-                    if loop is not None:
-                        logger.info(line)
-                    else:
-                        self.stdout.write(line)
-            if loop is None:
-                return
-            self.pause(loop)
-
-    def sync_once(self, *, dry_run: bool) -> list[str]:
+    def run_pass(self, *, dry_run: bool) -> list[str]:
         """Reconcile once; the lines that say what changed, then one for what was checked."""
         result = live_status.reconcile(dry_run=dry_run)
         prefix = "Would set" if dry_run else "Set"
@@ -66,6 +29,3 @@ class Command(BaseCommand):
             f"({result.publishing} connection(s) publishing in LiveKit): {outcome}."
         )
         return lines
-
-    def pause(self, seconds: float) -> None:
-        time.sleep(seconds)

@@ -6,47 +6,21 @@ outlived that, with their files in media storage, once or every N seconds (Procf
 from __future__ import annotations
 
 import logging
-import time
 
-from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from streams.management.passes import PassCommand
 from videos import selectors, services
 
 logger = logging.getLogger(__name__)
 
 
-class Command(BaseCommand):
+class Command(PassCommand):
     help = "Delete past broadcasts older than their channel's retention, with their recordings."
+    dry_run_help = "print what would be deleted, delete nothing"
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--loop",
-            type=float,
-            metavar="SECONDS",
-            help="repeat every SECONDS until stopped, logging each pass at INFO",
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="print what would be deleted, delete nothing"
-        )
-
-    def handle(self, *args, loop: float | None, dry_run: bool, verbosity: int, **options):
-        if loop is not None and loop <= 0:
-            raise CommandError("--loop needs a positive number of seconds.")
-        while True:
-            lines = self.prune_once(dry_run=dry_run)
-            for line in lines if verbosity else []:
-                # A pass of a loop is a log line (with its time); a single run, output.
-                if loop is not None:
-                    logger.info(line)
-                else:
-                    self.stdout.write(line)
-            if loop is None:
-                return
-            self.pause(loop)
-
-    def prune_once(self, *, dry_run: bool) -> list[str]:
+    def run_pass(self, *, dry_run: bool) -> list[str]:
         """Delete (or, dry, name) every expired broadcast; the lines that say which, then
         one for the whole pass. A broadcast whose files cannot be deleted stays, logged,
         for the next pass, and the others go on."""
@@ -73,9 +47,6 @@ class Command(BaseCommand):
         summary = f"{deleted} expired broadcast(s) {verb}, {_size(freed)} of recordings"
         lines.append(summary + (f"; {failed} could not be deleted." if failed else "."))
         return lines
-
-    def pause(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 def _size(size: int) -> str:
