@@ -1,6 +1,6 @@
 """What the bench scripts share: output and tables, percentiles, the machine description,
 `--quick`, stopping on Ctrl-C, the site as production serves it (gunicorn on PostgreSQL), CPU
-use from /proc, and a viewer whose probe sees the player's first frame."""
+use and resident memory from /proc, and a viewer whose probe sees the player's first frame."""
 
 from __future__ import annotations
 
@@ -308,6 +308,19 @@ def descendants(root: int, table: dict[int, Proc]) -> list[Proc]:
     for proc in found:  # the list grows as the loop goes: children, grandchildren...
         found += [child for child in table.values() if child.ppid == proc.pid]
     return found
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident(root: int, table: dict[int, Proc] | None = None) -> int:
+    """Resident memory (RSS) in bytes of `root` and every process under it; pages they share
+    (libraries) count once per process."""
+    total = 0
+    for proc in descendants(root, process_table() if table is None else table):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{proc.pid}/statm").read_text().split()[1]) * PAGE
+    return total
 
 
 def site_processes(site: Any) -> dict[str, int]:

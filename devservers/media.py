@@ -47,6 +47,22 @@ PATTERNS = {
         "sine=frequency=1000:sample_rate=48000:samples_per_frame=48,volume=volume=0"
         rf":enable='gte(mod(t\,{SYNC_PERIOD:g})\,0.12)'",
     ),
+    # "sync" as a camera through OBS's default output: 1280x720 at 30 fps, moving dark noise
+    # (black to blackdetect) and a faint hiss under the beeps (silence to silencedetect), so
+    # that the encoder's bitrate, and Ingress's preset, are spent as on a real picture.
+    "sync-camera": (
+        "color=c=black:size=1280x720:rate=30,noise=alls=14:allf=t+u,drawbox=x=0:y=0:w=iw:h=ih"
+        rf":color=white:t=fill:enable='lt(mod(t\,{SYNC_PERIOD:g})\,0.12)'",
+        "sine=frequency=1000:sample_rate=48000:samples_per_frame=48,volume=volume=0"
+        rf":enable='gte(mod(t\,{SYNC_PERIOD:g})\,0.12)'[beep];"
+        "anoisesrc=color=pink:amplitude=0.003:sample_rate=48000[hiss];"
+        "[beep][hiss]amix=inputs=2:normalize=0[out0]",
+    ),
+}
+# How the video of a pattern is encoded: a keyframe every 2 s, and for the camera OBS's
+# default constant bitrate (2500 kb/s).
+VIDEO_ENCODING = {
+    "sync-camera": ["-g", "60", "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "5000k"],
 }
 
 
@@ -73,8 +89,7 @@ def ffmpeg_rtmp_command(url: str, pattern: str = "testsrc") -> list[str]:
         "ultrafast",
         "-tune",
         "zerolatency",
-        "-g",
-        "50",
+        *VIDEO_ENCODING.get(pattern, ["-g", "50"]),
         "-pix_fmt",
         "yuv420p",
         "-c:a",

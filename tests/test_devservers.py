@@ -209,3 +209,18 @@ def test_an_install_that_cannot_get_the_lock_says_apts_own_error(monkeypatch):
         apt_install(["--no-upgrade", "redis-server"], "A test")
     assert "apt-get install failed (status 100)" in str(refused.value)
     assert "Unable to acquire the dpkg frontend lock" in str(refused.value)
+
+
+def test_the_camera_pattern_keeps_its_flashes_and_beeps_measurable(tmp_path):
+    # Noise on the picture and a hiss under the beeps, yet still black and silence to the
+    # detectors that find each flash and its beep.
+    from devservers.media import av_offsets, ffmpeg_rtmp_command
+
+    recording = tmp_path / "camera.flv"
+    encoder = subprocess.Popen(ffmpeg_rtmp_command(str(recording), "sync-camera"))
+    time.sleep(5)
+    encoder.terminate()
+    assert encoder.wait(timeout=10) in (0, 255)  # 255: stopped by the signal, file closed
+    offsets = av_offsets(str(recording))
+    assert [round(when) for when, _ in offsets] == [2, 4]
+    assert all(abs(offset) < 0.03 for _, offset in offsets), offsets
