@@ -285,8 +285,11 @@ func (b *broadcast) join() (*lksdk.Room, error) {
 	callback := lksdk.NewRoomCallback()
 	callback.OnTrackSubscribed = func(remote *webrtc.TrackRemote, publication *lksdk.RemoteTrackPublication, participant *lksdk.RemoteParticipant) {
 		t := newTrack(remote, publication, participant)
+		t.listen()
 		if t.kind == video {
+			// The best layer, from a keyframe asked for now: a part begins there.
 			_ = publication.SetVideoQuality(livekit.VideoQuality_HIGH)
+			t.requestKeyframe()
 		}
 		b.notify(trackEvent{session: room, track: t})
 		go func() {
