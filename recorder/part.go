@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +35,11 @@ const (
 	senderReportWait = 6 * time.Second
 	// The held packets go to ffmpeg this many times faster than they came.
 	flushSpeed = 8
+	// ffmpeg ends its part by itself after this many seconds without a packet, writing its
+	// last segment. The part sends it a keepalive more often than that, so this happens
+	// only when the recorder died (a frozen stream goes on).
+	ffmpegInputTimeout = 5
+	keepaliveInterval  = 500 * time.Millisecond
 	// How long ffmpeg gets to listen, and to finish its files once the streams said BYE.
 	ffmpegStartTimeout = 10 * time.Second
 	ffmpegStopTimeout  = 10 * time.Second
@@ -336,6 +342,7 @@ func (p *part) start() {
 	p.logf("part %d started (%s): ffmpeg listening after %d ms, %d packets held", p.number, p.describe(), time.Since(began).Milliseconds(), held)
 	close(p.launched)
 	go p.flush()
+	go p.keepAlive()
 	go p.watchSegments()
 }
 
@@ -402,6 +409,31 @@ func (p *part) report(s *stream, first heldPacket) {
 	s.reported = true
 }
 
+// keepAlive tells ffmpeg twice a second that the recorder is there, even while a stream
+// sends nothing: an RTCP source description, which ffmpeg reads and ignores.
+func (p *part) keepAlive() {
+	ticker := time.NewTicker(keepaliveInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-p.exited:
+			return
+		case <-ticker.C:
+		}
+		p.mu.Lock()
+		if p.state != running {
+			p.mu.Unlock()
+			return
+		}
+		for _, s := range p.streams {
+			if buf, err := rtcp.NewCNAMESourceDescription(s.track.ssrc(), "recorder").Marshal(); err == nil {
+				p.sendTo(s.port+1, buf)
+			}
+		}
+		p.mu.Unlock()
+	}
+}
+
 func (p *part) describe() string {
 	description := ""
 	for i, s := range p.streams {
@@ -448,22 +480,20 @@ func (p *part) launch() error {
 	}
 	description.Close()
 
-	p.cmd = exec.Command(p.ffmpeg, ffmpegArguments(description.Name(), dir)...)
-	// A recorder that dies takes its ffmpeg along (which would otherwise wait for packets
-	// for ever); the segments on disk stay listed, and the next run ends that playlist.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stderr, err := p.cmd.StderrPipe()
+	// ffmpeg writes what it says to a file: it outlives a recorder that dies (to finish
+	// its last segment), and a pipe to the recorder would then kill it on its next line.
+	logPath := filepath.Join(dir, "ffmpeg.log")
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
+	defer logFile.Close()
+	p.cmd = exec.Command(p.ffmpeg, ffmpegArguments(description.Name(), dir)...)
+	p.cmd.Stderr = logFile
 	if err := p.cmd.Start(); err != nil {
 		return err
 	}
 	go func() {
-		lines := bufio.NewScanner(stderr)
-		for lines.Scan() {
-			p.logf("part %d: ffmpeg: %s", number, lines.Text())
-		}
 		err := p.cmd.Wait()
 		p.mu.Lock()
 		p.exitErr = err
@@ -477,6 +507,7 @@ func (p *part) launch() error {
 			p.notify(partEvent{part: p, failed: err})
 		}
 	}()
+	go followLog(logPath, p.exited, func(line string) { p.logf("part %d: ffmpeg: %s", number, line) })
 	deadline := time.Now().Add(ffmpegStartTimeout)
 	for !portsBound(ports) {
 		select {
@@ -492,6 +523,40 @@ func (p *part) launch() error {
 	return nil
 }
 
+// followLog hands on each line written to a file until done is closed (and what was
+// written until then).
+func followLog(path string, done <-chan struct{}, say func(string)) {
+	file, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer file.Close()
+	reader := bufio.NewReader(file)
+	var line []byte
+	for finished := false; ; {
+		for {
+			chunk, err := reader.ReadBytes('\n')
+			line = append(line, chunk...)
+			if err != nil {
+				break
+			}
+			say(strings.TrimRight(string(line), "\r\n"))
+			line = nil
+		}
+		if finished {
+			if len(line) > 0 {
+				say(strings.TrimRight(string(line), "\r\n"))
+			}
+			return
+		}
+		select {
+		case <-done:
+			finished = true
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 // ffmpegArguments: RTP in as the SDP describes it, copied into HLS: fMP4 segments of about
 // 4 s, listed in an event playlist that gets #EXT-X-ENDLIST when the input ends.
 func ffmpegArguments(sdpPath, dir string) []string {
@@ -499,8 +564,9 @@ func ffmpegArguments(sdpPath, dir string) []string {
 		"-hide_banner", "-nostdin", "-loglevel", "error",
 		"-protocol_whitelist", "file,udp,rtp",
 		"-localaddr", "127.0.0.1",
-		// Otherwise the RTP input gives up after 10 s without packets (a frozen stream).
-		"-listen_timeout", "-1",
+		// The input ends after this long without a packet (the part's keepalives aside):
+		// only when the recorder died.
+		"-listen_timeout", strconv.Itoa(ffmpegInputTimeout),
 		// Its output starts at the first frames, rather than after a second of frames
 		// spent guessing the frame rate.
 		"-fpsprobesize", "0",

@@ -114,3 +114,31 @@ func TestAPartsClockIsISOTimeInUTCWithMicroseconds(t *testing.T) {
 		t.Fatal("NTP time does not round-trip")
 	}
 }
+
+func TestAFileIsFollowedLineByLineUntilDone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ffmpeg.log")
+	os.WriteFile(path, []byte("first\nsec"), 0o644)
+	done := make(chan struct{})
+	lines := make(chan string, 10)
+	go func() {
+		followLog(path, done, func(line string) { lines <- line })
+		close(lines)
+	}()
+	if line := <-lines; line != "first" {
+		t.Fatalf("got %q", line)
+	}
+	file, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	file.WriteString("ond\nlast, unended")
+	file.Close()
+	if line := <-lines; line != "second" {
+		t.Fatalf("got %q", line)
+	}
+	close(done)
+	var rest []string
+	for line := range lines {
+		rest = append(rest, line)
+	}
+	if strings.Join(rest, "|") != "last, unended" {
+		t.Fatalf("got %q", rest)
+	}
+}
