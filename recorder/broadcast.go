@@ -15,9 +15,9 @@ import (
 )
 
 const (
-	// Joining the room again after losing it: after this pause, doubled each time up to
-	// the maximum.
-	rejoinFirstPause = 2 * time.Second
+	// Joining the room again after losing it, or asking LiveKit again after an error:
+	// after this pause, doubled each time up to the maximum.
+	rejoinFirstPause = 500 * time.Millisecond
 	rejoinMaxPause   = 30 * time.Second
 	// How often it asks LiveKit whether a room it waits for exists.
 	roomCheckInterval = 500 * time.Millisecond
