@@ -15,12 +15,12 @@ import (
 )
 
 const (
-	// Joining the room again after losing it: after this pause, doubled each time up to
-	// the maximum.
-	rejoinFirstPause = 2 * time.Second
+	// Joining the room again after losing it, or asking LiveKit again after an error:
+	// after this pause, doubled each time up to the maximum.
+	rejoinFirstPause = 500 * time.Millisecond
 	rejoinMaxPause   = 30 * time.Second
 	// How often it asks LiveKit whether a room it waits for exists.
-	roomCheckInterval = 2 * time.Second
+	roomCheckInterval = 500 * time.Millisecond
 	// After ffmpeg failed, the next part waits this long.
 	partRetryPause = 5 * time.Second
 	// A state report is tried this many times (1, 2, 4, 8 s apart).
@@ -129,9 +129,43 @@ func (b *broadcast) run(ctx context.Context) {
 		}
 	}
 
+	// maintain joins the room when it should, starts a part when there are tracks and no
+	// part, and keeps the part going. It runs at once, after every event, and a few times
+	// a second: nothing on the way to the first segment waits for the next tick.
+	maintain := func() {
+		if room == nil && !joinAt.IsZero() && !time.Now().Before(joinAt) {
+			exists, err := b.roomExists()
+			switch {
+			case err != nil:
+				b.logf("error: asking LiveKit about the room: %v (again in %s)", err, pause)
+				joinAt = time.Now().Add(pause)
+				pause = min(2*pause, rejoinMaxPause)
+			case !exists:
+				if !waiting {
+					b.logf("waiting for the room to exist")
+					waiting = true
+				}
+				joinAt = time.Now().Add(roomCheckInterval)
+			default:
+				waiting = false
+				if room, err = b.join(); err != nil {
+					b.logf("error: joining the room: %v (again in %s)", err, pause)
+					joinAt = time.Now().Add(pause)
+					pause = min(2*pause, rejoinMaxPause)
+				}
+			}
+		}
+		if current == nil && len(tracks) > 0 && !time.Now().Before(retryAfter) {
+			startPart()
+		}
+		if current != nil {
+			current.tick()
+		}
+	}
+
 	ticker := time.NewTicker(250 * time.Millisecond)
 	defer ticker.Stop()
-	for {
+	for maintain(); ; maintain() {
 		select {
 		case <-ctx.Done():
 			leave()
@@ -228,34 +262,6 @@ func (b *broadcast) run(ctx context.Context) {
 			}
 
 		case <-ticker.C:
-			if room == nil && !joinAt.IsZero() && time.Now().After(joinAt) {
-				exists, err := b.roomExists()
-				switch {
-				case err != nil:
-					b.logf("error: asking LiveKit about the room: %v (again in %s)", err, pause)
-					joinAt = time.Now().Add(pause)
-					pause = min(2*pause, rejoinMaxPause)
-				case !exists:
-					if !waiting {
-						b.logf("waiting for the room to exist")
-						waiting = true
-					}
-					joinAt = time.Now().Add(roomCheckInterval)
-				default:
-					waiting = false
-					if room, err = b.join(); err != nil {
-						b.logf("error: joining the room: %v (again in %s)", err, pause)
-						joinAt = time.Now().Add(pause)
-						pause = min(2*pause, rejoinMaxPause)
-					}
-				}
-			}
-			if current == nil && len(tracks) > 0 && time.Now().After(retryAfter) {
-				startPart()
-			}
-			if current != nil {
-				current.tick()
-			}
 		}
 	}
 }
@@ -285,9 +291,13 @@ func (b *broadcast) join() (*lksdk.Room, error) {
 	callback := lksdk.NewRoomCallback()
 	callback.OnTrackSubscribed = func(remote *webrtc.TrackRemote, publication *lksdk.RemoteTrackPublication, participant *lksdk.RemoteParticipant) {
 		t := newTrack(remote, publication, participant)
+		t.listen()
 		if t.kind == video {
+			// The best layer, from a keyframe asked for now: a part begins there.
 			_ = publication.SetVideoQuality(livekit.VideoQuality_HIGH)
+			t.requestKeyframe()
 		}
+		b.logf("subscribed to %s (%s)", t, t.mimeType())
 		b.notify(trackEvent{session: room, track: t})
 		go func() {
 			t.read()
@@ -296,10 +306,11 @@ func (b *broadcast) join() (*lksdk.Room, error) {
 	}
 	callback.OnDisconnected = func() { b.notify(leftRoom{session: room}) }
 	room = lksdk.NewRoom(callback)
+	began := time.Now()
 	if err := room.JoinWithToken(j.WSURL, j.Token, lksdk.WithAutoSubscribe(true)); err != nil {
 		return nil, err
 	}
-	b.logf("joined the room")
+	b.logf("joined the room (%d ms)", time.Since(began).Milliseconds())
 	return room, nil
 }
 

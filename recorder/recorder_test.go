@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
 )
 
 func TestTheNextPartNeverReusesANumber(t *testing.T) {
@@ -76,5 +79,66 @@ func TestAKeyframeSaysItsSize(t *testing.T) {
 	published := &track{kind: video, width: 1280, height: 720}
 	if published.fullSize(640, 360) || !published.fullSize(1280, 720) || !(&track{}).fullSize(640, 360) {
 		t.Fatal("the published size decides, when there is one")
+	}
+}
+
+func TestASenderReportMovesAlongItsMapping(t *testing.T) {
+	at := time.Date(2026, 12, 3, 7, 10, 39, 123456000, time.UTC)
+	start := uint32(4294967000)
+	report := &rtcp.SenderReport{SSRC: 7, NTPTime: toNTP(at), RTPTime: start}
+	// 2.5 s of a 90 kHz clock later, across the wrap of the RTP timestamp.
+	later := reportAt(report, start+225000, 90000)
+	if got := ntpTime(later.NTPTime); got.Sub(at) != 2500*time.Millisecond {
+		t.Fatalf("2.5 s later is %s later", got.Sub(at))
+	}
+	if later.SSRC != 7 || report.RTPTime != start {
+		t.Fatal("the report moved is a copy of the same source")
+	}
+	earlier := captureTime(report, start-48000*3, 48000)
+	if d := at.Sub(earlier); d < 3*time.Second-time.Microsecond || d > 3*time.Second+time.Microsecond {
+		t.Fatalf("3 s earlier is %s earlier", d)
+	}
+}
+
+func TestAPartsClockIsISOTimeInUTCWithMicroseconds(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 12, 3, 8, 10, 39, 123456789, time.FixedZone("CET", 3600))
+	if err := writeClock(dir, at); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := os.ReadFile(filepath.Join(dir, "clock.txt"))
+	if string(text) != "2026-12-03T07:10:39.123456+00:00\n" {
+		t.Fatalf("clock.txt says %q", text)
+	}
+	if ntpTime(toNTP(at)).Sub(at).Abs() > time.Microsecond {
+		t.Fatal("NTP time does not round-trip")
+	}
+}
+
+func TestAFileIsFollowedLineByLineUntilDone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ffmpeg.log")
+	os.WriteFile(path, []byte("first\nsec"), 0o644)
+	done := make(chan struct{})
+	lines := make(chan string, 10)
+	go func() {
+		followLog(path, done, func(line string) { lines <- line })
+		close(lines)
+	}()
+	if line := <-lines; line != "first" {
+		t.Fatalf("got %q", line)
+	}
+	file, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	file.WriteString("ond\nlast, unended")
+	file.Close()
+	if line := <-lines; line != "second" {
+		t.Fatalf("got %q", line)
+	}
+	close(done)
+	var rest []string
+	for line := range lines {
+		rest = append(rest, line)
+	}
+	if strings.Join(rest, "|") != "last, unended" {
+		t.Fatalf("got %q", rest)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/livekit/mediatransportutil/pkg/codec"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -32,8 +33,9 @@ type track struct {
 
 	sink atomic.Pointer[part] // the part its packets go to
 
-	mu           sync.Mutex
-	senderReport *rtcp.SenderReport // the latest one
+	mu             sync.Mutex
+	senderReport   *rtcp.SenderReport // the latest one
+	senderReportAt time.Time          // when it came
 }
 
 func newTrack(remote *webrtc.TrackRemote, publication *lksdk.RemoteTrackPublication, participant *lksdk.RemoteParticipant) *track {
@@ -56,20 +58,27 @@ func (t *track) mimeType() string { return strings.ToLower(t.remote.Codec().Mime
 
 func (t *track) ssrc() uint32 { return uint32(t.remote.SSRC()) }
 
+func (t *track) clockRate() uint32 { return t.remote.Codec().ClockRate }
+
 func (t *track) String() string { return string(t.kind) + " " + t.publication.SID() }
 
-// read hands every packet to the track's part until the track ends.
-func (t *track) read() {
+// listen keeps the track's sender reports, from the moment it is subscribed: the SFU
+// sends one about every 3 s, and a part waits for the first.
+func (t *track) listen() {
 	t.publication.OnRTCP(func(packet rtcp.Packet) {
 		if report, ok := packet.(*rtcp.SenderReport); ok && report.SSRC == t.ssrc() {
 			t.mu.Lock()
-			t.senderReport = report
+			t.senderReport, t.senderReportAt = report, time.Now()
 			t.mu.Unlock()
 			if p := t.sink.Load(); p != nil {
-				p.changed()
+				p.changed(t)
 			}
 		}
 	})
+}
+
+// read hands every packet to the track's part until the track ends.
+func (t *track) read() {
 	for {
 		packet, _, err := t.remote.ReadRTP()
 		if err != nil {
@@ -85,6 +94,12 @@ func (t *track) lastSenderReport() *rtcp.SenderReport {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.senderReport
+}
+
+func (t *track) lastSenderReportAt() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.senderReportAt
 }
 
 // requestKeyframe asks the publisher for a keyframe (a PLI).
