@@ -61,7 +61,13 @@ class RtcClient:
     # Called on the rtc loop's thread as each packet arrives, after it is added to `received`.
     on_data: Callable[[Received], None] | None = None
     disconnected: threading.Event = field(default_factory=threading.Event)
+    # With `watch_video`, when (time.time()) the first and the last frame of the video this
+    # participant subscribes to were decoded: how long the stream played in the room.
+    watch_video: bool = False
+    first_frame_at: float | None = None
+    last_frame_at: float | None = None
     _frames_task: asyncio.Task | None = None
+    _watch_task: asyncio.Task | None = None
 
     def connect(self) -> RtcClient:
         async def connect() -> rtc.Room:
@@ -79,11 +85,23 @@ class RtcClient:
             def on_disconnected(*args) -> None:
                 self.disconnected.set()
 
+            @room.on("track_subscribed")
+            def on_track(track: rtc.Track, *args) -> None:
+                video = track.kind == rtc.TrackKind.KIND_VIDEO
+                if self.watch_video and video and self._watch_task is None:
+                    self._watch_task = asyncio.get_running_loop().create_task(self._watch(track))
+
             await room.connect(self.url, self.token)
             return room
 
         self.room = _run(connect())
         return self
+
+    async def _watch(self, track: rtc.Track) -> None:
+        async for _ in rtc.VideoStream(track):
+            self.last_frame_at = time.time()
+            if self.first_frame_at is None:
+                self.first_frame_at = self.last_frame_at
 
     def publish_data(self, payload: bytes, topic: str = "chat") -> None:
         _run(self.room.local_participant.publish_data(payload, reliable=True, topic=topic))
@@ -132,8 +150,9 @@ class RtcClient:
 
     def close(self) -> None:
         async def close() -> None:
-            if self._frames_task is not None:
-                self._frames_task.cancel()
+            for task in (self._frames_task, self._watch_task):
+                if task is not None:
+                    task.cancel()
             if self.room is not None:
                 with contextlib.suppress(Exception):
                     await self.room.disconnect()

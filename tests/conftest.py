@@ -275,8 +275,8 @@ def rtc_clients():
     """Make rtc participants; all are disconnected at the end of the test."""
     made = []
 
-    def make(url: str, token: str) -> RtcClient:
-        client = RtcClient(url, token).connect()
+    def make(url: str, token: str, *, watch_video: bool = False) -> RtcClient:
+        client = RtcClient(url, token, watch_video=watch_video).connect()
         made.append(client)
         return client
 
