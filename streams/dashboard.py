@@ -1,6 +1,7 @@
 """The creator dashboard: the Stream, Keys, Chat, Community and Moderation pages. Each form
 on them posts to its own small view (its own URL), which redirects back to the page or, when
-the form has errors, shows the page again with them."""
+the form has errors, shows the page again with them. `own_stream_or_404`, `posted_to` and
+`row_id` serve other apps' dashboard pages too (videos' Videos page)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ COMMUNITY_PAGE_SIZE = 20
 MODERATION_LOG_PAGE_SIZE = 30
 
 
-def _posted_to(page: str):
+def posted_to(page: str):
     """A form's own URL: a POST does its work; anything else (a reload of the page a refused
     form was shown on, a link back to it) is sent to the dashboard `page` it belongs to."""
 
@@ -48,7 +49,7 @@ def _posted_to(page: str):
     return decorate
 
 
-def _own_stream_or_404(request: HttpRequest, username: str) -> Stream:
+def own_stream_or_404(request: HttpRequest, username: str) -> Stream:
     """The dashboard belongs to its owner only; to anyone else it does not exist."""
     if request.user.username.lower() != username.lower():
         raise Http404("No such dashboard.")
@@ -61,33 +62,33 @@ def _own_stream_or_404(request: HttpRequest, username: str) -> Stream:
 @login_required
 @require_GET
 def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     return _stream_page(request, stream, _stream_forms(request, stream))
 
 
 @login_required
-@_posted_to("dashboard_stream")
+@posted_to("dashboard_stream")
 def dashboard_stream_title(request: HttpRequest, username: str) -> HttpResponse:
     return _save_stream_form(request, username, "title")
 
 
 @login_required
-@_posted_to("dashboard_stream")
+@posted_to("dashboard_stream")
 def dashboard_stream_thumbnail(request: HttpRequest, username: str) -> HttpResponse:
     return _save_stream_form(request, username, "thumbnail")
 
 
 @login_required
-@_posted_to("dashboard_stream")
+@posted_to("dashboard_stream")
 def dashboard_stream_thumbnail_remove(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     services.stream_remove_thumbnail(stream=stream)
     messages.success(request, "Thumbnail removed.")
     return redirect("dashboard_stream", username=stream.user.username)
 
 
 @login_required
-@_posted_to("dashboard_stream")
+@posted_to("dashboard_stream")
 def dashboard_stream_profile(request: HttpRequest, username: str) -> HttpResponse:
     return _save_stream_form(request, username, "profile")
 
@@ -100,7 +101,7 @@ _SAVED_MESSAGES = {
 
 
 def _save_stream_form(request: HttpRequest, username: str, name: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     forms = _stream_forms(request, stream, bound=name)
     form = forms[f"{name}_form"]
     if form.is_valid():
@@ -150,14 +151,14 @@ def _stream_page(
 @login_required
 @require_GET
 def dashboard_keys(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     return _keys_page(request, stream, GenerateConnectionForm())
 
 
 @login_required
-@_posted_to("dashboard_keys")
+@posted_to("dashboard_keys")
 def dashboard_keys_generate(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     form = GenerateConnectionForm(request.POST)
     if not form.is_valid():
         return _keys_page(request, stream, form, status=400)
@@ -170,9 +171,9 @@ def dashboard_keys_generate(request: HttpRequest, username: str) -> HttpResponse
 
 
 @login_required
-@_posted_to("dashboard_keys")
+@posted_to("dashboard_keys")
 def dashboard_keys_reset(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     try:
         services.connection_reset(stream=stream)
     except LiveKitError as error:
@@ -203,7 +204,7 @@ def _keys_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     form = ChatSettingsForm(request.POST or None, instance=stream)
     if request.method == "POST" and form.is_valid():
         chat.broadcast_settings(form.save())
@@ -223,7 +224,7 @@ def dashboard_chat(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_community(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     term = request.GET.get("q", "").strip()
     page = Paginator(
         social_selectors.blocked_users_of(stream.user, term), COMMUNITY_PAGE_SIZE
@@ -243,7 +244,7 @@ def _moderated_stream_or_404(request: HttpRequest, username: str) -> tuple[Strea
     own, or the channel's moderators' (timeouts and bans only); to anyone else it does not
     exist."""
     if request.user.username.lower() == username.lower():
-        return _own_stream_or_404(request, username), moderation.HOST
+        return own_stream_or_404(request, username), moderation.HOST
     host = selectors.find_host(request.user, username=username)
     if Moderator.objects.role_of(host, request.user) != moderation.MODERATOR:
         raise Http404("No such dashboard.")
@@ -260,10 +261,10 @@ def dashboard_moderation(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-@_posted_to("dashboard_moderation")
+@posted_to("dashboard_moderation")
 def dashboard_moderator_add(request: HttpRequest, username: str) -> HttpResponse:
     """The host appoints a moderator by username (moderators cannot)."""
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     host = stream.user
     form = ModeratorForm(request.POST)
     if form.is_valid():
@@ -279,13 +280,13 @@ def dashboard_moderator_add(request: HttpRequest, username: str) -> HttpResponse
 
 
 @login_required
-@_posted_to("dashboard_moderation")
+@posted_to("dashboard_moderation")
 def dashboard_moderator_remove(request: HttpRequest, username: str) -> HttpResponse:
     """The host removes one of their moderators (moderators cannot)."""
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     host = stream.user
     moderator = (
-        Moderator.objects.filter(host=host, pk=_row_id(request)).select_related("user").first()
+        Moderator.objects.filter(host=host, pk=row_id(request)).select_related("user").first()
     )
     if moderator is not None and moderation.moderator_remove(host=host, user=moderator.user):
         messages.success(request, f"{moderator.user.username} is no longer a moderator.")
@@ -293,13 +294,13 @@ def dashboard_moderator_remove(request: HttpRequest, username: str) -> HttpRespo
 
 
 @login_required
-@_posted_to("dashboard_moderation")
+@posted_to("dashboard_moderation")
 def dashboard_ban_lift(request: HttpRequest, username: str) -> HttpResponse:
     """The host or one of the channel's moderators lifts a timeout or ban early."""
     stream, _role = _moderated_stream_or_404(request, username)
     host = stream.user
     try:
-        lifted = moderation.chat_ban_lift(host=host, actor=request.user, ban_id=_row_id(request))
+        lifted = moderation.chat_ban_lift(host=host, actor=request.user, ban_id=row_id(request))
     except ApiError as error:
         messages.error(request, error.detail)
     else:
@@ -310,10 +311,10 @@ def dashboard_ban_lift(request: HttpRequest, username: str) -> HttpResponse:
     return redirect("dashboard_moderation", username=host.username)
 
 
-def _row_id(request: HttpRequest) -> int:
+def row_id(request: HttpRequest) -> int:
     """The posted table row's id; 0 (no row) for anything that is not a bigint."""
-    row_id = request.POST.get("id", "")
-    return int(row_id) if row_id.isdigit() and len(row_id) < 19 else 0
+    posted = request.POST.get("id", "")
+    return int(posted) if posted.isdigit() and len(posted) < 19 else 0
 
 
 def _moderation_page(

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from streams.dashboard import _own_stream_or_404, _posted_to, _row_id
+from streams.dashboard import own_stream_or_404, posted_to, row_id
 from streams.models import Stream
 from videos import selectors, services
 from videos.forms import RecordingSettingsForm
@@ -24,15 +24,15 @@ BROADCASTS_PAGE_SIZE = 20
 @login_required
 @require_GET
 def dashboard_videos(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     form = RecordingSettingsForm(instance=RecordingSettings.of(stream))
     return _videos_page(request, stream, form)
 
 
 @login_required
-@_posted_to("dashboard_videos")
+@posted_to("dashboard_videos")
 def dashboard_videos_settings(request: HttpRequest, username: str) -> HttpResponse:
-    stream = _own_stream_or_404(request, username)
+    stream = own_stream_or_404(request, username)
     form = RecordingSettingsForm(request.POST, instance=RecordingSettings.of(stream))
     if not form.is_valid():
         return _videos_page(request, stream, form, status=400)
@@ -42,11 +42,11 @@ def dashboard_videos_settings(request: HttpRequest, username: str) -> HttpRespon
 
 
 @login_required
-@_posted_to("dashboard_videos")
+@posted_to("dashboard_videos")
 def dashboard_videos_delete(request: HttpRequest, username: str) -> HttpResponse:
     """The host deletes one of their broadcasts and its recording, at once."""
-    stream = _own_stream_or_404(request, username)
-    broadcast = Broadcast.objects.filter(stream=stream, pk=_row_id(request)).first()
+    stream = own_stream_or_404(request, username)
+    broadcast = Broadcast.objects.filter(stream=stream, pk=row_id(request)).first()
     if broadcast is None:
         raise Http404("No such broadcast.")
     try:
