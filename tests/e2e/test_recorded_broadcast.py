@@ -8,8 +8,10 @@ import time
 
 import pytest
 from django.core.files.storage import default_storage
+from playwright.sync_api import expect
 
-from devservers.media import flashes_and_beeps
+from devservers.media import WhipEncoder, flashes_and_beeps
+from streams import services
 from tests.e2e.conftest import off_the_browser_thread
 from tests.test_recording import end, recorder, recording, stream_to  # noqa: F401 (a fixture)
 
@@ -73,3 +75,23 @@ def test_a_recorded_stream_plays_and_seeks_to_the_right_moment(
     assert page.evaluate(BRIGHTNESS) > 200  # in the flash
     seek(page, middle + 1.0)
     assert page.evaluate(BRIGHTNESS) < 40  # between two flashes
+
+
+def test_a_whip_stream_in_vp8_is_refused_and_the_host_is_told_why(
+    recorder,  # noqa: F811 (the fixture imported above)
+    alice,
+    open_page,
+):
+    """WHIP is passed through as the encoder sends it; Chromium sends VP8, which HLS in fMP4
+    cannot carry without transcoding: the broadcast says so on the host's dashboard."""
+    stream = off_the_browser_thread(
+        lambda: services.connection_generate(stream=alice.stream, kind="whip")
+    )
+    encoder = WhipEncoder(open_page("/robots.txt"), f"{stream.server_url}/{stream.stream_key}")
+    encoder.start()
+    try:
+        off_the_browser_thread(recording, alice, "failed")
+    finally:
+        encoder.stop()
+    dashboard = open_page("/u/alice/videos/", alice)
+    expect(dashboard.locator("main")).to_contain_text("VP8 video from WHIP is not recorded")
