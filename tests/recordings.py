@@ -42,6 +42,19 @@ def record_part(folder: Path, seconds: int, *, closed: bool = True) -> None:
         last.write_bytes(b"")
 
 
+def ended_broadcast(stream: Stream) -> Broadcast:
+    """A broadcast of `stream` that ended just now while the recorder was recording: what
+    the worker finalises from the spool (which the test fills)."""
+    now = timezone.now()
+    return Broadcast.objects.create(
+        stream=stream,
+        title="Any% practice",
+        started_at=now - timedelta(minutes=1),
+        ended_at=now,
+        state="recording",
+    )
+
+
 def ready_broadcast(
     stream: Stream,
     *,

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from streams.models import Stream
-from tests.recordings import record_part
+from tests.recordings import ended_broadcast, record_part
 from videos import finalise, services
 from videos.models import Broadcast, Clip
 from videos.tasks import finalise_broadcast
@@ -31,17 +31,6 @@ def spool(settings, tmp_path) -> Path:
     return settings.RECORDINGS_SPOOL_DIR
 
 
-def _ended(alice) -> Broadcast:
-    now = timezone.now()
-    return Broadcast.objects.create(
-        stream=alice.stream,
-        title="Any% practice",
-        started_at=now - timedelta(minutes=1),
-        ended_at=now,
-        state="recording",
-    )
-
-
 def _ready(broadcast: Broadcast) -> Broadcast:
     assert finalise_broadcast.call(broadcast.pk) == "ready"
     broadcast.refresh_from_db()
@@ -51,7 +40,7 @@ def _ready(broadcast: Broadcast) -> Broadcast:
 @pytest.fixture
 def broadcast(alice, spool) -> Broadcast:
     """alice's past broadcast: 20 s of H.264 (a keyframe every second) and Opus."""
-    broadcast = _ended(alice)
+    broadcast = ended_broadcast(alice.stream)
     record_part(finalise.spool_folder(broadcast) / "part-001", 20)
     return _ready(broadcast)
 
@@ -222,7 +211,7 @@ def test_a_bad_range_or_title_is_refused_and_nothing_is_saved(
 
 
 def test_a_clip_may_not_span_a_break_in_the_recording(alice, spool, bob_client):
-    broadcast = _ended(alice)
+    broadcast = ended_broadcast(alice.stream)
     record_part(finalise.spool_folder(broadcast) / "part-001", 6)
     record_part(finalise.spool_folder(broadcast) / "part-002", 6)
     broadcast = _ready(broadcast)

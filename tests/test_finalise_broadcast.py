@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
+from tests import recordings
 from tests.recordings import record_part
 from videos import finalise
-from videos.models import Broadcast
 from videos.tasks import finalise_broadcast
 
 
@@ -31,14 +29,7 @@ def probe_seconds(path: str) -> float:
 @pytest.fixture
 def ended_broadcast(alice, settings, tmp_path):
     settings.RECORDINGS_SPOOL_DIR = tmp_path / "spool"
-    now = timezone.now()
-    return Broadcast.objects.create(
-        stream=alice.stream,
-        title="Any% practice",
-        started_at=now - timedelta(minutes=1),
-        ended_at=now,
-        state="recording",
-    )
+    return recordings.ended_broadcast(alice.stream)
 
 
 def test_two_parts_become_one_broadcast_with_a_thumbnail(ended_broadcast):

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from devservers.media import WhipEncoder, flashes_and_beeps
 from streams import services
 from tests.e2e.conftest import off_the_browser_thread
+from tests.e2e.test_video_page import seek
 from tests.test_recording import end, recorder, recording, stream_to  # noqa: F401 (a fixture)
 
 pytestmark = [
@@ -34,17 +35,6 @@ BRIGHTNESS = """() => new Promise((resolve) => {
   for (let i = 0; i < pixels.length; i += 4) sum += (pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3;
   resolve(sum / (pixels.length / 4));
 })"""
-
-
-def seek(page, seconds: float) -> float:
-    return page.evaluate(
-        """(seconds) => new Promise((resolve) => {
-          const video = document.querySelector('[data-video]');
-          video.addEventListener('seeked', () => resolve(video.currentTime), { once: true });
-          video.currentTime = seconds;
-        })""",
-        seconds,
-    )
 
 
 def record(alice, encoders):
