@@ -26,6 +26,11 @@ const (
 	// How often a part waiting for a full-size keyframe asks for one, and how long it
 	// waits for one before it takes a keyframe of another size.
 	keyframeRequestInterval = time.Second
+	// While a part runs it asks for a keyframe this often: segments can only be cut at one,
+	// and Ingress's encoder makes one about every 10 s unasked (10 s segments, and a clip or
+	// a seek landing up to 10 s early). Twice as often as hls_time asks, as OBS's
+	// recommended keyframe interval: a segment is then 4 to 6 s.
+	segmentKeyframeInterval = 2 * time.Second
 	fullSizeWait            = 5 * time.Second
 	// The audio kept from just before the first keyframe: the sound of the first picture
 	// may come a little before it.
@@ -246,13 +251,19 @@ func (p *part) changed(*track) {
 }
 
 // tick runs a few times a second: starts a part that waited long enough for a second
-// track or a sender report, and asks for a keyframe while one is awaited.
+// track or a sender report, and asks for a keyframe while one is awaited, and every
+// segmentKeyframeInterval while it runs.
 func (p *part) tick() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.startIfReady()
 	if v := p.stream(video); p.state == gathering && p.anchored.IsZero() && v != nil &&
 		time.Since(p.keyframeAsked) > keyframeRequestInterval {
+		p.keyframeAsked = time.Now()
+		v.track.requestKeyframe()
+	}
+	if v := p.stream(video); p.state == running && v != nil &&
+		time.Since(p.keyframeAsked) > segmentKeyframeInterval {
 		p.keyframeAsked = time.Now()
 		v.track.requestKeyframe()
 	}

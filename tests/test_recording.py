@@ -114,6 +114,10 @@ def test_a_stream_is_recorded_in_sync_and_ready_seconds_after_it_ends(
     (_, first), (_, last) = offsets[0], offsets[-1]
     assert abs(first) < 0.05 and abs(last) < 0.05, offsets
     assert default_storage.exists(broadcast.thumbnail)
+    # Segments of about 4 s: what a seek or a clip can land on.
+    playlist = default_storage.open(broadcast.playlist).read().decode()
+    lengths = [float(line[8:].rstrip(",")) for line in playlist.split() if line[:8] == "#EXTINF:"]
+    assert max(lengths[:-1]) <= 6.5, lengths
 
 
 def test_the_recorder_is_never_a_viewer(recorder, encoders, alice, rtc_clients, settings):
