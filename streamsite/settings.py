@@ -236,6 +236,14 @@ def _not_a_broken_pipe(record) -> bool:
     return not record.getMessage().startswith("- Broken pipe from")
 
 
+def _not_a_recorder_poll(record) -> bool:
+    """The recorder asks what to record every second: a request line each time would bury
+    everything else runserver prints. A refused one (not 200) is still printed."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    line, status = (str(arg) for arg in (*args, "", "")[:2])
+    return not (line.startswith("GET /api/recorder/jobs ") and status == "200")
+
+
 def _a_server_error(record) -> bool:
     """Django logs every 4xx answer (a page not found, a refused chat message, a rate limit)
     as a WARNING on django.request. Those are the client's doing, and the request line
@@ -254,6 +262,10 @@ LOGGING = {
             "callback": _not_a_broken_pipe,
         },
         "a_server_error": {"()": "django.utils.log.CallbackFilter", "callback": _a_server_error},
+        "not_a_recorder_poll": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _not_a_recorder_poll,
+        },
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
@@ -274,7 +286,7 @@ LOGGING = {
         "social": {"level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
         "django.server": {
             "handlers": ["django.server"],
-            "filters": ["not_a_broken_pipe"],
+            "filters": ["not_a_broken_pipe", "not_a_recorder_poll"],
             "level": "INFO",
             "propagate": False,
         },

@@ -86,6 +86,18 @@ def test_runserver_says_nothing_of_clients_that_hang_up(caplog):
     assert server.filter(request)
 
 
+def test_runserver_keeps_quiet_about_the_recorder_asking_every_second_but_not_a_refusal():
+    server = logging.getLogger("django.server")
+
+    def line(request_line: str, status: str) -> logging.LogRecord:
+        args = (request_line, status, "12")
+        return server.makeRecord(server.name, logging.INFO, __file__, 1, '"%s" %s %s', args, None)
+
+    assert not server.filter(line("GET /api/recorder/jobs HTTP/1.1", "200"))
+    assert server.filter(line("GET /api/recorder/jobs HTTP/1.1", "401"))
+    assert server.filter(line("POST /api/recorder/broadcasts/3/state HTTP/1.1", "200"))
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 429])
 def test_django_logs_no_warning_for_an_ordinary_client_error(caplog, rf, status):
     with caplog.at_level(logging.DEBUG):
