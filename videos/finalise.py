@@ -53,6 +53,34 @@ def spool_folder(broadcast: Broadcast) -> Path:
     return Path(settings.RECORDINGS_SPOOL_DIR) / str(broadcast.pk)
 
 
+@dataclass
+class Listed:
+    """What one #EXT-X-MAP of an HLS playlist heads: its init segment, the media segments
+    that follow (URI, seconds) and the first segment's program date-time."""
+
+    init: str
+    segments: list[tuple[str, float]] = field(default_factory=list)
+    clock: datetime | None = None
+
+
+def read_playlist(text: str) -> list[Listed]:
+    """The runs of an HLS playlist as ffmpeg and vod_playlist write them: a part's playlist
+    is one, a finalised broadcast's one per part."""
+    runs: list[Listed] = []
+    seconds = None
+    for line in map(str.strip, text.splitlines()):
+        if line.startswith("#EXT-X-MAP:"):
+            runs.append(Listed(init=line.split('URI="', 1)[1].split('"', 1)[0]))
+        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:") and runs and runs[-1].clock is None:
+            runs[-1].clock = datetime.fromisoformat(line.split(":", 1)[1])
+        elif line.startswith("#EXTINF:"):
+            seconds = float(line.removeprefix("#EXTINF:").split(",", 1)[0])
+        elif line and not line.startswith("#") and seconds is not None and runs:
+            runs[-1].segments.append((line, seconds))
+            seconds = None
+    return runs
+
+
 def read_part(folder: Path) -> Part:
     """The segments of a part's playlist that are on disk; a playlist cut off by a crash
     (no #EXT-X-ENDLIST, a last segment still being written) keeps what is whole."""
@@ -60,25 +88,19 @@ def read_part(folder: Path) -> Part:
     playlist = folder / "index.m3u8"
     if not playlist.exists():
         return part
+    runs = read_playlist(playlist.read_text())
+    if not runs or not (folder / runs[0].init).is_file():
+        return part
+    part.init, part.clock = runs[0].init, runs[0].clock
+    part.segments = [
+        (name, seconds)
+        for name, seconds in runs[0].segments
+        if (folder / name).is_file() and (folder / name).stat().st_size > 0
+    ]
     # The recorder's own clock of the part's first frame (from the stream's sender reports)
     # is better than ffmpeg's program date-time, which is when ffmpeg started writing.
     if (clock := folder / "clock.txt").is_file() and (text := clock.read_text().strip()):
         part.clock = datetime.fromisoformat(text)
-    seconds = None
-    for line in playlist.read_text().splitlines():
-        line = line.strip()
-        if line.startswith("#EXT-X-MAP:"):
-            part.init = line.split('URI="', 1)[1].split('"', 1)[0]
-        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:") and part.clock is None:
-            part.clock = datetime.fromisoformat(line.split(":", 1)[1])
-        elif line.startswith("#EXTINF:"):
-            seconds = float(line.removeprefix("#EXTINF:").split(",", 1)[0])
-        elif line and not line.startswith("#") and seconds is not None:
-            if (folder / line).is_file() and (folder / line).stat().st_size > 0:
-                part.segments.append((line, seconds))
-            seconds = None
-    if not part.init or not (folder / part.init).is_file():
-        part.segments = []
     return part
 
 

@@ -73,20 +73,15 @@ def stored_runs(broadcast: Broadcast) -> list[Run]:
     """The parts of a finalised broadcast, read from its playlist in media storage."""
     folder = broadcast.storage_folder
     with default_storage.open(broadcast.playlist, "rb") as playlist:
-        lines = playlist.read().decode().splitlines()
-    runs: list[Run] = []
-    offset, seconds = 0.0, None
-    for line in map(str.strip, lines):
-        if line.startswith("#EXT-X-MAP:"):
-            uri = line.split('URI="', 1)[1].split('"', 1)[0]
-            runs.append(Run(open=_storage_open, init=f"{folder}/{uri}", offset=offset))
-        elif line.startswith("#EXTINF:"):
-            seconds = float(line.removeprefix("#EXTINF:").split(",", 1)[0])
-        elif line and not line.startswith("#") and seconds is not None and runs:
-            runs[-1].segments.append((f"{folder}/{line}", seconds))
-            offset += seconds
-            seconds = None
-    return [run for run in runs if run.segments]
+        listed = finalise.read_playlist(playlist.read().decode())
+    runs, offset = [], 0.0
+    for part in listed:
+        if not part.segments:
+            continue
+        segments = [(f"{folder}/{name}", seconds) for name, seconds in part.segments]
+        runs.append(Run(_storage_open, f"{folder}/{part.init}", segments, offset))
+        offset += runs[-1].duration
+    return runs
 
 
 def spool_run(broadcast: Broadcast) -> Run | None:

@@ -29,6 +29,7 @@ from streams.errors import ApiError
 from streams.flood import Limit
 from streams.models import Stream
 from videos.clips import cutting
+from videos.formats import clock
 from videos.models import Broadcast, Clip, new_clip_slug
 
 logger = logging.getLogger(__name__)
@@ -79,12 +80,6 @@ def parse_time(value, field: str) -> float:
     if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN, infinities
         raise ClipRefused(400, f"bad_{field}", f"The {field} is not a time.", field)
     return seconds
-
-
-def clock(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def check_range(start: float, end: float, duration: float) -> None:

@@ -1,4 +1,5 @@
-"""Past broadcasts in templates: a video's length as a player shows it, and the channel
+"""Past broadcasts and clips in templates: a video's length as a player shows it, media
+URLs, and the channel
 page's link to the last broadcast (templates/streams/_channel_body.html: streams' templates
 may load this library, while streams' Python knows nothing of videos)."""
 
@@ -8,25 +9,28 @@ from django import template
 from django.core.files.storage import default_storage
 
 from streams import page_cache
-from videos import selectors
+from videos import formats, selectors
 
 register = template.Library()
 
 
-@register.filter
-def clock(seconds: float | None) -> str:
-    """3725.4 -> "1:02:05", 65 -> "1:05": the length of a video."""
-    if seconds is None:
+@register.filter(name="clock")
+def clock_filter(seconds) -> str:
+    """A video's length or a place on it, as a player shows it ("1:05", "1:02:05")."""
+    try:
+        return formats.clock(float(seconds))
+    except (TypeError, ValueError):  # None: not known yet
         return ""
-    whole = int(seconds)
-    hours, minutes, rest = whole // 3600, whole % 3600 // 60, whole % 60
-    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 
 @register.filter
-def media_url(name: str) -> str:
-    """The URL of a file in media storage, by its name (Broadcast.thumbnail)."""
-    return default_storage.url(name) if name else ""
+def media_url(name: str, request=None) -> str:
+    """The URL of a file in media storage, by its name (Broadcast.thumbnail, Clip.file);
+    absolute when given the request."""
+    if not name:
+        return ""
+    url = default_storage.url(name)
+    return request.build_absolute_uri(url) if request is not None else url
 
 
 @register.simple_tag
