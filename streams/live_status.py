@@ -114,9 +114,10 @@ def _apply(name: str, ingress_id: str, room: str, at: datetime, participant: str
         host_id = rooms.host_id_of(room)
         if host_id is None or participant != rooms.publisher_identity(host_id):
             return "ignored"
-        if not Stream.objects.filter(user_id=host_id, is_live=False).exists():
+        streams = Stream.objects.filter(user_id=host_id, is_live=False)
+        if not streams.exists():
             return "ignored"
-    if name.startswith("ingress_"):
+    elif name.startswith("ingress_"):
         streams = Stream.objects.filter(ingress_id=ingress_id) if ingress_id else None
         if streams is None or not streams.exists():
             logger.info("Webhook %s for unknown ingress %r ignored", name, ingress_id)
