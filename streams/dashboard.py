@@ -141,7 +141,7 @@ def _stream_page(
     # The preview is the channel's own player, so live state, viewers and uptime come from
     # the room as on the channel page.
     context["page_data"] = channel_page_data(request, context)
-    context["live_times"] = selectors.live_times(stream)
+    context["is_preview"] = True
     return render(request, "dashboard/stream.html", context, status=status)
 
 

@@ -27,7 +27,8 @@ class StreamQuerySet(models.QuerySet):
         return self.exclude(Exists(Block.objects.hiding(OuterRef("user_id"), viewer)))
 
     def live_first(self) -> StreamQuerySet:
-        return self.order_by("-is_live", "-updated_at", "-pk")
+        """Live streams first, most viewers first; then the most recently updated."""
+        return self.order_by("-is_live", "-viewer_count", "-updated_at", "-pk")
 
     def set_live(
         self, *, live: bool, at: datetime, resolution: timedelta = timedelta(0), cause: str = ""
@@ -43,7 +44,8 @@ class StreamQuerySet(models.QuerySet):
         starting), so only a change in a later second counts as newer than it.
         """
         not_newer = Q(live_changed_at__isnull=True) | Q(live_changed_at__lt=at + resolution)
-        went_live = {"last_live_at": at} if live else {}  # what recommendations go by
+        # What recommendations go by; an offline stream has no audience to count.
+        went_live = {"last_live_at": at} if live else {"viewer_count": 0}
         with transaction.atomic():
             stream_ids = list(
                 self.filter(not_newer).select_for_update().values_list("pk", flat=True)
@@ -122,6 +124,11 @@ class Stream(models.Model):
     # When the stream last went live (streams.live_status sets it): a channel that never
     # did is not recommended.
     last_live_at = models.DateTimeField(null=True, blank=True)
+    # People watching (not tabs, not the stream itself or the recorder), as the viewer-count
+    # pass last counted them in LiveKit (streams.viewer_counts); 0 while offline. Pages sort
+    # and show by it and never ask LiveKit themselves.
+    viewer_count = models.PositiveIntegerField(default=0)
+    viewers_counted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,6 +139,21 @@ class Stream(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ViewerSample(models.Model):
+    """How many people watched a live stream at one moment: one row per live stream per pass
+    of the viewer-count pass, kept for the creator's statistics over time."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="viewer_samples")
+    at = models.DateTimeField()
+    viewers = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["stream", "at"], name="streams_viewersample_at")]
+
+    def __str__(self) -> str:
+        return f"{self.viewers} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class WebhookEvent(models.Model):

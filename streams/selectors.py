@@ -79,7 +79,8 @@ def _active_host(**lookup):
 
 def recommended_streams(viewer) -> QuerySet[Stream]:
     """What the site recommends (the home feed, and the sidebar less the people followed):
-    channels that are live or have been live, live first, then the most recently live;
+    channels that are live or have been live, live first (most viewers first), then the most
+    recently live;
     never the viewer's own, never one with a block either way between host and viewer, and
     no account that never streamed (a staff account, a viewer)."""
     streams = Stream.objects.filter(
@@ -90,7 +91,7 @@ def recommended_streams(viewer) -> QuerySet[Stream]:
             Exists(Block.objects.between(viewer, OuterRef("user_id")))
         )
     return streams.select_related("user").order_by(
-        "-is_live", F("last_live_at").desc(nulls_last=True), "-pk"
+        "-is_live", "-viewer_count", F("last_live_at").desc(nulls_last=True), "-pk"
     )
 
 

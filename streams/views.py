@@ -93,6 +93,8 @@ def channel_context(request: HttpRequest, host) -> dict:
         "is_following": not is_host and ties.follows(host.pk),
         "is_blocking": not is_host and ties.blocks(host.pk),
         "follower_count": _follower_count(host),
+        # How long live ("1:23:45", the page's script keeps it ticking), or when last live.
+        "live_times": selectors.live_times(host.stream),
     }
 
 
