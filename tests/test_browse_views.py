@@ -210,3 +210,47 @@ def test_a_username_no_account_can_have_is_a_404(bob_client, alice):
     for url in ["/al%00ice/", "/u/al%00ice/", "/%ED%A0%80/", "/alice%20/"]:
         assert bob_client.get(url).status_code == 404
     assert bob_client.post("/al%00ice/follow/").status_code == 404
+
+
+def _card_of(response, username: str):
+    soup = BeautifulSoup(response.content, "html.parser")
+    for card in soup.select(".card-grid .card"):
+        if card.select_one(".card-user").get_text(strip=True) == username:
+            return card
+    raise AssertionError(f"no card for {username}")
+
+
+def test_live_cards_come_most_watched_first_and_say_how_many_watch(guest_client, alice, bob):
+    Stream.objects.filter(user=alice).update(is_live=True, viewer_count=3)
+    Stream.objects.filter(user=bob).update(is_live=True, viewer_count=1204)
+    response = guest_client.get("/")
+    assert _card_users(response) == ["bob", "alice"]
+    assert _card_of(response, "bob").select_one(".card-viewers").get_text() == "1,204 viewers"
+    assert _card_of(response, "alice").select_one(".card-viewers").get_text() == "3 viewers"
+
+
+def test_a_live_card_says_how_long_it_has_been_live(guest_client, alice):
+    went_live = timezone.now() - timedelta(hours=1, minutes=23, seconds=45)
+    Stream.objects.filter(user=alice).update(
+        is_live=True, live_changed_at=went_live, last_live_at=went_live, viewer_count=1
+    )
+    card = _card_of(guest_client.get("/"), "alice")
+    clock = card.select_one(".card-when [data-uptime-since]")
+    assert _shown(clock.parent)
+    # Rendered at the time of the request; static/js/live.js keeps it ticking from datetime.
+    assert clock.get_text() in {"1:23:45", "1:23:46"}
+    assert clock["datetime"] == went_live.isoformat()
+    assert card.select_one(".card-viewers").get_text() == "1 viewer"
+
+
+def test_an_offline_card_says_when_it_was_last_live(guest_client, alice):
+    ended = timezone.now() - timedelta(days=3, minutes=5)
+    Stream.objects.filter(user=alice).update(
+        is_live=False, live_changed_at=ended, last_live_at=ended - timedelta(hours=2)
+    )
+    card = _card_of(guest_client.get("/"), "alice")
+    assert card.select_one(".card-viewers") is None
+    assert not _shown(card.select_one(".card-when [data-live-marker]"))
+    offline = card.select_one(".card-when [data-offline-marker]")
+    assert _shown(offline)
+    assert offline.get_text(" ", strip=True) == "Last live 3\xa0days ago"

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import json
 
+from datetime import timedelta
+
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import timezone
 from django.views.defaults import server_error
 
 from streams.models import Stream
@@ -183,3 +186,27 @@ def test_the_500_page_is_friendly_and_standalone(rf):
     response = server_error(rf.get("/alice/"))
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_a_guest_sees_how_long_a_live_channel_has_been_live(guest_client, alice):
+    went_live = timezone.now() - timedelta(minutes=7, seconds=5)
+    Stream.objects.filter(user=alice).update(
+        is_live=True, live_changed_at=went_live, last_live_at=went_live
+    )
+    soup = _soup(guest_client.get("/alice/"))
+    uptime = soup.select_one("[data-uptime]")
+    assert "hidden" not in uptime.attrs
+    # The page's script keeps the clock ticking from its datetime.
+    assert uptime.get_text(" ", strip=True) in {"Live for 0:07:05", "Live for 0:07:06"}
+    assert uptime.select_one("time")["datetime"] == went_live.isoformat()
+    assert "hidden" in soup.select_one("[data-last-live]").attrs
+
+
+def test_a_guest_sees_when_an_offline_channel_was_last_live(guest_client, alice):
+    ended = timezone.now() - timedelta(days=3, minutes=1)
+    Stream.objects.filter(user=alice).update(
+        is_live=False, live_changed_at=ended, last_live_at=ended - timedelta(hours=1)
+    )
+    soup = _soup(guest_client.get("/alice/"))
+    assert "hidden" in soup.select_one("[data-uptime]").attrs
+    assert soup.select_one("[data-last-live]").get_text(strip=True) == "Last live 3\xa0days ago"
