@@ -3,7 +3,10 @@ reload (static/js/live.js polls /api/live every 10 s)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from streams.models import Stream
@@ -19,15 +22,26 @@ def set_live(host, live: bool) -> None:
 
 
 def test_home_and_sidebar_drop_live_when_the_stream_ends(open_page, alice):
-    set_live(alice, True)
+    went_live = timezone.now() - timedelta(hours=1, minutes=2, seconds=3)
+    Stream.objects.filter(user=alice).update(
+        is_live=True, live_changed_at=went_live, last_live_at=went_live, viewer_count=2
+    )
     page = open_page("/")
     card = page.locator(f'.card[data-live-host="{alice.pk}"]')
     entry = page.locator(f'.sidebar [data-live-host="{alice.pk}"]')
-    expect(card.locator("[data-live-marker]")).to_be_visible()
+    expect(card.locator(".badge-live")).to_be_visible()
+    expect(card.locator(".card-viewers")).to_have_text("2 viewers")
     expect(entry.locator("[data-live-marker]")).to_be_visible()
+    # The card's uptime ticks in the page.
+    clock = card.locator("[data-uptime-since]")
+    first = clock.inner_text()
+    assert first.startswith("1:02:")
+    expect(clock).not_to_have_text(first, timeout=3_000)
 
     set_live(alice, False)
-    expect(card.locator("[data-live-marker]")).to_be_hidden(timeout=WITHIN)
+    expect(card.locator(".badge-live")).to_be_hidden(timeout=WITHIN)
+    expect(card.locator(".card-viewers")).to_be_hidden()
+    expect(card.locator("[data-offline-marker]")).to_have_text("Last live just now")
     expect(entry.locator("[data-live-marker]")).to_be_hidden(timeout=WITHIN)
     expect(entry.locator(".avatar")).not_to_have_class("avatar avatar-sm avatar-live")
 
