@@ -80,7 +80,10 @@ def embed_chat(request: HttpRequest, username: str) -> HttpResponse:
 
 def _embed_page(request: HttpRequest, host, kind: str, extra: dict) -> str:
     context = {**channel_context(request, host), "embed": kind, **extra}
-    context["page_data"] = {**channel_page_data(request, context), "embed": kind}
+    page_data = channel_page_data(request, context)
+    if kind == "chat":  # a reader's token (streams.livekit.create_viewer_token)
+        page_data["urls"]["token"] += "?for=chat"
+    context["page_data"] = {**page_data, "embed": kind}
     return render_to_string(f"streams/embed_{kind}.html", context, request)
 
 

@@ -94,13 +94,18 @@ def test_another_site_frames_the_live_player_and_chat_but_not_the_channel_page(
     expect(sign_in).to_have_attribute("target", "_blank")
     expect(chat.locator("form")).to_have_count(0)
     expect(chat.locator("[data-chat-empty]")).to_be_visible()
+    # In the room (its hidden player, which takes no video, waits for it)...
+    expect(chat.locator("[data-player-status]")).to_have_text("Waiting for video…")
     bob_page = open_page("/alice/", bob)
     expect(bob_page.locator("#chat-input")).to_be_enabled(timeout=20_000)
+    # ... as nobody's viewer: bob sees himself and the player's guest.
+    expect(bob_page.locator("[data-viewer-count]")).to_have_text("2 viewers", timeout=20_000)
     bob_page.fill("#chat-input", "hello embed readers")
     bob_page.press("#chat-input", "Enter")
     expect(chat.locator("[data-chat-messages] .chat-text")).to_have_text(
         ["hello embed readers"], timeout=20_000
     )
+    expect(player.locator("[data-viewer-count]")).to_have_text("2 viewers")
 
     # Any other page of the site refuses to be framed: the browser shows none of it.
     channel = page.frame(name="channel")
