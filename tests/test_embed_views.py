@@ -46,6 +46,7 @@ def test_the_player_embed_is_the_channel_player_with_a_link_to_the_channel(guest
     link = soup.select_one("a.embed-channel")
     assert (link["href"], link["target"], link["rel"]) == ("/alice/", "_blank", ["noopener"])
     assert soup.select_one(".embed-title").get_text() == "Any% run"
+    assert soup.select_one("[data-uptime]:not([hidden])").get_text().startswith("Live for ")
     assert soup.select_one("#channel-data")
     assert not soup.select_one(".topbar, .sidebar")  # the frame is the player only
 
@@ -55,6 +56,7 @@ def test_an_offline_player_embed_says_so(guest_client, alice):
     assert soup.select_one(".badge-offline:not([hidden])")
     offline = soup.select_one("[data-player-offline]").get_text(" ", strip=True)
     assert offline.endswith("alice is offline")
+    assert soup.select_one("[data-last-live]:not([hidden])").get_text().startswith("Last live ")
 
 
 @pytest.mark.parametrize("path", ["/embed/alice/", "/embed/alice/chat/"])

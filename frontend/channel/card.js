@@ -59,7 +59,9 @@ export function createChatterCard(list, page, blocking) {
     const actions = el("div", "chatter-card-actions");
     if (isUser && page.viewer.role === "guest") {
       const login = el("a", "btn btn-ghost", "Log in to block");
-      login.href = `${page.urls.login}?next=${encodeURIComponent(window.location.pathname)}`;
+      // From an embed, signing in happens on the site, which then shows the channel.
+      const back = page.embed ? page.urls.channel.replace("{username}", page.host.username) : null;
+      login.href = `${page.urls.login}?next=${encodeURIComponent(back || window.location.pathname)}`;
       leaveFrame(login, page);
       actions.append(login);
     } else if (isUser && blocking.mayBlock(userId)) {

@@ -40,23 +40,27 @@ def other_site(live_server):
 
     servers = []
 
-    def framing(username: str, *, same_site: bool = False) -> str:
-        """The page's URL: on another site, or on another port of the site's own host."""
+    def framing(username: str, *, same_site: bool = False, frames: str = "") -> str:
+        """The page's URL: on another site, or on another port of the site's own host.
+        `frames` replaces the page's three frames."""
         site_host = urlsplit(live_server.url).hostname
         host = site_host if same_site else _other_host(live_server.url)
         server = ThreadingHTTPServer((host, 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         site = live_server.url
-        pages["/"] = f"""<!DOCTYPE html><html lang="en"><head><title>A fan site</title></head>
-<body><h1>Watch {username} here</h1>
+        frames = (
+            frames
+            or f"""
 <iframe name="player" title="player" src="{site}/embed/{username}/" width="640" height="400"
  allow="autoplay; fullscreen"></iframe>
 <iframe name="chat" title="chat" src="{site}/embed/{username}/chat/" width="350"
  height="500"></iframe>
 <iframe name="channel" title="channel" src="{site}/{username}/" width="640"
- height="400"></iframe>
-</body></html>""".encode()
+ height="400"></iframe>"""
+        )
+        pages["/"] = f"""<!DOCTYPE html><html lang="en"><head><title>A fan site</title></head>
+<body><h1>Watch {username} here</h1>{frames}</body></html>""".encode()
         return f"http://{host}:{server.server_address[1]}/"
 
     yield framing
@@ -127,3 +131,25 @@ def test_a_signed_in_viewer_chats_in_the_embed_on_a_page_of_the_same_site(
     chat.press("#chat-input", "Enter")
     expect(chat.locator("[data-chat-messages] .chat-text")).to_have_text(["hi from the embed"])
     expect(chat.locator(".chat-message .chat-name")).to_have_text(["bob"])
+
+
+def test_the_player_code_copied_from_the_dashboard_plays_on_another_site(
+    open_page, publisher, other_site, alice
+):
+    publisher(alice)
+    Stream.objects.filter(user=alice).update(is_live=True)
+    dashboard = open_page(
+        "/u/alice/",
+        alice,
+        before_load=lambda context: context.grant_permissions(
+            ["clipboard-read", "clipboard-write"]
+        ),
+    )
+    dashboard.locator("[data-copy=embed-player]").click()
+    expect(dashboard.locator("[data-copy=embed-player]")).to_have_text("Copied")
+    code = dashboard.evaluate("navigator.clipboard.readText()")
+    assert code == dashboard.locator("#embed-player").input_value()
+    page = open_page(other_site("alice", frames=code))
+    player = page.frame_locator("iframe").first
+    expect(player.locator("[data-player-video]")).to_be_visible(timeout=30_000)
+    expect(player.locator("[data-live-badge]")).to_be_visible()
