@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
 from django.test import Client
 
+from accounts.validators import validate_username_not_reserved
 from streams.models import ChatBan, ChatMessage, Stream
 from tests.conftest import guest_of
 from tests.factories import ChatMessageFactory
@@ -122,3 +124,8 @@ def test_the_dashboard_offers_both_iframe_codes_with_absolute_urls(alice_client)
     assert chat.startswith('<iframe src="http://testserver/embed/alice/chat/" title="alice')
     assert soup.select_one("label[for=embed-player]")
     assert soup.select_one("[data-copy=embed-chat]")
+
+
+def test_embed_is_no_username_so_no_channel_hides_the_embeds():
+    with pytest.raises(ValidationError):
+        validate_username_not_reserved("Embed")
