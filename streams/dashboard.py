@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
-from streams import chat, moderation, selectors, services
+from streams import chat, embed, moderation, selectors, services
 from streams.errors import ApiError
 from streams.forms import (
     ChatSettingsForm,
@@ -142,6 +142,7 @@ def _stream_page(
     # the room as on the channel page.
     context["page_data"] = channel_page_data(request, context)
     context["is_preview"] = True
+    context["embed_codes"] = embed.iframe_codes(request, stream.user)
     return render(request, "dashboard/stream.html", context, status=status)
 
 

@@ -185,13 +185,15 @@ def _room_token(
     """A token to join `room` that subscribes and publishes nothing (no tracks, no data, no
     metadata of its own), with `grants` on top."""
     video = api.VideoGrants(
-        room_join=True,
-        room=room,
-        can_subscribe=True,
-        can_publish=False,
-        can_publish_data=False,
-        can_update_own_metadata=False,
-        **grants,
+        **{
+            "room_join": True,
+            "room": room,
+            "can_subscribe": True,
+            "can_publish": False,
+            "can_publish_data": False,
+            "can_update_own_metadata": False,
+            **grants,
+        }
     )
     return (
         api.AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
@@ -202,9 +204,15 @@ def _room_token(
     )
 
 
-def create_viewer_token(*, room: str, identity: str, name: str, metadata: dict) -> str:
-    """A subscribe-only token: no publishing of tracks or data (chat goes through Django)."""
-    token = _room_token(room=room, identity=identity, name=name, ttl=VIEWER_TOKEN_TTL)
+def create_viewer_token(
+    *, room: str, identity: str, name: str, metadata: dict, reader: bool = False
+) -> str:
+    """A subscribe-only token: no publishing of tracks or data (chat goes through Django).
+
+    A `reader` (the chat embed, streams/embed.py) is in the room for the chat's messages
+    only: hidden, so that it is nobody's viewer, and subscribing to no track."""
+    grants = {"hidden": True, "can_subscribe": False} if reader else {}
+    token = _room_token(room=room, identity=identity, name=name, ttl=VIEWER_TOKEN_TTL, **grants)
     return token.with_metadata(json.dumps(metadata)).to_jwt()
 
 

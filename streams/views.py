@@ -55,7 +55,7 @@ def channel(request: HttpRequest, username: str) -> HttpResponse:
     ties = selectors.viewer_ties(request)
     host = selectors.find_host(request.user, ties=ties, username=username)
     stream = host.stream
-    history = page_cache.chat_history(stream.pk, lambda: _chat_history_html(stream))
+    history = page_cache.chat_history(stream.pk, lambda: chat_history_html(stream))
     if not page_cache.for_guests(request):
         return HttpResponse(_channel_page(request, host, history))
     # Every guest gets the same page but for their CSRF token and the chat history, which
@@ -70,7 +70,7 @@ def channel(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
-def _chat_history_html(stream) -> str:
+def chat_history_html(stream) -> str:
     messages = [chat.message_json(m) for m in chat.history(stream)]
     return render_to_string("streams/_chat_history.html", {"chat_history": messages})
 

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path, register_converter
 from django.views.static import serve
 
 from social import views as social_views
-from streams import dashboard, follow_views
+from streams import dashboard, embed, follow_views
 from streams import views as stream_views
 from streams.api import moderation as moderation_api
 from streams.api import viewer as viewer_api
@@ -73,6 +73,9 @@ urlpatterns = [
             ("moderation/lift/", dashboard.dashboard_ban_lift),
         ]
     ],
+    # The only pages other sites may frame (streams/embed.py).
+    path("embed/<username:username>/", embed.embed_player, name="embed_player"),
+    path("embed/<username:username>/chat/", embed.embed_chat, name="embed_chat"),
     # Channel routes come last: reserved usernames keep them from shadowing the ones above.
     path("<username:username>/videos/", video_views.channel_videos, name="channel_videos"),
     path("<username:username>/", stream_views.channel, name="channel"),

@@ -49,6 +49,22 @@ def test_a_signed_in_viewer_gets_a_subscribe_only_token(bob_client, alice, bob):
     }
 
 
+def test_the_chat_embed_gets_a_hidden_token_that_receives_no_video(guest_client, alice):
+    """The chat embed is in the room only for the chat's messages: nobody's viewer."""
+    reader = claims(guest_client.get(f"{token_url(alice)}?for=chat").json()["token"]).video
+    assert (reader.hidden, reader.can_subscribe, reader.can_publish_data) == (True, False, False)
+    viewer = claims(guest_client.get(token_url(alice)).json()["token"]).video
+    assert (bool(viewer.hidden), viewer.can_subscribe) == (False, True)
+
+
+def test_a_cross_site_frame_gets_a_guest_token_without_cookies_or_csrf_token(alice):
+    """Framed by another site, the player has none of the site's cookies (SameSite=Lax)."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(token_url(alice), HTTP_SEC_FETCH_SITE="cross-site")
+    assert response.status_code == 200
+    assert response.json()["name"].startswith("guest-")
+
+
 def test_two_tabs_of_one_viewer_get_distinct_identities(bob_client, alice):
     first = bob_client.get(token_url(alice)).json()["identity"]
     second = bob_client.get(token_url(alice)).json()["identity"]

@@ -8,6 +8,13 @@ import { el, qs } from "./dom.js";
 // guest identity, which is never a UUID.
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** In an embed, a link opens the site in a new tab: the site's pages refuse to be framed. */
+function leaveFrame(link, page) {
+  if (!page.embed) return;
+  link.target = "_blank";
+  link.rel = "noopener";
+}
+
 export function createChatterCard(list, page, blocking) {
   const card = el("div", "chatter-card");
   card.setAttribute("role", "dialog");
@@ -41,6 +48,7 @@ export function createChatterCard(list, page, blocking) {
     if (isUser) {
       const link = el("a", "chatter-card-name", name);
       link.href = page.urls.channel.replace("{username}", encodeURIComponent(name));
+      leaveFrame(link, page);
       head.append(link);
     } else {
       head.append(el("span", "chatter-card-name", name));
@@ -51,7 +59,10 @@ export function createChatterCard(list, page, blocking) {
     const actions = el("div", "chatter-card-actions");
     if (isUser && page.viewer.role === "guest") {
       const login = el("a", "btn btn-ghost", "Log in to block");
-      login.href = `${page.urls.login}?next=${encodeURIComponent(window.location.pathname)}`;
+      // From an embed, signing in happens on the site, which then shows the channel.
+      const back = page.embed ? page.urls.channel.replace("{username}", page.host.username) : null;
+      login.href = `${page.urls.login}?next=${encodeURIComponent(back || window.location.pathname)}`;
+      leaveFrame(login, page);
       actions.append(login);
     } else if (isUser && blocking.mayBlock(userId)) {
       actions.append(

@@ -92,7 +92,8 @@ export function createChat(root, page, moderation, hooks) {
   let cooldownTimer = 0;
   let refocus = false;
 
-  input.maxLength = page.max_length;
+  // The chat embed shows a guest no form (they sign in on the site): a read-only chat.
+  if (input) input.maxLength = page.max_length;
 
   const more = el("button", "btn btn-ghost chat-more", "New messages below");
   more.type = "button";
@@ -205,12 +206,14 @@ export function createChat(root, page, moderation, hooks) {
   // ------------------------------------------------------------------ rules and input
 
   function showError(text) {
+    if (!error) return;
     error.textContent = text;
     error.hidden = !text;
   }
 
   // One line says why the box cannot be used, or which rules apply while it can.
   function renderRules() {
+    if (!form) return;
     let notice = "";
     let allowed = false;
     const exempt = moderation.isExempt();
@@ -265,6 +268,7 @@ export function createChat(root, page, moderation, hooks) {
    * down. A longer wait already running is kept, unless `replace`: a new timeout replaces
    * the last one, shorter or not. */
   function startCooldown(seconds, label, { replace = false } = {}) {
+    if (!form) return;
     const end = Date.now() + seconds * 1000;
     if (end <= cooldownEnd && !(replace && cooldownLabel === label)) return;
     // Disabling the focused input drops focus; give it back when typing is possible again.
@@ -277,7 +281,7 @@ export function createChat(root, page, moderation, hooks) {
   function stopCooldown() {
     clearTimeout(cooldownTimer);
     cooldownEnd = 0;
-    countdown.hidden = true;
+    if (countdown) countdown.hidden = true;
   }
 
   function retryAfter(result, fallback) {
@@ -285,7 +289,7 @@ export function createChat(root, page, moderation, hooks) {
     return wait > 0 ? wait : fallback;
   }
 
-  form.addEventListener("submit", async (event) => {
+  form?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (sending || input.disabled) return;

@@ -22,9 +22,11 @@ function start(page) {
   let chat = NO_CHAT;
   let community = NO_CHAT;
   if (chatRoot) {
-    setupPanel(chatRoot);
+    // The chat embed (streams/embed.py) has neither the collapse button nor the tabs.
+    if (qs("[data-chat-toggle]", chatRoot)) setupPanel(chatRoot);
     chat = createChat(chatRoot, page, moderation, { onStale: () => refreshInfo() });
-    community = createCommunity(qs('[data-tab-panel="community"]', chatRoot), page, moderation);
+    const communityPanel = qs('[data-tab-panel="community"]', chatRoot);
+    if (communityPanel) community = createCommunity(communityPanel, page, moderation);
     createChatterCard(qs("[data-chat-messages]", chatRoot), page, blocking);
   }
   const uptime = createUptime();
@@ -55,6 +57,7 @@ function start(page) {
   let people = null;
   let isLive = false;
   function showCount() {
+    if (!viewerCount) return; // the chat embed shows no count
     viewerCount.hidden = !(people && isLive);
     if (viewerCount.hidden) return;
     const n = people.length;
@@ -68,8 +71,8 @@ function start(page) {
     onLive(live, changed) {
       isLive = live;
       showCount();
-      liveBadge.hidden = !live;
-      offlineBadge.hidden = live;
+      if (liveBadge) liveBadge.hidden = !live;
+      if (offlineBadge) offlineBadge.hidden = live;
       if (avatar) avatar.classList.toggle("avatar-live", live);
       uptime.show(live);
       if (changed) {

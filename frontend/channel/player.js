@@ -256,7 +256,8 @@ export function createPlayer(root, page, hooks) {
     room = next;
     listen(next);
     try {
-      await next.connect(grant.ws_url, grant.token);
+      // The chat embed is in the room for its messages only: it receives no video.
+      await next.connect(grant.ws_url, grant.token, { autoSubscribe: page.embed !== "chat" });
       performance.mark("player:connected");
     } catch {
       if (room === next) {

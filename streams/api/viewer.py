@@ -32,6 +32,8 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
         identity=identity,
         name=person.name,
         metadata=person.metadata(),
+        # ?for=chat: the chat embed, in the room only to read the chat.
+        reader=request.GET.get("for") == "chat",
     )
     response = JsonResponse(
         {

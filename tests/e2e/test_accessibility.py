@@ -43,6 +43,9 @@ PAGES = {
     "clip": (f"/clips/{CLIP_SLUG}/", "alice"),
     "channel clips": ("/alice/clips/", None),
     "new clip": ("/clips/new/broadcast/{broadcast}/", "bob"),
+    "embed player": ("/embed/alice/", "live"),
+    "embed chat": ("/embed/alice/chat/", None),
+    "embed chat signed in": ("/embed/alice/chat/", "bob"),
 }
 
 
