@@ -124,13 +124,19 @@ def measure_passes(names: list[str], passes: int) -> dict:
 
     from streams import livekit, viewer_counts
 
-    at, results = timezone.now(), {"pass": [], "list rooms": [], "list every room": []}
+    at, results = (
+        timezone.now(),
+        {"pass": [], "dry run": [], "list rooms": [], "list every room": []},
+    )
     last = None
     for _ in range(passes):
         began = time.perf_counter()
         last = viewer_counts.count_viewers(now=at)
         results["pass"].append(time.perf_counter() - began)
         at += viewer_counts.INTERVAL
+        began = time.perf_counter()
+        viewer_counts.count_viewers(now=at, dry_run=True)
+        results["dry run"].append(time.perf_counter() - began)
         began = time.perf_counter()
         livekit.room_sizes(names, timeout=30)
         results["list rooms"].append(time.perf_counter() - began)
@@ -148,11 +154,13 @@ def print_passes(measured: dict, rooms: int, people: int, passes: int) -> None:
     )
     requests = {
         "pass": last.livekit_requests,
+        "dry run": last.livekit_requests,
         "list rooms": 1,
         "list every room": rooms,
     }
     labels = {
         "pass": "pass (ListRooms, ListParticipants where needed, store)",
+        "dry run": "the same, storing nothing (--dry-run)",
         "list rooms": "its ListRooms alone",
         "list every room": "ListParticipants of every room (no ListRooms)",
     }

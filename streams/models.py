@@ -77,10 +77,15 @@ class StreamQuerySet(models.QuerySet):
                 .only("pk", "viewer_count")
                 .order_by("pk")
             )
-            changed = any(stream.viewer_count != counts[stream.pk] for stream in streams)
-            for stream in streams:
-                stream.viewer_count, stream.viewers_counted_at = counts[stream.pk], at
-            self.model.objects.bulk_update(streams, ["viewer_count", "viewers_counted_at"])
+            changed = [stream for stream in streams if stream.viewer_count != counts[stream.pk]]
+            for stream in changed:
+                stream.viewer_count = counts[stream.pk]
+            # Most counts stay the same from one pass to the next: one statement for every
+            # stream's time, and a CASE per stream only for the counts that changed.
+            self.model.objects.filter(pk__in=[stream.pk for stream in streams]).update(
+                viewers_counted_at=at
+            )
+            self.model.objects.bulk_update(changed, ["viewer_count"])
             ViewerSample.objects.bulk_create(
                 ViewerSample(stream_id=stream.pk, at=at, viewers=stream.viewer_count)
                 for stream in streams
