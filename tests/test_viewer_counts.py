@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from streams import livekit, rooms, viewer_counts
+from streams import livekit, page_cache, rooms, viewer_counts
 from streams.models import Stream, ViewerSample
 from tests.conftest import wait_for
 from tests.factories import UserFactory
@@ -211,3 +211,20 @@ def test_the_home_feed_puts_the_channel_most_watched_in_real_rooms_first(
         ("dave", "2 viewers"),
         ("alice", "1 viewer"),
     ]
+
+
+def test_a_stream_that_went_offline_during_a_pass_keeps_its_0(alice):
+    stream = stream_of(alice)  # offline: set so between the pass's reading and its writing
+    stored = Stream.objects.store_viewer_counts({stream.pk: 3}, at=timezone.now())
+    assert stored == []
+    assert stream_of(alice).viewer_count == 0
+    assert not ViewerSample.objects.exists()
+
+
+def test_counts_that_did_not_change_leave_the_cached_pages_alone(alice):
+    set_live(alice)
+    version = page_cache.streams_version()
+    Stream.objects.store_viewer_counts({stream_of(alice).pk: 0}, at=timezone.now())
+    assert page_cache.streams_version() == version
+    Stream.objects.store_viewer_counts({stream_of(alice).pk: 1}, at=timezone.now())
+    assert page_cache.streams_version() != version
