@@ -52,6 +52,7 @@ bench: setup
 	@$(BIN)/python bench/notify.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/clips.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/recording.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/viewer_counts.py $(if $(QUICK),--quick)
 
 # How many viewers arriving per second this machine admits (Locust; about 3 minutes);
 # `make load QUICK=1` for a short look.

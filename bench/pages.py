@@ -152,8 +152,10 @@ def seed() -> dict[str, int]:  # how many of each there are
     return {"live": len(live), "follows": len(follow), "blocks": len(block), "followers": followers}
 
 
-def count_queries(paths: list[str]) -> tuple[dict[str, dict[str, int]], str]:
-    """SQL queries per URL with Django's test client, anonymous then as the viewer, each
+def count_queries(
+    paths: list[str], viewer: str = VIEWER_USER
+) -> tuple[dict[str, dict[str, int]], str]:
+    """SQL queries per URL with Django's test client, anonymous then as `viewer`, each
     counted on the second request (one-off work does not count); and the viewer's cookie."""
     from django.conf import settings
     from django.db import connection
@@ -166,7 +168,7 @@ def count_queries(paths: list[str]) -> tuple[dict[str, dict[str, int]], str]:
     counted: dict[str, dict[str, int]] = {"anonymous": {}, "logged in": {}}
     for who, queries in counted.items():
         if who == "logged in":
-            client.force_login(User.objects.get(username=VIEWER_USER))
+            client.force_login(User.objects.get(username=viewer))
         for path in paths:
             client.get(path)
             if who == "anonymous":

@@ -416,6 +416,8 @@ def list_participants(room: str) -> list[Participant]:
 def participant_identities(rooms: list[str], *, timeout: float) -> dict[str, list[str]]:
     """Who is in each of `rooms`, asked of LiveKit all at once and answered within `timeout`
     (a room that does not exist has nobody in it)."""
+    if not rooms:
+        return {}
 
     async def one(lk: api.LiveKitAPI, room: str) -> tuple[str, list[str]]:
         try:
@@ -430,6 +432,28 @@ def participant_identities(rooms: list[str], *, timeout: float) -> dict[str, lis
         return dict(await asyncio.gather(*(one(lk, room) for room in rooms)))
 
     return _call(every_room, "list participants of rooms", timeout=timeout)
+
+
+@dataclass(frozen=True)
+class RoomSize:
+    """How many are in a room as LiveKit counts them: a hidden recorder is left out, and the
+    counts are refreshed at most every 5 s (livekit-server's room updates)."""
+
+    participants: int
+    publishers: int  # participants sending media (the stream; a viewer cannot publish)
+
+
+def room_sizes(rooms: list[str], *, timeout: float) -> dict[str, RoomSize]:
+    """The size of each of `rooms` that exists (one that does not is left out), in one
+    request answered within `timeout`."""
+    if not rooms:
+        return {}  # ListRooms without names would list every room
+    request = api.ListRoomsRequest(names=rooms)
+    found = _call(lambda lk: lk.room.list_rooms(request), "list rooms", timeout=timeout)
+    return {
+        room.name: RoomSize(participants=room.num_participants, publishers=room.num_publishers)
+        for room in found.rooms
+    }
 
 
 def remove_participant(room: str, identity: str) -> None:

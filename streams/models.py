@@ -63,6 +63,37 @@ class StreamQuerySet(models.QuerySet):
             page_cache.streams_changed()
         return changed
 
+    def store_viewer_counts(self, counts: dict[int, int], *, at: datetime) -> list[int]:
+        """Store how many people watch each stream (stream id -> people) as counted at `at`:
+        on the stream, and as a ViewerSample; only for those still live (one that went
+        offline meanwhile keeps its 0). Tells the pages' cache when a count they show
+        changed. The one way viewer counts are written (the viewer-count pass); returns the
+        ids of the streams stored."""
+        with transaction.atomic():
+            # Locked as set_live locks them: a stream cannot go offline half-way through.
+            streams = list(
+                self.filter(pk__in=counts, is_live=True)
+                .select_for_update()
+                .only("pk", "viewer_count")
+                .order_by("pk")
+            )
+            changed = [stream for stream in streams if stream.viewer_count != counts[stream.pk]]
+            for stream in changed:
+                stream.viewer_count = counts[stream.pk]
+            # Most counts stay the same from one pass to the next: one statement for every
+            # stream's time, and a CASE per stream only for the counts that changed.
+            self.model.objects.filter(pk__in=[stream.pk for stream in streams]).update(
+                viewers_counted_at=at
+            )
+            self.model.objects.bulk_update(changed, ["viewer_count"])
+            ViewerSample.objects.bulk_create(
+                ViewerSample(stream_id=stream.pk, at=at, viewers=stream.viewer_count)
+                for stream in streams
+            )
+        if changed:
+            page_cache.streams_changed()
+        return [stream.pk for stream in streams]
+
 
 # Sent after a live status change is committed, with `stream_ids`, `live`, `at` and `cause`:
 # what other apps (past broadcasts) hear of streams going live and offline. A stream that

@@ -79,6 +79,12 @@ def person_of(identity: str) -> str:
     return identity.split(SUFFIX_SEPARATOR, 1)[0]
 
 
+def people_watching(host_id, identities) -> int:
+    """How many people watch among the participant `identities` of `host_id`'s room: each
+    person once however many tabs they have open; not the stream, not the recorder."""
+    return len({person_of(identity) for identity in identities if is_viewer(identity, host_id)})
+
+
 @dataclass(frozen=True)
 class Person:
     """Someone in a host's room."""

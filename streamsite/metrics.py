@@ -1,9 +1,9 @@
 """GET /metrics for Prometheus, with the bearer token METRICS_TOKEN (no token set: 404).
 
 Counted as it happens: requests by view (here, a middleware), and what streams.metrics counts
-(chat, webhooks, LiveKit calls). Read when scraped: the live streams, and the viewers of the
-VIEWERS_LIMIT most recently started ones, asked of LiveKit at once and within
-VIEWERS_TIMEOUT_SECONDS.
+(chat, webhooks, LiveKit calls). Read from the database when scraped: the live streams, and
+the people watching the VIEWERS_LIMIT most recently started ones as the viewer-count pass last
+stored them (streams.viewer_counts): a scrape never calls LiveKit.
 
 Several gunicorn workers each count their own requests; with PROMETHEUS_MULTIPROC_DIR set
 (an empty directory, emptied at every start) prometheus-client adds them up, whichever
@@ -30,7 +30,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from streams import livekit, rooms
 from streams.models import Stream
 
 REQUESTS = Counter(
@@ -46,7 +45,6 @@ REQUEST_SECONDS = Histogram(
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 VIEWERS_LIMIT = 100
-VIEWERS_TIMEOUT_SECONDS = 2.0
 
 
 def request_metrics(get_response):
@@ -74,8 +72,7 @@ def _view(request: HttpRequest) -> str:
 
 
 class LiveStreams:
-    """The live streams and their viewers, read when Prometheus scrapes: one query, and one
-    round of LiveKit calls made at once."""
+    """The live streams and their viewers, read when Prometheus scrapes: two queries."""
 
     def describe(self):
         return [self._live(), self._viewers()]  # (no reading at registration)
@@ -83,19 +80,10 @@ class LiveStreams:
     def collect(self):
         live = Stream.objects.filter(is_live=True)
         yield self._live(live.count())
-        newest = live.order_by("-live_changed_at", "-pk").values_list("user_id", "user__username")
-        hosts = list(newest[:VIEWERS_LIMIT])
+        newest = live.order_by("-live_changed_at", "-pk")
         viewers = self._viewers()
-        try:
-            rooms_people = livekit.participant_identities(
-                [rooms.room_name(host_id) for host_id, _ in hosts],
-                timeout=VIEWERS_TIMEOUT_SECONDS,
-            )
-        except livekit.LiveKitError:
-            rooms_people = None  # counted in streamsite_livekit_call_errors_total
-        for host_id, username in hosts if rooms_people is not None else []:
-            people = rooms_people.get(rooms.room_name(host_id), [])
-            viewers.add_metric([username], sum(1 for p in people if rooms.is_viewer(p, host_id)))
+        for username, count in newest.values_list("user__username", "viewer_count")[:VIEWERS_LIMIT]:
+            viewers.add_metric([username], count)
         yield viewers
 
     def _live(self, value: float = 0) -> GaugeMetricFamily:
@@ -104,8 +92,8 @@ class LiveStreams:
     def _viewers(self) -> GaugeMetricFamily:
         return GaugeMetricFamily(
             "streamsite_stream_viewers",
-            f"People in each live stream's room but the stream itself, for the {VIEWERS_LIMIT} "
-            "most recently started (none while LiveKit does not answer).",
+            f"People watching each of the {VIEWERS_LIMIT} most recently started live streams, "
+            "as the viewer-count pass last counted them (count_viewers).",
             labels=["channel"],
         )
 

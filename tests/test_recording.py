@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from devservers.media import av_offsets
 from devservers.recorder import Recorder
 from devservers.servers import recorder_installed
-from streams import livekit, rooms, services
+from streams import livekit, rooms, services, viewer_counts
 from streams.models import Stream, WebhookEvent
 from tests import test_metrics_view as metrics
 from tests.conftest import need, wait_for
@@ -136,7 +136,15 @@ def test_the_recorder_is_never_a_viewer(recorder, encoders, alice, rtc_clients, 
     )
     assert viewer.wait_for(lambda: str(alice.pk) in viewer.remote_identities())
     assert recorder_id not in viewer.remote_identities()
-    # Prometheus's viewers of alice: the one viewer, not the recorder.
+    # The viewer-count pass, and Prometheus after it: the one viewer, not the recorder
+    # (LiveKit's room sizes leave it out too, and are refreshed within 5 s).
+    wait_for(
+        lambda: livekit.room_sizes([room], timeout=5).get(room) == livekit.RoomSize(2, 1),
+        "LiveKit to count the viewer in alice's room",
+        timeout=20,
+    )
+    viewer_counts.count_viewers()
+    assert Stream.objects.get(user=alice).viewer_count == 1
     settings.METRICS_TOKEN = metrics.TOKEN
     assert metrics.value(metrics.scrape(), "streamsite_stream_viewers", channel="alice") == 1
     encoder.stop()
