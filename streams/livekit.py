@@ -415,7 +415,8 @@ def list_participants(room: str) -> list[Participant]:
 
 def participant_identities(rooms: list[str], *, timeout: float) -> dict[str, list[str]]:
     """Who is in each of `rooms`, asked of LiveKit all at once and answered within `timeout`
-    (a room that does not exist has nobody in it)."""
+    (a room that does not exist has nobody in it). Hidden participants are left out: they
+    watch nothing (the chat embed's readers) or are not an audience (the recorder)."""
     if not rooms:
         return {}
 
@@ -426,7 +427,7 @@ def participant_identities(rooms: list[str], *, timeout: float) -> dict[str, lis
             if error.code in NOT_FOUND:
                 return room, []
             raise
-        return room, [p.identity for p in found.participants]
+        return room, [p.identity for p in found.participants if not p.permission.hidden]
 
     async def every_room(lk: api.LiveKitAPI) -> dict[str, list[str]]:
         return dict(await asyncio.gather(*(one(lk, room) for room in rooms)))

@@ -89,6 +89,24 @@ def test_two_tabs_of_one_person_count_once_and_a_guest_counts_but_not_the_stream
     assert list(alice_stream.viewer_samples.values_list("viewers", "at")) == [(2, counted.at)]
 
 
+def test_a_chat_embed_reading_beside_the_player_is_not_another_viewer(
+    livekit_server, rtc_clients, watch, host_publisher, guest_client, alice
+):
+    set_live(alice)
+    host_publisher(alice, video=True)
+    watch(guest_client, alice)  # the player embed, or the channel page
+    # The chat embed framed by another site: a new guest each time, joining as a reader.
+    reader = Client().get(f"/api/stream/token/{alice.pk}?for=chat").json()["token"]
+    rtc_clients(livekit_server.config.ws_url, reader)
+    # LiveKit counts the hidden reader in the room's size (not the recorder, whose grant is
+    # another kind): the pass lists the room's participants and leaves the reader out.
+    wait_for_sizes(alice=(3, 1))
+
+    counted = viewer_counts.count_viewers()
+
+    assert [(count.username, count.viewers) for count in counted.counts] == [("alice", 1)]
+
+
 def test_a_room_with_only_the_stream_and_the_recorder_has_no_viewers_and_costs_one_call(
     host_publisher, recorder, alice
 ):
