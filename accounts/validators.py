@@ -31,6 +31,7 @@ RESERVED_USERNAMES = frozenset(
         "videos",
         "clips",
         "directory",
+        "tags",
     }
 )
 
