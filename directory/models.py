@@ -43,7 +43,7 @@ class Category(models.Model):
 
     class Meta:
         verbose_name_plural = "categories"
-        ordering = ["name"]
+        ordering = [Lower("name")]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),
@@ -69,7 +69,7 @@ class Tag(models.Model):
     objects = TagQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Lower("name")]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),
