@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from social.models import Notification
 from streams.models import ChatMessage, Stream
+from tests.factories import CategoryFactory, list_stream
 from tests.recordings import ready_broadcast, said_during
 from videos.models import Broadcast, Clip
 
@@ -43,6 +44,9 @@ PAGES = {
     "clip": (f"/clips/{CLIP_SLUG}/", "alice"),
     "channel clips": ("/alice/clips/", None),
     "new clip": ("/clips/new/broadcast/{broadcast}/", "bob"),
+    "directory": ("/directory/", None),
+    "directory category": ("/directory/retro-games/", None),
+    "directory tag": ("/tags/speedrun/", None),
 }
 
 
@@ -77,6 +81,7 @@ def test_no_serious_accessibility_violation(
     Notification.objects.create(
         recipient=bob, channel=alice, kind=Notification.Kind.LIVE, broadcast="b1", title="Hi"
     )
+    list_stream(alice, CategoryFactory(name="Retro Games"), ["speedrun"])
     if "clip" in name:
         path = path.format(broadcast=_clipped_broadcast(alice, bob).pk)
     if who == "live":
