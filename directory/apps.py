@@ -6,6 +6,6 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory"
 
     def ready(self) -> None:
-        from directory import hooks
+        from directory import hooks, signals  # noqa: F401  (signals connects its receivers)
 
         hooks.install()
