@@ -31,5 +31,8 @@ def matches_category(term: str) -> Q:
 
 
 def install() -> None:
+    """Add the directory to streams' hooks, once (AppConfig.ready() may run again)."""
+    if matches_tag in selectors.SEARCH_MATCHERS:
+        return
     selectors.CARD_PREFETCHES.append(listing_prefetch())
     selectors.SEARCH_MATCHERS.extend([matches_tag, matches_category])
