@@ -32,6 +32,7 @@ RESERVED_USERNAMES = frozenset(
         "clips",
         "directory",
         "embed",
+        "tags",
     }
 )
 

@@ -31,11 +31,14 @@ class StreamAdmin(admin.ModelAdmin):
     ordering = ["-is_live", "-updated_at"]
     # The stream key is a secret of its owner: not in any admin list or form.
     exclude = ["stream_key"]
-    # Live status belongs to LiveKit's webhooks, sync_live_status and the "End stream" action.
+    # Live status belongs to LiveKit's webhooks, sync_live_status and the "End stream" action;
+    # viewer counts to the viewer-count pass.
     readonly_fields = [
         "user",
         "is_live",
         "last_live_at",
+        "viewer_count",
+        "viewers_counted_at",
         "ingress_id",
         "ingress_type",
         "server_url",

@@ -134,6 +134,14 @@ def _stream_forms(request: HttpRequest, stream: Stream, bound: str | None = None
     }
 
 
+def render_stream_page(
+    request: HttpRequest, stream: Stream, extra: dict, status: int = 400
+) -> HttpResponse:
+    """The Stream page with its own forms unbound and `extra` in the context: for another
+    app's form on it (the directory's category and tags) shown again with its errors."""
+    return _stream_page(request, stream, {**_stream_forms(request, stream), **extra}, status)
+
+
 def _stream_page(
     request: HttpRequest, stream: Stream, forms: dict, status: int = 200
 ) -> HttpResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,17 @@ User = get_user_model()
 RECOMMENDED_LIMIT = 10
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 FOLLOWING_LIMIT = 50
+
+
+# Extension points for the apps built on streams, which streams never imports: they add to
+# these lists from their AppConfig.ready() (the directory adds its category and tags).
+# - CARD_PREFETCHES: prefetch_related() lookups (names or Prefetch objects) for what every
+#   list of stream cards shows under a card, so a page's queries stay the same whatever the
+#   number of cards (see for_cards).
+# - SEARCH_MATCHERS: functions of the search term returning a Q over Stream that also makes
+#   a stream match; each must not repeat rows (an Exists rather than a to-many join).
+CARD_PREFETCHES: list = []
+SEARCH_MATCHERS: list[Callable[[str], Q]] = []
 
 
 class HiddenHost(Http404):
@@ -77,38 +89,49 @@ def _active_host(**lookup):
     )
 
 
-def recommended_streams(viewer) -> QuerySet[Stream]:
-    """What the site recommends (the home feed, and the sidebar less the people followed):
-    channels that are live or have been live, live first (most viewers first), then the most
-    recently live;
-    never the viewer's own, never one with a block either way between host and viewer, and
-    no account that never streamed (a staff account, a viewer)."""
+def streamed_streams(viewer) -> QuerySet[Stream]:
+    """Channels that are live or have been live, live first (most viewers first), then the
+    most recently live; never one with a block either way between host and viewer, nor one
+    of an inactive account, nor an account that never streamed (a staff account, a viewer).
+    The viewer's own channel is among them."""
     streams = Stream.objects.filter(
         Q(is_live=True) | Q(last_live_at__isnull=False), user__is_active=True
     )
     if viewer.is_authenticated:
-        streams = streams.exclude(user=viewer).exclude(
-            Exists(Block.objects.between(viewer, OuterRef("user_id")))
-        )
+        streams = streams.exclude(Exists(Block.objects.between(viewer, OuterRef("user_id"))))
     return streams.select_related("user").order_by(
         "-is_live", "-viewer_count", F("last_live_at").desc(nulls_last=True), "-pk"
     )
 
 
+def recommended_streams(viewer) -> QuerySet[Stream]:
+    """What the site recommends (the home feed, and the sidebar less the people followed):
+    the streamed channels but the viewer's own."""
+    streams = streamed_streams(viewer)
+    if viewer.is_authenticated:
+        streams = streams.exclude(user=viewer)
+    return streams
+
+
+def for_cards(streams: QuerySet[Stream]) -> QuerySet[Stream]:
+    """`streams` with what their cards show loaded (includes/card_grid.html)."""
+    return streams.select_related("user").prefetch_related(*CARD_PREFETCHES)
+
+
 def feed_for(viewer) -> QuerySet[Stream]:
     """Home page: the recommended streams."""
-    return recommended_streams(viewer)
+    return for_cards(recommended_streams(viewer))
 
 
 def search_streams(viewer, term: str) -> QuerySet[Stream]:
-    """Any channel the viewer may see whose title or username matches, streamed or not."""
-    return (
-        Stream.objects.visible_to(viewer)
-        .filter(Q(title__icontains=term) | Q(user__username__icontains=term))
-        .filter(user__is_active=True)
-        .select_related("user")
-        .live_first()
-    )
+    """Any channel the viewer may see whose title or username matches (or what the apps in
+    SEARCH_MATCHERS match: tags, categories), streamed or not."""
+    matches = Q(title__icontains=term) | Q(user__username__icontains=term)
+    for matcher in SEARCH_MATCHERS:
+        matches |= matcher(term)
+    return for_cards(
+        Stream.objects.visible_to(viewer).filter(matches).filter(user__is_active=True)
+    ).live_first()
 
 
 def following_for(viewer) -> list:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "social",
     "streams",
     "videos",
+    "directory",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/webhook/livekit", webhook.livekit_webhook, name="api_livekit_webhook"),
     path("", include("videos.urls")),
     path("", include("videos.clips.urls")),
+    path("", include("directory.urls")),
     path("notifications/", social_views.notification_list, name="notifications"),
     path(
         "notifications/<int:notification_id>/read/",

@@ -3,9 +3,10 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.text import slugify
 
 from social.models import Block, Follow
-from streams.models import ChatMessage, Moderator
+from streams.models import ChatMessage, Moderator, Stream
 
 PASSWORD = "a-test-password-42"
 
@@ -60,3 +61,25 @@ class ChatMessageFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     author_name = factory.LazyAttribute(lambda message: message.user.username)
     text = factory.Sequence(lambda n: f"message {n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "directory.Category"
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.LazyAttribute(lambda category: slugify(category.name))
+
+
+def list_stream(user, category=None, tags=(), *, live: bool = False, viewers: int = 0):
+    """Put `user`'s stream in `category` with `tags` (as the dashboard form does) and, with
+    `live`, mark it live with `viewers` watching (as the viewer-count pass would)."""
+    from directory import services
+
+    services.listing_update(stream=user.stream, category=category, tag_names=list(tags))
+    if live:
+        Stream.objects.filter(user=user).update(
+            is_live=True, viewer_count=viewers, last_live_at=timezone.now()
+        )
+    return user.stream

@@ -1,5 +1,6 @@
 """Apps import in one direction: never the project package, social never streams, and
-streams never videos (past broadcasts hear of streams by signal)."""
+streams never videos (past broadcasts hear of streams by signal) nor the directory (which
+adds to streams' hooks: streams.selectors.CARD_PREFETCHES, SEARCH_MATCHERS)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def imported_packages(app: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("app", ["accounts", "social", "streams", "videos"])
+@pytest.mark.parametrize("app", ["accounts", "social", "streams", "videos", "directory"])
 def test_no_app_imports_the_project_package(app):
     assert imported_packages(app).get("streamsite", set()) == set()
 
@@ -38,3 +39,7 @@ def test_social_imports_nothing_from_streams():
 
 def test_streams_imports_nothing_from_videos():
     assert imported_packages("streams").get("videos", set()) == set()
+
+
+def test_streams_imports_nothing_from_the_directory():
+    assert imported_packages("streams").get("directory", set()) == set()

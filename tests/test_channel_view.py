@@ -157,9 +157,10 @@ def test_the_channel_page_runs_a_constant_number_of_queries(
     bob_client, alice, django_assert_max_num_queries
 ):
     # Session, user, bob's follows and blocks, alice, her follower count, whether bob
-    # moderates her chat, the chat history, her last past broadcast, the sidebar (following
-    # and recommended), the bell's unread count: with nothing cached yet.
-    with django_assert_max_num_queries(11) as small:
+    # moderates her chat, the chat history, her last past broadcast, her category and tags
+    # (two, with tags), the sidebar (following and recommended), the bell's unread count:
+    # with nothing cached yet.
+    with django_assert_max_num_queries(13) as small:
         assert bob_client.get("/alice/").status_code == 200
     for n in range(30):
         follower = UserFactory(username=f"fan{n}")

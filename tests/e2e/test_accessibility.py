@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from social.models import Notification
 from streams.models import ChatMessage, Stream
+from tests.factories import CategoryFactory, list_stream
 from tests.recordings import ready_broadcast, said_during
 from videos.models import Broadcast, Clip
 
@@ -46,6 +47,9 @@ PAGES = {
     "embed player": ("/embed/alice/", "live"),
     "embed chat": ("/embed/alice/chat/", None),
     "embed chat signed in": ("/embed/alice/chat/", "bob"),
+    "directory": ("/directory/", None),
+    "directory category": ("/directory/retro-games/", None),
+    "directory tag": ("/tags/speedrun/", None),
 }
 
 
@@ -80,6 +84,7 @@ def test_no_serious_accessibility_violation(
     Notification.objects.create(
         recipient=bob, channel=alice, kind=Notification.Kind.LIVE, broadcast="b1", title="Hi"
     )
+    list_stream(alice, CategoryFactory(name="Retro Games"), ["speedrun"])
     if "clip" in name:
         path = path.format(broadcast=_clipped_broadcast(alice, bob).pk)
     if who == "live":
