@@ -8,13 +8,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.test import Client
 from django.utils import timezone
 
 from streams import livekit, page_cache, rooms, viewer_counts
 from streams.models import Stream, ViewerSample
 from tests.conftest import wait_for
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, UserFactory, list_stream
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +230,28 @@ def test_the_home_feed_puts_the_channel_most_watched_in_real_rooms_first(
         ("dave", "2 viewers"),
         ("alice", "1 viewer"),
     ]
+
+
+def test_the_directory_sorts_a_category_by_the_people_in_its_real_rooms(
+    watch, client_for, guest_client, alice, bob
+):
+    retro = CategoryFactory(name="Retro Games")
+    dave = UserFactory(username="dave", streamed=True)
+    for host in (alice, dave):
+        list_stream(host, retro)
+    set_live(alice, dave)
+    watch(guest_client, dave)
+    watch(client_for(bob), alice)
+    watch(client_for(bob), alice)  # bob's second tab
+    watch(Client(), alice)  # a guest
+    wait_for_sizes(alice=(3, 0), dave=(1, 0))
+
+    viewer_counts.count_viewers()
+
+    page = guest_client.get("/directory/retro-games/").content.decode()
+    assert cards(page) == [("alice", "2 viewers"), ("dave", "1 viewer")]
+    directory = BeautifulSoup(guest_client.get("/directory/").content, "html.parser")
+    assert "3 viewers" in directory.select_one(".category-grid li").get_text(" ", strip=True)
 
 
 def test_a_stream_that_went_offline_during_a_pass_keeps_its_0(alice):
