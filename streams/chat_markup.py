@@ -36,4 +36,5 @@ def text_to_html(stream) -> Callable[[str], SafeString]:
             ]
         return mark_safe("".join(conditional_escape(piece) for piece in pieces))
 
+    render.do_not_call_in_templates = True  # passed to the chat_messages tag as it is
     return render
