@@ -37,7 +37,7 @@ def emote_create(*, channel, code: str, image) -> Emote:
 
 def emote_delete(*, emote: Emote) -> None:
     """Remove the emote and its images: messages that used it show its code as text."""
-    stream = Stream.objects.get(user_id=emote.channel_id)
+    stream = Stream.objects.filter(user_id=emote.channel_id).first()  # None: a global emote
     files = [emote.image, emote.image_56, emote.image_28]
     with transaction.atomic():
         emote.delete()
@@ -47,6 +47,8 @@ def emote_delete(*, emote: Emote) -> None:
         _shown_differently(stream)
 
 
-def _shown_differently(stream: Stream) -> None:
-    page_cache.chat_changed(stream.pk)  # the history's images
+def _shown_differently(stream: Stream | None) -> None:
+    # A global emote shows in every channel's history, each kept for page_cache.FRAGMENT_TTL.
+    if stream is not None:
+        page_cache.chat_changed(stream.pk)  # the history's images
     page_cache.streams_changed()  # the guest channel page's emotes (its page data)

@@ -161,3 +161,15 @@ def test_seed_emotes_draws_the_global_emotes_once(db):
 def test_seed_emotes_dry_run_makes_nothing(db):
     call_command("seed_emotes", "--dry-run", verbosity=0)
     assert not Emote.objects.exists()
+
+
+def test_an_admin_removes_a_global_emote_and_its_images(
+    admin_client, django_capture_on_commit_callbacks
+):
+    emote = EmoteFactory(channel=None, code="SiteOld")
+    storage, name = emote.image.storage, emote.image.name
+    assert "SiteOld" in admin_client.get("/admin/emotes/emote/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/emotes/emote/{emote.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Emote.objects.exists() and not storage.exists(name)
