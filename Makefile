@@ -14,6 +14,7 @@ run: setup .env
 	@echo "==> Loading demo data (idempotent)"
 	@$(BIN)/python manage.py seed_demo
 	@$(BIN)/python manage.py seed_directory
+	@$(BIN)/python manage.py seed_emotes
 	@echo "==> Installing LiveKit (livekit-server and redis-server) when possible"
 	@if $(BIN)/python -m devservers install --optional; then \
 		echo "==> Serving http://127.0.0.1:8000 with LiveKit on ws://127.0.0.1:7880 (Ctrl-C stops all)"; \

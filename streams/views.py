@@ -11,11 +11,17 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET
 
 from social import selectors as social_selectors
-from streams import chat, moderation, page_cache, rooms, selectors
+from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
 from streams.forms import SearchForm
 from streams.models import Moderator
 
 FEED_PAGE_SIZE = 24
+
+# Extension point for the apps built on streams, which streams never imports: functions of
+# the Stream returning a dict merged into the channel page's data (channel_page_data) for its
+# script, added from their AppConfig.ready() (the emotes app adds the channel's emotes).
+# The dict must be the same for every viewer: guests share one cached page.
+CHANNEL_PAGE_DATA: list = []
 
 
 @require_GET
@@ -72,7 +78,8 @@ def channel(request: HttpRequest, username: str) -> HttpResponse:
 
 def chat_history_html(stream) -> str:
     messages = [chat.message_json(m) for m in chat.history(stream)]
-    return render_to_string("streams/_chat_history.html", {"chat_history": messages})
+    context = {"chat_history": messages, "text_html": chat_markup.text_to_html(stream)}
+    return render_to_string("streams/_chat_history.html", context)
 
 
 def _channel_page(request: HttpRequest, host, history: str, extra: dict | None = None) -> str:
@@ -108,7 +115,9 @@ def channel_page_data(request: HttpRequest, context: dict) -> dict:
     user = request.user
     role = (str(context["role"]) or "viewer") if user.is_authenticated else "guest"
     host_id = str(host.pk)
+    extras = [add(stream) for add in CHANNEL_PAGE_DATA]
     return {
+        **{key: value for extra in extras for key, value in extra.items()},
         "host": {"id": host_id, "username": host.username},
         # The participant that is the stream itself (Ingress joins as it).
         "publisher": rooms.publisher_identity(host.pk),

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import io
+
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.text import slugify
+from PIL import Image
 
 from social.models import Block, Follow
 from streams.models import ChatMessage, Moderator, Stream
@@ -83,3 +87,22 @@ def list_stream(user, category=None, tags=(), *, live: bool = False, viewers: in
             is_live=True, viewer_count=viewers, last_live_at=timezone.now()
         )
     return user.stream
+
+
+def _emote_image() -> ContentFile:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (64, 64), (145, 71, 255, 255)).save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue(), name="emote.png")
+
+
+class EmoteFactory(factory.django.DjangoModelFactory):
+    """A channel's emote (channel=None: a global one), its image at every size."""
+
+    class Meta:
+        model = "emotes.Emote"
+
+    channel = None
+    code = factory.Sequence(lambda n: f"Emote{n}")
+    image = factory.LazyFunction(_emote_image)
+    image_56 = factory.LazyFunction(_emote_image)
+    image_28 = factory.LazyFunction(_emote_image)

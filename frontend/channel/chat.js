@@ -3,6 +3,7 @@
 // the delete/timeout/ban buttons of the host and moderators.
 // The server enforces every rule; the page only explains them and avoids pointless posts.
 
+import { emoteNodes } from "./emotes.js";
 import { EVENT } from "./events.js";
 import { detailOf, el, fullTime, localMoment, localTime, qs, qsa, request } from "./dom.js";
 
@@ -54,7 +55,7 @@ function spelled(minutes) {
 }
 
 /** The same markup as templates/streams/_chat_history.html renders for the history. */
-function messageItem(message) {
+function messageItem(message, emotes) {
   const item = el("li", "chat-message");
   item.dataset.messageId = String(message.id);
   item.dataset.userId = message.user.id;
@@ -67,7 +68,9 @@ function messageItem(message) {
   const badge = BADGES[message.user.badge];
   if (badge) item.append(el("span", `chat-badge chat-badge-${message.user.badge}`, badge), " ");
   item.append(name, el("span", "chat-colon", ":"), " ");
-  item.append(el("span", "chat-text", message.text));
+  const text = el("span", "chat-text");
+  text.append(...emoteNodes(message.text, emotes));
+  item.append(text);
   return item;
 }
 
@@ -175,7 +178,7 @@ export function createChat(root, page, moderation, hooks) {
       return;
     }
     const stick = own || atBottom();
-    const item = messageItem(message);
+    const item = messageItem(message, page.emotes || {});
     decorate(item);
     // Ids grow with time; the POST answer and the broadcast may arrive in either order.
     let before = null;

@@ -5,6 +5,7 @@ import { createBlocking } from "./blocking.js";
 import { createChatterCard } from "./card.js";
 import { createChat } from "./chat.js";
 import { createCommunity } from "./community.js";
+import { setupEmotes } from "./emotes.js";
 import { qs, qsa, request } from "./dom.js";
 import { createModeration } from "./moderation.js";
 import { setupPanel } from "./panel.js";
@@ -25,6 +26,8 @@ function start(page) {
     // The chat embed (streams/embed.py) has neither the collapse button nor the tabs.
     if (qs("[data-chat-toggle]", chatRoot)) setupPanel(chatRoot);
     chat = createChat(chatRoot, page, moderation, { onStale: () => refreshInfo() });
+    const chatForm = qs("[data-chat-form]", chatRoot);
+    if (chatForm) setupEmotes(chatForm, page.emotes || {});
     const communityPanel = qs('[data-tab-panel="community"]', chatRoot);
     if (communityPanel) community = createCommunity(communityPanel, page, moderation);
     createChatterCard(qs("[data-chat-messages]", chatRoot), page, blocking);

@@ -7,8 +7,10 @@ was most of a guest channel page's time. format_html escapes every value it is g
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -28,8 +30,12 @@ _MESSAGE = (
 
 
 @register.simple_tag
-def chat_messages(messages: list[dict]) -> SafeString:
-    """`<li>`s for chat.message_json dicts, oldest first."""
+def chat_messages(
+    messages: list[dict], text_html: Callable[[str], SafeString] = conditional_escape
+) -> SafeString:
+    """`<li>`s for chat.message_json dicts, oldest first; each text made HTML by `text_html`
+    (streams.chat_markup.text_to_html: escaped, with what apps find in it, such as emotes)."""
+    text_html = text_html or conditional_escape
     return format_html_join(
         "\n",
         _MESSAGE,
@@ -44,7 +50,7 @@ def chat_messages(messages: list[dict]) -> SafeString:
                 _BADGES.get(m["user"]["badge"], ""),
                 m["user"]["color"],
                 m["user"]["name"],
-                m["text"],
+                text_html(m["text"]),
             )
             for m in messages
         ),
