@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "streams",
     "videos",
     "directory",
+    "raids",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,7 @@
 """Apps import in one direction: never the project package, social never streams, and
 streams never videos (past broadcasts hear of streams by signal) nor the directory (which
-adds to streams' hooks: streams.selectors.CARD_PREFETCHES, SEARCH_MATCHERS)."""
+adds to streams' hooks: streams.selectors.CARD_PREFETCHES, SEARCH_MATCHERS) nor raids (which
+use streams' chat and rooms)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def imported_packages(app: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("app", ["accounts", "social", "streams", "videos", "directory"])
+@pytest.mark.parametrize("app", ["accounts", "social", "streams", "videos", "directory", "raids"])
 def test_no_app_imports_the_project_package(app):
     assert imported_packages(app).get("streamsite", set()) == set()
 
@@ -43,3 +44,11 @@ def test_streams_imports_nothing_from_videos():
 
 def test_streams_imports_nothing_from_the_directory():
     assert imported_packages("streams").get("directory", set()) == set()
+
+
+def test_streams_imports_nothing_from_raids():
+    assert imported_packages("streams").get("raids", set()) == set()
+
+
+def test_social_imports_nothing_from_raids():
+    assert imported_packages("social").get("raids", set()) == set()
