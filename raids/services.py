@@ -141,15 +141,18 @@ def raid_go(*, raid_id: int, now: datetime | None = None) -> Raid | None:
 
 
 def count_viewers(host) -> int:
-    """People (not tabs) in `host`'s room now, as streams.viewer_counts counts them; 0 when
-    LiveKit does not answer (the raid still goes)."""
+    """People (not tabs) in `host`'s room now, as streams.viewer_counts counts them but for
+    the host's own tabs; 0 when LiveKit does not answer (the raid still goes)."""
     room = rooms.room_name(host.pk)
     try:
         identities = livekit.participant_identities([room], timeout=COUNT_TIMEOUT_SECONDS)
     except livekit.LiveKitError as error:
         logger.warning("Counting %s's raid failed: %s", host.username, error)
         return 0
-    return rooms.people_watching(host.pk, identities.get(room, []))
+    # The host's own tabs are not an audience they bring.
+    host_person = f"{rooms.HOST_PREFIX}{host.pk}"
+    watching = [i for i in identities.get(room, []) if rooms.person_of(i) != host_person]
+    return rooms.people_watching(host.pk, watching)
 
 
 def announcement(raid: Raid) -> str:
