@@ -37,7 +37,7 @@ def set_live(*users) -> None:
 
 def heard(participant, kind: str) -> list[dict]:
     """The room events of type `kind` a participant received."""
-    payloads = [json.loads(r.data) for r in list(participant.received) if r.topic == "chat"]
+    payloads = [json.loads(r.payload) for r in list(participant.received) if r.topic == "chat"]
     return [payload for payload in payloads if payload.get("type") == kind]
 
 
