@@ -11,7 +11,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from raids import selectors, services
@@ -81,8 +81,8 @@ def start(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 @json_api
 def cancel(request: HttpRequest, host_id: uuid.UUID, raid_id: int) -> JsonResponse:
     host = raiding_channel(request, host_id)
-    raid = get_object_or_404(Raid.objects.select_related("source", "target"), pk=raid_id)
-    if raid.source_id != host.pk:
+    raid = Raid.objects.select_related("source", "target").filter(pk=raid_id).first()
+    if raid is None or raid.source_id != host.pk:
         raise ApiError(404, "not_found", "No such raid.")
     if not services.raid_cancel(raid=raid):
         raise ApiError(409, "not_counting", "This raid is no longer counting down.")
@@ -94,7 +94,9 @@ def cancel(request: HttpRequest, host_id: uuid.UUID, raid_id: int) -> JsonRespon
 @json_api
 def arrive(request: HttpRequest, raid_id: int) -> JsonResponse:
     """The target's channel page opened with `?raid=<id>`: count this person's arrival."""
-    raid = get_object_or_404(Raid, pk=raid_id, state=Raid.State.SENT)
+    raid = Raid.objects.filter(pk=raid_id, state=Raid.State.SENT).first()
+    if raid is None:
+        raise ApiError(404, "not_found", "No such raid, or it has not gone yet.")
     find_host(request.user, pk=raid.target_id)  # a viewer the target blocked is refused
     if request.user.is_authenticated:
         person = rooms.signed_in_person(request.user)
