@@ -204,3 +204,15 @@ def test_the_dashboard_sets_whom_the_channel_accepts_raids_from(alice, alice_cli
     assert RaidSettings.objects.get(user=alice).accept_from == "followed"
     assert alice_client.post("/u/alice/raids/", {"accept_from": "pirates"}).status_code == 400
     assert bob_client.get("/u/alice/raids/").status_code == 404
+
+
+def test_the_targets_chat_history_shows_the_announcement_as_a_notice_and_the_bell_says_who(
+    alice, alice_client, dave, client_for
+):
+    set_live(alice)
+    raid = Raid.objects.get(pk=start(alice_client, alice, "dave").json()["id"])
+    services.raid_go(raid_id=raid.pk, now=raid.ends_at)
+    page = Client().get("/dave/").text
+    assert 'data-badge="notice"' in page and "alice is raiding with 0 viewers!" in page
+    bell = client_for(dave).get("/notifications/").text
+    assert "raided your channel: alice is raiding with 0 viewers!" in bell
