@@ -56,12 +56,14 @@ bench: setup
 	@$(BIN)/python bench/recording.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/viewer_counts.py $(if $(QUICK),--quick)
 
-# How many viewers arriving per second this machine admits (Locust; about 3 minutes);
-# `make load QUICK=1` for a short look.
+# How many viewers arriving per second this machine admits (Locust; about 3 minutes), then a
+# real raid (bench/raid.py: viewers in one room moved to another channel at once, arrivals per
+# second and every endpoint's p95 while they arrive); `make load QUICK=1` for a short look.
 .PHONY: load
 load: setup
 	@$(BIN)/python -m devservers install
 	@$(BIN)/python bench/load.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/raid.py $(if $(QUICK),--quick)
 
 setup: $(STAMPS)/python-deps
 

@@ -97,8 +97,8 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """Something a user is told in the site's bell (and by email if they want): for now, that
-    a channel they follow went live.
+    """Something a user is told in the site's bell (and by email if they want): that a
+    channel they follow went live, or (the raids app) that a channel raided theirs.
 
     `broadcast` names one broadcast of the channel, the same in every event LiveKit sends
     about it, and the unique constraint allows one notification per recipient, channel and
@@ -107,6 +107,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         LIVE = "live", "went live"
+        RAID = "raid", "raided"  # broadcast: "raid-<id>"; title: the chat's announcement
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

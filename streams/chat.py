@@ -207,6 +207,24 @@ def send_message(*, stream: Stream, sender: Sender | None, text: object) -> Chat
     return message
 
 
+NOTICE = "notice"  # the badge of a line the site writes in a chat (announce)
+
+
+def announce(*, stream: Stream, author, text: str) -> ChatMessage:
+    """A line the site writes in `stream`'s chat about `author` (another app's news: a raid
+    arriving), saved and broadcast as any message. Its badge, NOTICE, makes the page show
+    it as a notice rather than as something `author` typed; no chat rule applies to it."""
+    message = ChatMessage.objects.create(
+        stream=stream,
+        user=author,
+        author_name=author.username,
+        author_badge=NOTICE,
+        text=text[:MAX_LENGTH],
+    )
+    broadcast(stream, events.message(message_json(message)))
+    return message
+
+
 def _check_flood(sender: Sender) -> None:
     if sender.user is not None:
         subjects = [f"user:{sender.user.pk}"]

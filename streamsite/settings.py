@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "videos",
     "directory",
     "emotes",
+    "raids",
 ]
 
 MIDDLEWARE = [

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("videos.clips.urls")),
     path("", include("directory.urls")),
     path("", include("emotes.urls")),
+    path("", include("raids.urls")),
     path("notifications/", social_views.notification_list, name="notifications"),
     path(
         "notifications/<int:notification_id>/read/",

@@ -1,7 +1,8 @@
 """Apps import in one direction: never the project package, social never streams, and
 streams never videos (past broadcasts hear of streams by signal) nor the directory (which
-adds to streams' hooks: streams.selectors.CARD_PREFETCHES, SEARCH_MATCHERS) nor emotes (which
-adds to streams.chat_markup.TEXT_SPLITTERS and streams.views.CHANNEL_PAGE_DATA)."""
+adds to streams' hooks: streams.selectors.CARD_PREFETCHES, SEARCH_MATCHERS), emotes (which
+adds to streams.chat_markup.TEXT_SPLITTERS and streams.views.CHANNEL_PAGE_DATA) nor raids
+(which use streams' chat and rooms)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def imported_packages(app: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("app", ["accounts", "social", "streams", "videos", "directory", "emotes"])
+@pytest.mark.parametrize(
+    "app", ["accounts", "social", "streams", "videos", "directory", "emotes", "raids"]
+)
 def test_no_app_imports_the_project_package(app):
     assert imported_packages(app).get("streamsite", set()) == set()
 
@@ -48,3 +51,11 @@ def test_streams_imports_nothing_from_the_directory():
 
 def test_streams_imports_nothing_from_emotes():
     assert imported_packages("streams").get("emotes", set()) == set()
+
+
+def test_streams_imports_nothing_from_raids():
+    assert imported_packages("streams").get("raids", set()) == set()
+
+
+def test_social_imports_nothing_from_raids():
+    assert imported_packages("social").get("raids", set()) == set()

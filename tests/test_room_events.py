@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 from devservers.servers import ROOT
+from raids import events as raid_events
 from streams import events
 
 
@@ -44,3 +45,9 @@ def test_no_room_message_is_written_outside_the_events_module():
         if path.name != "events.py" and inline.search(path.read_text())
     ]
     assert found == []
+
+
+def test_the_page_handles_exactly_the_raid_events_the_site_sends():
+    source = (ROOT / "frontend" / "channel" / "raid.js").read_text()
+    names = re.findall(r'^\s+[A-Z]+: "([a-z_]+)",$', source, re.MULTILINE)
+    assert sorted(names) == sorted(raid_events.TYPES)

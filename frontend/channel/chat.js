@@ -60,6 +60,8 @@ function messageItem(message, emotes) {
   item.dataset.messageId = String(message.id);
   item.dataset.userId = message.user.id;
   item.dataset.userName = message.user.name;
+  // "notice": a line the site wrote (a raid arriving), styled apart, as the history's is.
+  if (typeof message.user.badge === "string") item.dataset.badge = message.user.badge;
   const time = el("time", "chat-time");
   time.dateTime = message.ts;
   const name = el("span", "chat-name", message.user.name);

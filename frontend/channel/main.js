@@ -11,6 +11,7 @@ import { createModeration } from "./moderation.js";
 import { setupPanel } from "./panel.js";
 import { peopleIn } from "./people.js";
 import { createPlayer } from "./player.js";
+import { createRaid } from "./raid.js";
 import { createUptime } from "./uptime.js";
 
 // The dashboard's preview of one's own stream has the player but no chat.
@@ -32,6 +33,7 @@ function start(page) {
     if (communityPanel) community = createCommunity(communityPanel, page, moderation);
     createChatterCard(qs("[data-chat-messages]", chatRoot), page, blocking);
   }
+  const raid = createRaid(page);
   const uptime = createUptime();
   const liveBadge = qs("[data-live-badge]");
   const offlineBadge = qs("[data-offline-badge]");
@@ -90,7 +92,10 @@ function start(page) {
       showCount();
       community.update(people);
     },
-    onData: (message) => chat.receive(message),
+    onData(message) {
+      raid.receive(message);
+      chat.receive(message);
+    },
     // Broadcasts sent while we were not in the room are lost: catch up on both.
     onConnected: () => {
       chat.sync();
