@@ -8,8 +8,10 @@ was most of a guest channel page's time. format_html escapes every value it is g
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from streams.chat import MENTION
 
 register = template.Library()
 
@@ -21,7 +23,7 @@ _BADGES = {
 }
 _MESSAGE = (
     '<li class="chat-message" data-message-id="{}" data-user-id="{}" data-user-name="{}" '
-    'data-badge="{}"><time class="chat-time" datetime="{}">{}</time> {}'
+    'data-badge="{}">{}<time class="chat-time" datetime="{}">{}</time> {}'
     '<span class="chat-name" style="color: {}">{}</span><span class="chat-colon">:</span> '
     '<span class="chat-text">{}</span></li>'
 )
@@ -39,13 +41,60 @@ def chat_messages(messages: list[dict]) -> SafeString:
                 m["user"]["id"],
                 m["user"]["name"],
                 m["user"]["badge"],
+                reply_html(m.get("reply")),
                 m["ts"],
                 m["ts"][11:16],
                 _BADGES.get(m["user"]["badge"], ""),
                 m["user"]["color"],
                 m["user"]["name"],
-                m["text"],
+                text_html(m["text"]),
             )
             for m in messages
         ),
     )
+
+
+_DELETED_PARENT = mark_safe(
+    '<span class="chat-reply chat-reply-deleted">Replying to a deleted message</span>'
+)
+
+
+def reply_html(reply: dict | None) -> SafeString:
+    """What a reply answers, above it (chat.reply_json); a button that scrolls to it."""
+    if not reply:
+        return mark_safe("")
+    if reply["deleted"]:
+        return _DELETED_PARENT
+    return format_html(
+        '<button type="button" class="chat-reply" data-reply-id="{}">'
+        'Replying to <span class="chat-reply-name">@{}</span>: {}</button>',
+        reply["id"],
+        reply["name"],
+        reply["text"],
+    )
+
+
+def mention_html(name: str) -> SafeString:
+    """The same markup as frontend/channel/mentions.js builds for a live message."""
+    return format_html(
+        '<span class="chat-mention" data-mention="{}">@{}</span>', name.lower(), name
+    )
+
+
+def text_html(text: str) -> SafeString:
+    """A message's text with its @mentions marked; everything else escaped."""
+    parts, start = [], 0
+    for match in MENTION.finditer(text):
+        parts += [escape(text[start : match.start()]), mention_html(match[1])]
+        start = match.end()
+    parts.append(escape(text[start:]))
+    return mark_safe("".join(parts))
+
+
+def with_own_mentions(history: str, username: str | None) -> str:
+    """The (shared, cached) history HTML with the mentions of `username`, the viewer, made to
+    stand out for them. Message text is escaped, so only mention_html writes this markup."""
+    if not username:
+        return history
+    plain = f'class="chat-mention" data-mention="{escape(username.lower())}"'
+    return history.replace(plain, plain.replace("chat-mention", "chat-mention chat-mention-me", 1))
