@@ -91,10 +91,12 @@ def text_html(text: str) -> SafeString:
     return mark_safe("".join(parts))
 
 
-def with_own_mentions(history: str, username: str | None) -> str:
+def with_own_mentions(history: str, username: str | None) -> SafeString:
     """The (shared, cached) history HTML with the mentions of `username`, the viewer, made to
-    stand out for them. Message text is escaped, so only mention_html writes this markup."""
+    stand out for them. `history` is HTML rendered by _chat_history.html, whose message text
+    is escaped: only mention_html writes this markup."""
     if not username:
-        return history
+        return mark_safe(history)
     plain = f'class="chat-mention" data-mention="{escape(username.lower())}"'
-    return history.replace(plain, plain.replace("chat-mention", "chat-mention chat-mention-me", 1))
+    marked = plain.replace("chat-mention", "chat-mention chat-mention-me", 1)
+    return mark_safe(history.replace(plain, marked))
