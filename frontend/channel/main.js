@@ -86,6 +86,7 @@ function start(page) {
       people = room ? peopleIn(room, page.publisher) : null;
       showCount();
       community.update(people);
+      chat.update(people);
     },
     onData: (message) => chat.receive(message),
     // Broadcasts sent while we were not in the room are lost: catch up on both.
