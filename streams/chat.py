@@ -97,7 +97,8 @@ def message_json(message: ChatMessage) -> dict:
     }
 
 
-_HISTORY_FIELDS = [
+# What message_json reads: load messages with .select_related("reply_to").only(*MESSAGE_FIELDS).
+MESSAGE_FIELDS = [
     "text",
     "user_id",
     "guest_identity",
@@ -116,7 +117,7 @@ def history(stream: Stream) -> list[ChatMessage]:
         ChatMessage.objects.shown()
         .filter(stream=stream)
         .select_related("reply_to")
-        .only(*_HISTORY_FIELDS)
+        .only(*MESSAGE_FIELDS)
         .order_by("-created_at", "-pk")[:HISTORY_SIZE]
     )
     return list(reversed(recent))
@@ -139,7 +140,7 @@ def history_json(stream: Stream) -> list[dict]:
 
     def build() -> list[dict]:
         messages = ChatMessage.objects.filter(pk__in=ids).order_by("created_at", "pk")
-        messages = messages.select_related("reply_to").only(*_HISTORY_FIELDS)
+        messages = messages.select_related("reply_to").only(*MESSAGE_FIELDS)
         return [message_json(m) for m in messages]
 
     return page_cache.chat_api_history(stream.pk, key, build) if ids else []

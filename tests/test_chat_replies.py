@@ -117,3 +117,14 @@ def test_the_history_shows_what_a_reply_answers_above_it(live, bob, alice):
     assert button.get_text().endswith("…")
     assert not item.select("b")
     assert item.select_one(".chat-text").get_text() == "agreed"
+
+
+def test_replies_cost_no_query_each_in_the_history(live, bob, alice, django_assert_max_num_queries):
+    parent = ChatMessageFactory(stream=live, user=alice)
+    ChatMessageFactory(stream=live, user=bob, reply_to=parent)
+    with django_assert_max_num_queries(10) as one:
+        assert history(Client(), alice)[-1]["reply"]["id"] == parent.pk
+    for _ in range(30):
+        ChatMessageFactory(stream=live, user=bob, reply_to=parent)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert history(Client(), alice)[-1]["reply"]["id"] == parent.pk
