@@ -473,10 +473,13 @@ export function createChat(root, page, moderation, hooks) {
         const high = Math.max(...ids);
         for (const item of qsa(".chat-message", list)) {
           const id = idOf(item);
-          if (id >= low && id <= high && !ids.has(id)) item.remove();
+          if (id >= low && id <= high && !ids.has(id)) remove(id);
         }
       }
-      for (const message of messages) add(message);
+      for (const message of messages) {
+        if (message.reply?.deleted) replies.deleted(message.reply.id);
+        add(message);
+      }
       updateEmpty();
     },
 
