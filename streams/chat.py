@@ -55,8 +55,33 @@ def sender_for(request) -> Sender | None:
 
 
 def name_color(name: str) -> str:
-    """A readable colour on the dark chat background, the same for a name everywhere."""
-    return f"hsl({avatar_hue(name)}, 75%, 68%)"
+    """A readable colour on the dark chat background, the same for a name everywhere: at 72%
+    lightness the darkest hue (blue) keeps 4.5:1 on the panel, also behind a message that
+    mentions the viewer (site.css .chat-message:has(.chat-mention-me))."""
+    return f"hsl({avatar_hue(name)}, 75%, 72%)"
+
+
+# "@name" in a message: a site username (accounts.validators), not inside a word or an address.
+MENTION = re.compile(r"(?<![A-Za-z0-9_@-])@([A-Za-z0-9_-]{3,30})(?![A-Za-z0-9_-])")
+REPLY_PREVIEW_LENGTH = 60
+
+
+def shortened(text: str, length: int = REPLY_PREVIEW_LENGTH) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def reply_json(message: ChatMessage) -> dict | None:
+    """What a reply shows of the message it answers (None for a message that answers none,
+    or whose parent no longer exists)."""
+    parent = message.reply_to if message.reply_to_id else None
+    if parent is None:
+        return None
+    return {
+        "id": parent.pk,
+        "name": parent.author_name,
+        "text": "" if parent.is_deleted else shortened(parent.text),
+        "deleted": parent.is_deleted,
+    }
 
 
 def message_json(message: ChatMessage) -> dict:
@@ -70,10 +95,22 @@ def message_json(message: ChatMessage) -> dict:
             "badge": message.author_badge,
         },
         "ts": message.created_at.isoformat(),
+        "reply": reply_json(message),
     }
 
 
-_HISTORY_FIELDS = ["text", "user_id", "guest_identity", "author_name", "author_badge", "created_at"]
+# What message_json reads: load messages with .select_related("reply_to").only(*MESSAGE_FIELDS).
+MESSAGE_FIELDS = [
+    "text",
+    "user_id",
+    "guest_identity",
+    "author_name",
+    "author_badge",
+    "created_at",
+    "reply_to__text",
+    "reply_to__author_name",
+    "reply_to__is_deleted",
+]
 
 
 def history(stream: Stream) -> list[ChatMessage]:
@@ -81,7 +118,8 @@ def history(stream: Stream) -> list[ChatMessage]:
     recent = (
         ChatMessage.objects.shown()
         .filter(stream=stream)
-        .only(*_HISTORY_FIELDS)
+        .select_related("reply_to")
+        .only(*MESSAGE_FIELDS)
         .order_by("-created_at", "-pk")[:HISTORY_SIZE]
     )
     return list(reversed(recent))
@@ -92,18 +130,22 @@ def history_json(stream: Stream) -> list[dict]:
     is read every time (their ids: one narrow query), their JSON is kept in the cache under
     those ids (page_cache.chat_api_history): a message saved or deleted is in or out of the
     next answer whichever process gives it, while a raid's viewers share one build."""
-    ids = list(
+    rows = list(
         ChatMessage.objects.shown()
         .filter(stream=stream)
         .order_by("-created_at", "-pk")
-        .values_list("pk", flat=True)[:HISTORY_SIZE]
+        .values_list("pk", "reply_to__is_deleted")[:HISTORY_SIZE]
     )
+    ids = [pk for pk, _ in rows]
+    # A reply's JSON says whether its parent is deleted: a deletion changes the key too.
+    key = [f"{pk}d" if parent_deleted else pk for pk, parent_deleted in rows]
 
     def build() -> list[dict]:
         messages = ChatMessage.objects.filter(pk__in=ids).order_by("created_at", "pk")
-        return [message_json(m) for m in messages.only(*_HISTORY_FIELDS)]
+        messages = messages.select_related("reply_to").only(*MESSAGE_FIELDS)
+        return [message_json(m) for m in messages]
 
-    return page_cache.chat_api_history(stream.pk, ids, build) if ids else []
+    return page_cache.chat_api_history(stream.pk, key, build) if ids else []
 
 
 def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:
@@ -180,10 +222,30 @@ def clean_text(text: object) -> str:
     return text
 
 
-def send_message(*, stream: Stream, sender: Sender | None, text: object) -> ChatMessage:
+def reply_parent(stream: Stream, reply_to: object) -> ChatMessage | None:
+    """The message a reply answers, given its id as posted (None, "" or absent: not a
+    reply); it must be a message of this stream that is still shown."""
+    if reply_to is None or reply_to == "":
+        return None
+    if isinstance(reply_to, str) and reply_to.isascii() and reply_to.isdigit():
+        reply_to = int(reply_to)
+    if not isinstance(reply_to, int) or isinstance(reply_to, bool) or not 0 < reply_to < 2**63:
+        raise ChatRefused(400, "bad_reply", "reply_to must be the id of a message.")
+    parent = ChatMessage.objects.filter(stream=stream, pk=reply_to).first()
+    if parent is None:
+        raise ChatRefused(400, "bad_reply", "The message you reply to is not in this chat.")
+    if parent.is_deleted:
+        raise ChatRefused(400, "bad_reply", "The message you reply to was deleted.")
+    return parent
+
+
+def send_message(
+    *, stream: Stream, sender: Sender | None, text: object, reply_to: object = None
+) -> ChatMessage:
     role = Moderator.objects.role_of(stream.user, sender.user if sender else None)
     check_can_chat(stream, sender, role)
     text = clean_text(text)
+    parent = reply_parent(stream, reply_to)
     if not role:  # the host and moderators are exempt in their chat
         _check_flood(sender)
     slow = bool(stream.slow_mode_seconds and not role)
@@ -202,6 +264,7 @@ def send_message(*, stream: Stream, sender: Sender | None, text: object) -> Chat
             author_badge=role,
             guest_network=sender.network,
             text=text,
+            reply_to=parent,
         )
     broadcast(stream, events.message(message_json(message)))
     return message

@@ -26,6 +26,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from streams import chat, moderation, page_cache, rooms, selectors
+from streams.templatetags.chat_history import with_own_mentions
 from streams.views import channel_context, channel_page_data, chat_history_html
 
 
@@ -75,7 +76,7 @@ def embed_chat(request: HttpRequest, username: str) -> HttpResponse:
         return page_cache.guest_page(
             request, name, lambda extra: page(chat_hole, extra), fill={chat_hole: history}
         )
-    return HttpResponse(page(history, {}))
+    return HttpResponse(page(with_own_mentions(history, request.user.get_username()), {}))
 
 
 def _embed_page(request: HttpRequest, host, kind: str, extra: dict) -> str:

@@ -244,6 +244,11 @@ class ChatMessage(models.Model):
     # A guest's network (streams.client_address): what a ban of the guest also bans for a while.
     # Not kept for signed-in authors, whose account is what a ban holds on to.
     guest_network = models.CharField(max_length=64, blank=True)
+    # The message this one answers (streams.chat.reply_json shows it shortened); a parent
+    # that is hidden later stays referenced and shows as deleted.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
 
     objects = ChatMessageQuerySet.as_manager()
 

@@ -145,9 +145,10 @@ def chat_history(stream_id, history: Callable[[], str]) -> str:
     return _kept(f"pages:chat:{stream_id}", history)
 
 
-def chat_api_history(stream_id, ids: list[int], build: Callable[[], list[dict]]) -> list[dict]:
+def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> list[dict]:
     """The chat API's history of a channel, kept for FRAGMENT_TTL under the ids of the
-    messages it holds, which the caller has just read: exact in every process, with no hook."""
+    messages it holds (and anything else their JSON shows that may change, such as a reply's
+    parent being deleted), which the caller has just read: exact in every process, no hook."""
     digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
     return _kept(f"pages:chat-api:{stream_id}:{digest}", build)
 

@@ -14,6 +14,7 @@ from social import selectors as social_selectors
 from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
 from streams.forms import SearchForm
 from streams.models import Moderator
+from streams.templatetags.chat_history import with_own_mentions
 
 FEED_PAGE_SIZE = 24
 
@@ -63,6 +64,7 @@ def channel(request: HttpRequest, username: str) -> HttpResponse:
     stream = host.stream
     history = page_cache.chat_history(stream.pk, lambda: chat_history_html(stream))
     if not page_cache.for_guests(request):
+        history = with_own_mentions(history, request.user.get_username())
         return HttpResponse(_channel_page(request, host, history))
     # Every guest gets the same page but for their CSRF token and the chat history, which
     # is kept on its own (page_cache.chat_history): a deleted message is gone on the next load.
@@ -124,6 +126,8 @@ def channel_page_data(request: HttpRequest, context: dict) -> dict:
         "viewer": {
             "role": role,
             "id": str(user.pk) if user.is_authenticated else None,
+            # Mentions of this name stand out (frontend/channel/mentions.js).
+            "username": user.username if user.is_authenticated else None,
             "is_following": context["is_following"],
             # Whom the viewer blocked: a chatter's card offers Unblock for them.
             "blocking": [str(pk) for pk in selectors.viewer_ties(request).blocking],

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from streams import chat
 from streams.models import ChatMessage, ModerationAction
 from tests.recordings import BroadcastFactory
 from videos.models import Broadcast
@@ -167,3 +168,17 @@ def test_what_a_chatter_said_before_a_timeout_or_ban_during_the_broadcast_is_not
     moderated(alice, "timeout", -20)  # before the broadcast: not about what was said in it
 
     assert window(broadcast, 0, 10) == [("back after the timeout", 4.0), ("the host", 6.0)]
+
+
+def test_replayed_replies_show_what_they_answer_without_a_query_each(
+    recorded, django_assert_num_queries
+):
+    broadcast, said = recorded
+    question = said(2, "who is here?")
+    for n in range(5):
+        said(3, f"me {n}", reply_to=question)
+    # The messages (with what they answer) and the moderation actions.
+    with django_assert_num_queries(2):
+        messages, _ = replay_messages(broadcast, start=0, end=10, limit=100)
+        shown = [chat.message_json(m) for m, _ in messages]
+    assert [m["reply"] and m["reply"]["text"] for m in shown] == [None] + ["who is here?"] * 5

@@ -199,14 +199,22 @@ def test_each_viewer_gets_their_own_page_data_and_csrf_token(
         for name, client in [("guest", guest_client), ("bob", bob_client), ("alice", alice_client)]
     }
     viewers = {name: _page_data(soup)["viewer"] for name, soup in pages.items()}
-    assert viewers["guest"] == {"role": "guest", "id": None, "is_following": False, "blocking": []}
+    assert viewers["guest"] == {
+        "role": "guest",
+        "id": None,
+        "username": None,
+        "is_following": False,
+        "blocking": [],
+    }
     assert viewers["bob"] == {
         "role": "viewer",
         "id": str(bob.pk),
+        "username": "bob",
         "is_following": True,
         "blocking": [],
     }
     assert viewers["alice"]["role"] == "host"
+    assert viewers["alice"]["username"] == "alice"
     tokens = {soup.select_one("[name=csrfmiddlewaretoken]")["value"] for soup in pages.values()}
     assert len(tokens) == 3
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
+from streams import chat
 from streams.models import ChatMessage, ModerationAction
 from videos.models import Broadcast
 
@@ -104,9 +105,9 @@ def replay_messages(
     if after is not None:
         messages = _after(messages, after)
     page = list(
-        messages.only(
-            "text", "user_id", "guest_identity", "author_name", "author_badge", "created_at"
-        ).order_by("created_at", "pk")[: limit + 1]
+        messages.select_related("reply_to")
+        .only(*chat.MESSAGE_FIELDS)
+        .order_by("created_at", "pk")[: limit + 1]
     )
     cleared = _cleared_by_moderation(broadcast)
     shown = [

@@ -6,6 +6,8 @@
 import { emoteNodes } from "./emotes.js";
 import { EVENT } from "./events.js";
 import { detailOf, el, fullTime, localMoment, localTime, qs, qsa, request } from "./dom.js";
+import { createMentionCompleter, markMentions } from "./mentions.js";
+import { createReplies, replyLine } from "./replies.js";
 
 // A long session would otherwise grow the list without bound.
 const MAX_MESSAGES = 300;
@@ -54,14 +56,17 @@ function spelled(minutes) {
   return `${minutes} minutes`;
 }
 
-/** The same markup as templates/streams/_chat_history.html renders for the history. */
-function messageItem(message, emotes) {
+/** The same markup as templates/streams/_chat_history.html renders for the history, with
+ * the channel's `emotes`; mentions of `me` (the viewer's username, lower case) stand out. */
+function messageItem(message, emotes, me) {
   const item = el("li", "chat-message");
   item.dataset.messageId = String(message.id);
   item.dataset.userId = message.user.id;
   item.dataset.userName = message.user.name;
   // "notice": a line the site wrote (a raid arriving), styled apart, as the history's is.
   if (typeof message.user.badge === "string") item.dataset.badge = message.user.badge;
+  const reply = replyLine(message.reply);
+  if (reply) item.append(reply);
   const time = el("time", "chat-time");
   time.dateTime = message.ts;
   const name = el("span", "chat-name", message.user.name);
@@ -72,7 +77,7 @@ function messageItem(message, emotes) {
   item.append(name, el("span", "chat-colon", ":"), " ");
   const text = el("span", "chat-text");
   text.append(...emoteNodes(message.text, emotes));
-  item.append(text);
+  item.append(markMentions(text, me));
   return item;
 }
 
@@ -96,6 +101,14 @@ export function createChat(root, page, moderation, hooks) {
   let cooldownLabel = "";
   let cooldownTimer = 0;
   let refocus = false;
+  const me = (page.viewer.username || "").toLowerCase();
+  let roomNames = []; // the people in the room (people.js), for "@" completion
+  // Completion offers recent chatters first, then the rest of the room.
+  const chatters = () => qsa("[data-user-name]", list).reverse().map((item) => item.dataset.userName);
+  const mentionNames = () =>
+    [...new Set([...chatters(), ...roomNames])].filter((name) => name.toLowerCase() !== me);
+  if (input) createMentionCompleter(input, mentionNames);
+  const replies = createReplies(list, form, input);
 
   // The chat embed shows a guest no form (they sign in on the site): a read-only chat.
   if (input) input.maxLength = page.max_length;
@@ -131,6 +144,7 @@ export function createChat(root, page, moderation, hooks) {
       nameNode.setAttribute("role", "button");
       nameNode.setAttribute("aria-haspopup", "dialog");
     }
+    replies.decorate(item);
     for (const old of qsa(".msg-actions", item)) old.remove();
     const person = item.dataset.userId || "";
     if (!moderation.canModerate() || !moderation.mayActOn(person)) return;
@@ -180,7 +194,7 @@ export function createChat(root, page, moderation, hooks) {
       return;
     }
     const stick = own || atBottom();
-    const item = messageItem(message, page.emotes || {});
+    const item = messageItem(message, page.emotes || {}, me);
     decorate(item);
     // Ids grow with time; the POST answer and the broadcast may arrive in either order.
     let before = null;
@@ -201,6 +215,7 @@ export function createChat(root, page, moderation, hooks) {
     deleted.add(Number(id));
     const item = qs(`[data-message-id="${CSS.escape(String(id))}"]`, list);
     if (item) item.remove();
+    replies.deleted(id);
     updateEmpty();
   }
 
@@ -305,7 +320,8 @@ export function createChat(root, page, moderation, hooks) {
     sending = true;
     let result;
     try {
-      result = await request(page.urls.chat, { method: "POST", body: { message: text } });
+      const body = { message: text, reply_to: replies.target() };
+      result = await request(page.urls.chat, { method: "POST", body });
     } catch {
       showError("Could not send the message: check your connection.");
       return;
@@ -316,6 +332,7 @@ export function createChat(root, page, moderation, hooks) {
       showError("");
       // Keep whatever was typed while the message was on its way.
       if (input.value.trim() === text) input.value = "";
+      replies.clear();
       add(result.data, { own: true });
       const slow = settings.slow_mode_seconds;
       if (slow > 0 && !moderation.isExempt()) startCooldown(slow, "Slow mode");
@@ -329,6 +346,7 @@ export function createChat(root, page, moderation, hooks) {
     if (until && code === "timed_out") detail = `You are timed out until ${until}.`;
     else if (until) detail = `${detail.replace(/\.$/, "")} (at ${until}).`;
     showError(detail);
+    if (code === "bad_reply") replies.clear(); // its message was deleted meanwhile
     if (result.status === 429) {
       const label = code === "rate_limited" ? "Too many messages" : "Slow mode";
       startCooldown(retryAfter(result, settings.slow_mode_seconds || 1), label);
@@ -429,6 +447,11 @@ export function createChat(root, page, moderation, hooks) {
   return {
     applySettings,
 
+    /** The people in the room (people.js peopleIn), whom "@" completes. */
+    update(people) {
+      roomNames = (people || []).map((person) => person.name).filter(Boolean);
+    },
+
     /** A message from the server over the room's data channel. */
     receive(message) {
       if (message.type === EVENT.MESSAGE) add(message);
@@ -455,10 +478,13 @@ export function createChat(root, page, moderation, hooks) {
         const high = Math.max(...ids);
         for (const item of qsa(".chat-message", list)) {
           const id = idOf(item);
-          if (id >= low && id <= high && !ids.has(id)) item.remove();
+          if (id >= low && id <= high && !ids.has(id)) remove(id);
         }
       }
-      for (const message of messages) add(message);
+      for (const message of messages) {
+        if (message.reply?.deleted) replies.deleted(message.reply.id);
+        add(message);
+      }
       updateEmpty();
     },
 

@@ -91,6 +91,7 @@ function start(page) {
       people = room ? peopleIn(room, page.publisher) : null;
       showCount();
       community.update(people);
+      chat.update(people);
     },
     onData(message) {
       raid.receive(message);

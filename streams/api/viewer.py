@@ -72,18 +72,24 @@ def _iso(moment) -> str | None:
 @require_http_methods(["GET", "POST"])
 @json_api
 def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
-    """GET: the last 50 messages, oldest first. POST `message`: send one (201)."""
+    """GET: the last 50 messages, oldest first. POST `message` (and `reply_to`, the id of
+    the message it answers): send one (201)."""
     if request.method == "GET":
         host = find_host(request.user, pk=host_id)
         return JsonResponse({"messages": chat.history_json(host.stream)})
-    text = posted(request).get("message")
+    data = posted(request)
     # The rules are checked against the stream as saved now, not the copy find_host may
     # have from the cache (another process's cache can be seconds behind a settings change);
     # a viewer the host blocked is refused there too (chat.check_can_chat).
     stream = get_object_or_404(
         Stream.objects.select_related("user"), user_id=host_id, user__is_active=True
     )
-    message = chat.send_message(stream=stream, sender=chat.sender_for(request), text=text)
+    message = chat.send_message(
+        stream=stream,
+        sender=chat.sender_for(request),
+        text=data.get("message"),
+        reply_to=data.get("reply_to"),
+    )
     metrics.chat_accepted()
     return JsonResponse(chat.message_json(message), status=201)
 

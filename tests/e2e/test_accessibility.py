@@ -80,7 +80,12 @@ def test_no_serious_accessibility_violation(
     name, width, open_page, axe_source, alice, bob, carol, publisher
 ):
     path, who = PAGES[name]
-    ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="hello")
+    hello = ChatMessage.objects.create(
+        stream=alice.stream, user=bob, author_name="bob", text="hello"
+    )
+    ChatMessage.objects.create(
+        stream=alice.stream, user=alice, author_name="alice", text="hi @bob", reply_to=hello
+    )
     Notification.objects.create(
         recipient=bob, channel=alice, kind=Notification.Kind.LIVE, broadcast="b1", title="Hi"
     )
