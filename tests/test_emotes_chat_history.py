@@ -87,3 +87,11 @@ def test_the_pages_script_gets_the_channels_and_the_global_emotes(guest_client, 
     data = json.loads(page.select_one("#channel-data").string)
     assert set(data["emotes"]) == {"aliceHi", "SiteWave"}
     assert data["emotes"]["aliceHi"] == {"url": own.image_28.url, "url2x": own.image_56.url}
+
+
+def test_a_message_with_a_mention_and_an_emote_shows_both(guest_client, alice, bob):
+    EmoteFactory(channel=alice, code="Kappa")
+    text = chat_text(guest_client, say(alice, bob, "@alice Kappa <i>@bob</i>"))
+    assert [m.get_text() for m in text.select(".chat-mention")] == ["@alice", "@bob"]
+    assert [image["alt"] for image in text.select("img.emote")] == ["Kappa"]
+    assert text.get_text() == "@alice  <i>@bob</i>"
