@@ -111,7 +111,16 @@ def test_on_a_phone_typing_in_chat_keeps_the_player_in_view(open_page, publisher
     assert in_first_screen(page, "#chat-input", height=with_keyboard)
 
 
-DASHBOARD_PAGES = ["", "keys/", "chat/", "videos/", "community/", "moderation/"]
+DASHBOARD_PAGES = [
+    "",
+    "keys/",
+    "chat/",
+    "videos/",
+    "emotes/",
+    "community/",
+    "moderation/",
+    "raids/",
+]
 
 
 @pytest.fixture
@@ -150,7 +159,7 @@ def test_on_a_phone_a_dashboard_page_fits_the_screen_with_every_tab_reachable(
     page = open_page(f"/u/alice/{section}", alice, viewport=PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     tabs = page.get_by_role("navigation", name="Creator dashboard").get_by_role("link")
-    assert tabs.count() == 7
+    assert tabs.count() == 9  # eight pages and "View channel"
     for tab in tabs.all():  # every tab shown whole, "View channel" too, without scrolling
         box = tab.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0], tab.inner_text()
