@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "directory",
     "emotes",
     "raids",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 streams never videos (past broadcasts hear of streams by signal) nor the directory (which
 adds to streams' hooks: streams.selectors.CARD_PREFETCHES, SEARCH_MATCHERS), emotes (which
 adds to streams.chat_markup.TEXT_SPLITTERS and streams.views.CHANNEL_PAGE_DATA) nor raids
-(which use streams' chat and rooms)."""
+(which use streams' chat and rooms); and no app imports analytics, which reads them all."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def imported_packages(app: str) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize(
-    "app", ["accounts", "social", "streams", "videos", "directory", "emotes", "raids"]
+    "app", ["accounts", "social", "streams", "videos", "directory", "emotes", "raids", "analytics"]
 )
 def test_no_app_imports_the_project_package(app):
     assert imported_packages(app).get("streamsite", set()) == set()
@@ -59,3 +59,10 @@ def test_streams_imports_nothing_from_raids():
 
 def test_social_imports_nothing_from_raids():
     assert imported_packages("social").get("raids", set()) == set()
+
+
+@pytest.mark.parametrize(
+    "app", ["accounts", "social", "streams", "videos", "directory", "emotes", "raids"]
+)
+def test_no_app_imports_analytics(app):
+    assert imported_packages(app).get("analytics", set()) == set()
