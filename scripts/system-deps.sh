@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond Python: Chromium for the browser tests,
-# redis-server for LiveKit and ffmpeg (the OBS stand-in). Installs only what is missing (as
+# redis-server for LiveKit, ffmpeg (the OBS stand-in) and prometheus for its promtool (the
+# alerting rules in deploy/prometheus are checked and unit-tested with it). Installs only what is missing (as
 # root), else says what to run. (GStreamer for Ingress: devservers installs it.)
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 ((${#missing[@]})) || exit 0
 
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
