@@ -3,7 +3,9 @@
 Counted as it happens: requests by view (here, a middleware), and what streams.metrics counts
 (chat, webhooks, LiveKit calls). Read from the database when scraped: the live streams, and
 the people watching the VIEWERS_LIMIT most recently started ones as the viewer-count pass last
-stored them (streams.viewer_counts): a scrape never calls LiveKit.
+stored them (streams.viewer_counts): a scrape never calls LiveKit; and the task queue (how
+many tasks are ready to run and how long the oldest has waited), which tells whether the
+worker keeps up.
 
 Several gunicorn workers each count their own requests; with PROMETHEUS_MULTIPROC_DIR set
 (an empty directory, emptied at every start) prometheus-client adds them up, whichever
@@ -17,8 +19,12 @@ import os
 import time
 
 from django.conf import settings
+from django.db.models import Case, Count, Min, When
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_tasks import DEFAULT_TASK_QUEUE_NAME
+from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -98,7 +104,57 @@ class LiveStreams:
         )
 
 
-REGISTRY.register(LiveStreams())
+class TaskQueue:
+    """The worker's backlog, read when Prometheus scrapes (one query): per queue, the tasks
+    ready to run now and how long the oldest of them has waited since it could have run.
+    A queue with nothing ready reads 0; the default queue is always there, so an alert on
+    it has a series even when the queue has always been empty."""
+
+    def describe(self):
+        return list(self._families())
+
+    def collect(self):
+        ready, oldest = self._families()
+        now = timezone.now()
+        # A task runs once enqueued, or once its run_after has passed when it has one.
+        since = Case(When(run_after=get_date_max(), then="enqueued_at"), default="run_after")
+        rows = {
+            row["queue_name"]: row
+            for row in DBTaskResult.objects.ready()
+            .values("queue_name")
+            .annotate(tasks=Count("pk"), since=Min(since))
+            .order_by()
+        }
+        for queue in sorted({DEFAULT_TASK_QUEUE_NAME, *rows}):
+            row = rows.get(queue)
+            ready.add_metric([queue], row["tasks"] if row else 0)
+            age = (now - row["since"]).total_seconds() if row else 0
+            oldest.add_metric([queue], max(age, 0))
+        yield ready
+        yield oldest
+
+    def _families(self) -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (
+            GaugeMetricFamily(
+                "streamsite_tasks_ready",
+                "Tasks ready to run now (go-live notifications, raids, recordings), by queue.",
+                labels=["queue"],
+            ),
+            GaugeMetricFamily(
+                "streamsite_tasks_oldest_ready_seconds",
+                "How long the oldest task ready to run has waited for a worker, by queue "
+                "(0 when none waits).",
+                labels=["queue"],
+            ),
+        )
+
+
+def _register_read_at_scrape(registry: CollectorRegistry) -> None:
+    registry.register(LiveStreams())
+    registry.register(TaskQueue())
+
+
+_register_read_at_scrape(REGISTRY)
 
 
 @require_GET
@@ -117,5 +173,5 @@ def _registry() -> CollectorRegistry:
     # Every worker's counts, from the files they keep there; the live figures read here.
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    registry.register(LiveStreams())
+    _register_read_at_scrape(registry)
     return registry

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
 from devservers.servers import ROOT
+from raids.tasks import send_raid
 from streams import livekit, viewer_counts
 from streams.models import Stream
 from tests.conftest import wait_for
@@ -167,6 +171,37 @@ def test_a_scrape_never_asks_livekit(livekit_down, alice):
     assert sum(v for (name, _), v in samples.items() if name == calls) == sum(
         v for (name, _), v in before.items() if name == calls
     )
+
+
+def test_the_task_queue_shows_how_many_tasks_wait_and_for_how_long(db):
+    samples = scrape()
+    assert value(samples, "streamsite_tasks_ready", queue="default") == 0
+    assert value(samples, "streamsite_tasks_oldest_ready_seconds", queue="default") == 0
+
+    waiting = [send_raid.enqueue(raid_id) for raid_id in (1, 2)]
+    DBTaskResult.objects.filter(pk=waiting[0].id).update(
+        enqueued_at=timezone.now() - timedelta(minutes=10)
+    )
+    send_raid.using(run_after=timezone.now() + timedelta(minutes=5)).enqueue(3)  # not yet due
+    done = send_raid.enqueue(4)
+    DBTaskResult.objects.filter(pk=done.id).update(
+        status="SUCCESSFUL", enqueued_at=timezone.now() - timedelta(hours=1)
+    )
+    samples = scrape()
+    assert value(samples, "streamsite_tasks_ready", queue="default") == 2
+    age = value(samples, "streamsite_tasks_oldest_ready_seconds", queue="default")
+    assert 600 <= age < 660
+
+
+def test_a_task_delayed_on_purpose_waits_from_when_it_was_due(db):
+    due = send_raid.using(run_after=timezone.now() + timedelta(seconds=30)).enqueue(1)
+    DBTaskResult.objects.filter(pk=due.id).update(
+        enqueued_at=timezone.now() - timedelta(minutes=30),
+        run_after=timezone.now() - timedelta(minutes=2),
+    )
+    samples = scrape()
+    assert value(samples, "streamsite_tasks_ready", queue="default") == 1
+    assert 120 <= value(samples, "streamsite_tasks_oldest_ready_seconds", queue="default") < 180
 
 
 COUNT_IN_A_WORKER = """
