@@ -187,11 +187,11 @@ def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (32, 18)) -> 
 # ---------------------------------------------------------------- the real LiveKit server
 
 
-def need(installed: bool, name: str) -> None:
+def need(installed: bool, name: str, install: str = "python -m devservers install") -> None:
     """Skip the test when `name` is not installed; in CI, where `make test` installs it, a
-    missing one fails the test instead."""
+    missing one fails the test instead. `install` says how to install it."""
     if not installed:
-        message = f"{name} is not installed: run `python -m devservers install`"
+        message = f"{name} is not installed: run `{install}`"
         if os.environ.get("CI"):
             pytest.fail(f"{message} (in CI it must be: `make test` installs it)")
         pytest.skip(message)
