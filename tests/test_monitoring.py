@@ -5,9 +5,11 @@ that neither can drift from what the site exposes."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from raids.tasks import send_raid
 from streams import livekit
 from streams.models import Stream
 from tests.conftest import need
-from tests.test_metrics_view import TOKEN, scrape
+from tests.test_metrics_view import TOKEN, scrape, value
 from tests.test_webhook_view import event, post, sign
 
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
@@ -107,8 +109,8 @@ def test_the_dashboard_queries_are_valid_promql(tmp_path):
     for number, expr in enumerate(dashboard_expressions()):
         if expr.startswith("label_values("):  # Grafana's, not PromQL: check its selector
             expr = re.fullmatch(r"label_values\((.*), \w+\)", expr).group(1)
-        for variable, value in GRAFANA_VARIABLES.items():
-            expr = expr.replace(variable, value)
+        for variable, filled_in in GRAFANA_VARIABLES.items():
+            expr = expr.replace(variable, filled_in)
         assert "$" not in expr, expr
         rules += [f"      - record: dashboard:query_{number}", f"        expr: {json.dumps(expr)}"]
     (tmp_path / "dashboard.yml").write_text("\n".join(rules) + "\n")
@@ -157,20 +159,20 @@ def traffic(settings, alice, bob, bob_client, carol_client):
 def test_every_metric_the_dashboard_and_alerts_use_is_in_a_real_scrape(traffic):
     """Names, the labels they are selected and grouped by, and the label values they select."""
     labels: dict[str, dict[str, set[str]]] = {}
-    for (name, pairs), _value in traffic.items():
-        for label, value in pairs:
-            labels.setdefault(name, {}).setdefault(label, set()).add(value)
+    for name, pairs in traffic:
+        for label, seen in pairs:
+            labels.setdefault(name, {}).setdefault(label, set()).add(seen)
         labels.setdefault(name, {})
     for expr in [*alert_expressions().values(), *dashboard_expressions()]:
         used = set(SITE_METRIC.findall(expr))
         assert used <= set(labels), f"{sorted(used - set(labels))} in {expr}"
         for name, matchers in SELECTOR.findall(expr):
-            for label, operator, value in MATCHER.findall(matchers):
+            for label, operator, wanted in MATCHER.findall(matchers):
                 if label in SCRAPE_LABELS:
                     continue
                 assert label in labels[name], f"{name} has no label {label}: {expr}"
-                if operator == "=" and not value.startswith("$"):
-                    assert value in labels[name][label], f"{name}{{{label}={value!r}}}: {expr}"
+                if operator == "=" and not wanted.startswith("$"):
+                    assert wanted in labels[name][label], f"{name}{{{label}={wanted!r}}}: {expr}"
         known = set().union(*(labels[name] for name in used)) | SCRAPE_LABELS
         for grouping in GROUPING.findall(expr):
             for label in filter(None, (part.strip() for part in grouping.split(","))):
@@ -188,3 +190,29 @@ def test_the_dashboard_shows_every_metric_the_site_exposes(traffic):
     }
     shown = {family(name) for expr in dashboard_expressions() for name in SITE_METRIC.findall(expr)}
     assert exposed <= shown, sorted(exposed - shown)
+
+
+def test_the_sync_loop_counts_livekit_unreachable_even_when_nobody_is_on_the_site(
+    db, settings, tmp_path, monkeypatch
+):
+    """With PROMETHEUS_MULTIPROC_DIR shared by every process (README, "Monitoring"), the
+    `sync` pass's own LiveKit calls reach the scrape: StreamsiteLiveKitUnreachable has calls
+    to judge at night too."""
+    settings.METRICS_TOKEN = TOKEN
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    env["LIVEKIT_URL"] = settings.LIVEKIT_URL  # where nothing listens
+    sync = subprocess.run(
+        [sys.executable, "manage.py", "sync_live_status"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "not reachable" in sync.stdout + sync.stderr
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    samples = scrape()
+    call = "list stream connections"
+    errors = {"call": call, "reason": "unreachable"}
+    assert value(samples, "streamsite_livekit_call_errors_total", **errors) == 1
+    assert value(samples, "streamsite_livekit_call_duration_seconds_count", call=call) == 1
