@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs beyond Python: Chromium for the browser tests,
 # redis-server for LiveKit, ffmpeg (the OBS stand-in) and prometheus for its promtool (the
-# alerting rules in deploy/prometheus are checked and unit-tested with it). Installs only what is missing (as
-# root), else says what to run. (GStreamer for Ingress: devservers installs it.)
+# alerting rules in deploy/prometheus are checked and unit-tested with it). Installs only
+# what is missing (as root), else says what to run. (GStreamer for Ingress: devservers
+# installs it.)
 set -euo pipefail
 
 missing=()
@@ -19,3 +20,8 @@ fi
 # Waits while another package manager holds the lock, and shows apt's error if it fails.
 cd "$(dirname "$0")/.."
 python3 -m devservers apt-install --purpose "The test suite" "${missing[@]}"
+# Only promtool is needed: on a machine run by systemd, stop and disable the Prometheus
+# server and node exporter the package (and its recommends) just started.
+if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+  systemctl disable --now prometheus.service prometheus-node-exporter.service 2>/dev/null || true
+fi
