@@ -20,8 +20,14 @@ fi
 # Waits while another package manager holds the lock, and shows apt's error if it fails.
 cd "$(dirname "$0")/.."
 python3 -m devservers apt-install --purpose "The test suite" "${missing[@]}"
-# Only promtool is needed: on a machine run by systemd, stop and disable the Prometheus
-# server and node exporter the package (and its recommends) just started.
-if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
-  systemctl disable --now prometheus.service prometheus-node-exporter.service 2>/dev/null || true
+# Only promtool is needed: stop (and under systemd disable) the Prometheus server and node
+# exporter the package (and its recommends) may just have started.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now prometheus.service prometheus-node-exporter.service 2>/dev/null || true
+  else
+    for service in prometheus prometheus-node-exporter; do
+      service "$service" stop >/dev/null 2>&1 || true
+    done
+  fi
 fi
