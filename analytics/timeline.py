@@ -44,8 +44,9 @@ class Marker:
 
 @dataclass(frozen=True)
 class Figures:
-    """The headline figures the timeline can tell, named as analytics.models.BroadcastStats
-    names them."""
+    """A broadcast's headline figures, named as analytics.models.BroadcastStats names them:
+    those the timeline can tell, and None for those it cannot (who watched or chatted, who
+    followed), which the page leaves out."""
 
     duration: float  # seconds live
     peak_viewers: int
@@ -53,6 +54,9 @@ class Figures:
     chat_messages: int
     raids_in: int
     raids_out: int
+    unique_viewers: int | None = None
+    chatters: int | None = None
+    new_followers: int | None = None
 
 
 @dataclass(frozen=True)

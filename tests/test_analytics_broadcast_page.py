@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from analytics import broadcast_page
+from analytics.timeline import broadcast_timeline
 from streams.models import ViewerSample
 from tests.broadcast_rows import END, MINUTES, START, charted_broadcast
 from tests.recordings import BroadcastFactory
+from videos.models import Broadcast
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +117,36 @@ def test_the_page_takes_the_same_queries_however_long_the_broadcast(alice_client
             assert alice_client.get(page_url("alice", broadcast)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12
+
+
+def test_figures_the_timeline_cannot_tell_are_left_out_and_shown_once_known(
+    alice_client, charted, monkeypatch
+):
+    url = page_url("alice", charted.broadcast)
+    assert "Unique viewers" not in alice_client.get(url).content.decode()
+
+    def with_people(broadcast):
+        timeline = broadcast_timeline(broadcast)
+        figures = replace(timeline.figures, unique_viewers=7, chatters=3, new_followers=2)
+        return replace(timeline, figures=figures)
+
+    monkeypatch.setattr(broadcast_page, "broadcast_timeline", with_people)
+    html = alice_client.get(url).content.decode()
+    for name, value in [("unique_viewers", 7), ("chatters", 3), ("new_followers", 2)]:
+        assert f'data-figure="{name}">{value}<' in html
+
+
+def test_a_live_broadcast_shows_its_figures_so_far(alice_client, alice):
+    broadcast = BroadcastFactory(
+        stream=alice.stream,
+        started_at=timezone.now() - timedelta(minutes=3),
+        ended_at=None,
+        state=Broadcast.State.RECORDING,
+        files=False,
+    )
+
+    html = alice_client.get(page_url("alice", broadcast)).content.decode()
+
+    assert "live now" in html
+    table = html.split("data-chart-table", 1)[1].split("</table>", 1)[0]
+    assert table.count('<th scope="row">') in (4, 5)  # the minute it began to the current one
