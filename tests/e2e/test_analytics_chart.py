@@ -5,12 +5,16 @@ same minutes, and on a phone the chart fits the screen and follows its width."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from streams.models import ViewerSample
 from tests.broadcast_rows import MINUTES, charted_broadcast
 from tests.e2e.test_accessibility import axe_source, serious_violations  # noqa: F401
+from tests.recordings import BroadcastFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -107,3 +111,24 @@ def test_the_page_has_no_serious_accessibility_violation(
     page = open_chart(open_page, charted, alice, viewport=viewport)
 
     assert serious_violations(page, axe_source) == []
+
+
+def test_an_eight_hour_broadcast_draws_each_of_its_minutes(open_page, alice):
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=9)
+    broadcast = BroadcastFactory(
+        stream=alice.stream, started_at=start, ended_at=start + timedelta(hours=8), files=False
+    )
+    ViewerSample.objects.bulk_create(
+        ViewerSample(stream=alice.stream, at=start + timedelta(seconds=15 * i), viewers=i % 97)
+        for i in range(8 * 240)
+    )
+    page = open_page(f"/u/alice/analytics/{broadcast.pk}/", alice)
+    page.locator(DRAWN).wait_for(state="attached")
+
+    assert drawn(page) == {
+        "drawn": "true",
+        "minutes": str(8 * 60 + 1),
+        "viewerPoints": str(8 * 60),  # the last minute is the end's alone, with no sample
+        "markers": "0",
+    }
+    expect(page.locator("[data-chart-table] tbody tr")).to_have_count(8 * 60 + 1)
