@@ -48,6 +48,7 @@ bench: setup
 	@$(BIN)/python bench/livekit_client.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/video.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/broadcast_chart.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/chat.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/obs.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/key_reset.py $(if $(QUICK),--quick)

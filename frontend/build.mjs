@@ -1,7 +1,9 @@
 // Builds static/js/ (`npm run build`), which holds only what this writes: the bundles made by
-// esbuild, channel.js from channel/ (with livekit-client) and video.js from video/ (with
-// hls.js), each with the licences of the packages in it beside it (<bundle>.LICENSE.txt), and
-// the page scripts that need no bundling (live.js, keys.js) copied as they are.
+// esbuild, channel.js from channel/ (with livekit-client), video.js from video/ (with hls.js)
+// and analytics.js from analytics/ (with uPlot, whose stylesheet esbuild writes beside it as
+// analytics.css), each with the licences of the packages in it beside it
+// (<bundle>.LICENSE.txt), and the page scripts that need no bundling (live.js, keys.js) copied
+// as they are.
 //
 // livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
 // patch-package applies them to node_modules when npm installs; this build then fails unless
@@ -9,7 +11,7 @@
 // cannot ship: not after a new version, nor when esbuild resolves another file.
 
 import { copyFile, readFile, readdir, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { build } from "esbuild";
 
 const OUT = "static/js";
@@ -20,6 +22,7 @@ const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
 const BUNDLES = [
   { name: "channel.js", entry: "frontend/channel/main.js", root: "livekit-client" },
   { name: "video.js", entry: "frontend/video/main.js", root: "hls.js" },
+  { name: "analytics.js", entry: "frontend/analytics/main.js", root: "uplot" },
 ];
 
 // Each patched file's hunks, as the text before the patch and the text after it.
@@ -141,6 +144,7 @@ for (const bundle of BUNDLES) {
     legalComments: "none",
     banner: {
       js: `/*! Licences of ${bundle.root} and the other packages bundled here: ${noticesName} */`,
+      css: `/*! Licences of ${bundle.root} and the other packages bundled here: ${noticesName} */`,
     },
     outfile: `${OUT}/${bundle.name}`,
     plugins: [recordLivekit(bundled)],
@@ -159,5 +163,7 @@ for (const name of COPIED) {
   await copyFile(`frontend/${name}`, `${OUT}/${name}`);
 }
 const applied = [...patches.values()].map(({ patch }) => patch).join(", ");
-const names = built.map(({ bundle, noticesName }) => `${bundle.name}, ${noticesName}`);
+const names = built.map(({ outputFiles, noticesName }) =>
+  [...outputFiles.map(({ path }) => basename(path)), noticesName].join(", "),
+);
 console.log(`${OUT}/: ${names.join(", ")} (channel.js with ${applied}), ${COPIED.join(", ")}`);

@@ -1,6 +1,7 @@
 """frontend/build.mjs: static/js/ is what it writes from frontend/, channel.js only with the
 livekit-client fixes of frontend/patches/, and each bundle's packages' licences served beside
-it (channel.js: livekit-client's; video.js: hls.js's).
+it (channel.js: livekit-client's; video.js: hls.js's; analytics.js and its stylesheet:
+uPlot's).
 
 The build tests run the real build (node, esbuild, patch-package) in a copy of the project
 whose node_modules links to this checkout's, with livekit-client copied so that its patch can
@@ -44,6 +45,17 @@ def test_the_video_pages_bundle_names_its_own_licences_file_with_hls_js_in_it(cl
     licences = served(client, "/static/js/video.js.LICENSE.txt")
     assert "hls.js 1.7.4, licence Apache-2.0" in licences
     assert "livekit-client" not in licences
+
+
+def test_the_analytics_bundle_and_its_stylesheet_name_their_licences_with_uplot_in_them(client):
+    for name in ("analytics.js", "analytics.css"):
+        first_line = served(client, f"/static/js/{name}").split("\n", 1)[0]
+        assert "analytics.js.LICENSE.txt" in first_line, name
+
+    licences = served(client, "/static/js/analytics.js.LICENSE.txt")
+    assert "uplot 1.6.32, licence MIT" in licences
+    assert "Copyright (c) 2022 Leon Sorokin" in licences
+    assert "livekit-client" not in licences and "hls.js" not in licences
 
 
 def test_collectstatic_keeps_the_licences_under_the_name_the_bundle_gives(settings, tmp_path):
