@@ -285,7 +285,7 @@ export function createPlayer(root, page, hooks) {
     for (const participant of current.remoteParticipants.values()) {
       for (const publication of participant.trackPublications.values()) {
         if (publication.track && publication.isSubscribed) {
-          onSubscribed(publication.track, participant);
+          onSubscribed(publication.track, publication, participant);
         }
       }
     }

@@ -47,8 +47,12 @@ def test_the_panel_shows_what_ffmpeg_sends_beside_a_muted_low_layer_preview(
     assert page.evaluate(f"{VIDEO}.muted") is True
     assert page.locator("[data-player-mute]").count() == 0
     expect(page.get_by_text("Muted preview")).to_be_visible()
-    # The lowest layer (480x270), not the 640x360 a viewer's player gets.
-    page.wait_for_function(f"{VIDEO}.videoHeight === 270", timeout=15_000)
+    # The lowest layer (480x270), where a viewer's player gets the 640x360 one (LiveKit
+    # sends every subscriber the lowest layer first: the viewer's switch shows it is over).
+    viewer = open_page("/alice/")
+    viewer.wait_for_function(f"{VIDEO}.videoHeight === 360", timeout=30_000)
+    page.wait_for_timeout(2_000)
+    assert page.evaluate(f"{VIDEO}.videoHeight") == 270
 
 
 def test_on_a_phone_the_panel_fits_and_its_warnings_are_words_stubbed_facade(
