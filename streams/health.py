@@ -184,7 +184,9 @@ def reconnects(stream: Stream, *, now: datetime) -> int:
     if not stream.ingress_id:
         return 0
     since = now - RECONNECT_WINDOW
-    events = WebhookEvent.objects.filter(ingress_id=stream.ingress_id, event__in=INGRESS_EVENTS)
+    events = WebhookEvent.objects.filter(
+        ingress_id=stream.ingress_id, event__in=INGRESS_EVENTS
+    ).only("event", "created_at")
     recent = events.filter(created_at__gte=since).order_by("created_at", "pk")
     before = events.filter(created_at__lt=since).order_by("-created_at", "-pk").first()
     previous, count = before, 0

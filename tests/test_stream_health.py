@@ -258,6 +258,17 @@ def test_audio_and_a_bitrate_not_yet_measured_read_plainly_stubbed_facade(
     assert shown["audio"] == "AAC, 160 kb/s, stereo, 48 kHz"
 
 
+def test_a_refresh_costs_a_few_queries_however_busy_the_chat_stubbed_facade(
+    alice_client, streaming, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(livekit, "ingress_health", lambda ingress_id: ingress_state())
+    ChatMessageFactory.create_batch(30, stream=streaming)
+    ingress_events(streaming, *[("ingress_started", timezone.now()) for _ in range(5)])
+    # Session and user, the stream, the chat counts, the ingress's events in two.
+    with django_assert_max_num_queries(6):
+        assert alice_client.get(URL).json()["live"] is True
+
+
 def test_livekit_unreachable_leaves_the_rest_of_the_panel(alice_client, streaming, livekit_down):
     status = alice_client.get(URL).json()
     assert status["live"] is True

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from streams import livekit
 from streams.models import Stream
+from tests.e2e.test_accessibility import AXE, serious_violations
 from tests.test_recording import stream_to
 from tests.test_stream_health import ingress_state
 
@@ -78,6 +79,8 @@ def test_on_a_phone_the_panel_fits_and_its_warnings_are_words_stubbed_facade(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     box = page.locator("[data-live-panel]").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    if AXE.exists():  # test_accessibility.py says when it is missing
+        assert serious_violations(page, AXE.read_text()) == []
 
 
 def test_offline_the_panel_says_what_it_will_show_and_follows_the_stream_going_live(
