@@ -76,3 +76,17 @@ def test_the_stream_ending_turns_the_panel_offline(ingress, encoders, alice, ali
     encoder.stop()
     wait_for(lambda: not Stream.objects.get(user=alice).is_live, what="the stream to end")
     assert alice_client.get(URL).json() == {"live": False}
+
+
+def test_an_encoder_that_drops_and_comes_back_is_warned_as_a_reconnect(
+    ingress, encoders, alice, alice_client
+):
+    encoder = stream_to(alice, encoders, "testsrc")
+    assert reported(alice_client, has_video)["reconnects"] == 0
+    encoder.stop()  # OBS losing its connection: Ingress ends the session
+    wait_for(lambda: not Stream.objects.get(user=alice).is_live, what="the stream to end")
+    stream_to(alice, encoders, "testsrc")  # and making a new one at once
+    status = reported(alice_client, has_video)
+    assert status["reconnects"] == 1
+    assert [warning["code"] for warning in status["warnings"]] == ["reconnects"]
+    assert "dropped and came back once" in status["warnings"][0]["text"]
