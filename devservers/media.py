@@ -41,6 +41,11 @@ PATTERNS = {
         "testsrc2=size=640x360:rate=25",
         "sine=frequency=440:sample_rate=48000",
     ),
+    # An encoder that cannot keep up: the pattern at 15 frames per second.
+    "testsrc-15fps": (
+        "testsrc2=size=640x360:rate=15",
+        "sine=frequency=440:sample_rate=48000",
+    ),
     "sync": (
         "color=c=black:size=640x360:rate=25,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill"
         rf":enable='lt(mod(t\,{SYNC_PERIOD:g})\,0.12)'",

@@ -2,8 +2,8 @@
 // esbuild, channel.js from channel/ (with livekit-client), video.js from video/ (with hls.js)
 // and analytics.js from analytics/ (with uPlot, whose stylesheet esbuild writes beside it as
 // analytics.css), each with the licences of the packages in it beside it
-// (<bundle>.LICENSE.txt), and the page scripts that need no bundling (live.js, keys.js) copied
-// as they are.
+// (<bundle>.LICENSE.txt), and the page scripts that need no bundling (live.js, keys.js,
+// dashboard.js) copied as they are.
 //
 // livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
 // patch-package applies them to node_modules when npm installs; this build then fails unless
@@ -15,7 +15,7 @@ import { basename, resolve } from "node:path";
 import { build } from "esbuild";
 
 const OUT = "static/js";
-const COPIED = ["live.js", "keys.js"];
+const COPIED = ["live.js", "keys.js", "dashboard.js"];
 const PATCHES = "frontend/patches";
 const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
 // Each bundle: its entry point, and the package whose code (with its dependencies') it takes.

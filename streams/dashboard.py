@@ -10,13 +10,16 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ProfileForm
 from social import selectors as social_selectors
-from streams import chat, embed, moderation, selectors, services
+from streams import chat, embed, health, moderation, selectors, services
+from streams.api import json_api
 from streams.errors import ApiError
 from streams.forms import (
     ChatSettingsForm,
@@ -64,6 +67,18 @@ def own_stream_or_404(request: HttpRequest, username: str) -> Stream:
 def dashboard_stream(request: HttpRequest, username: str) -> HttpResponse:
     stream = own_stream_or_404(request, username)
     return _stream_page(request, stream, _stream_forms(request, stream))
+
+
+@never_cache
+@login_required
+@require_GET
+@json_api
+def dashboard_live_status(request: HttpRequest, username: str) -> JsonResponse:
+    """The Stream page's live panel, polled every few seconds while the page is open:
+    viewers, uptime, chat per minute, and the stream's health as LiveKit Ingress reports it
+    (streams/health.py); `{"live": false}` while offline."""
+    stream = own_stream_or_404(request, username)
+    return JsonResponse(health.live_status(stream))
 
 
 @login_required
@@ -148,8 +163,10 @@ def _stream_page(
     context = {**channel_context(request, stream.user), **forms, "section": "stream"}
     # The preview is the channel's own player, so live state, viewers and uptime come from
     # the room as on the channel page.
-    context["page_data"] = channel_page_data(request, context)
+    # The player in preview mode: muted, lowest video layer (frontend/channel/player.js).
+    context["page_data"] = {**channel_page_data(request, context), "preview": True}
     context["is_preview"] = True
+    context["live_status_url"] = reverse("dashboard_live_status", args=[stream.user.username])
     context["embed_codes"] = embed.iframe_codes(request, stream.user)
     return render(request, "dashboard/stream.html", context, status=status)
 

@@ -45,6 +45,9 @@ BROADCAST_TIMEOUT_SECONDS = 1.0
 BROADCAST_SEND_SECONDS = 0.75
 
 INGRESS_INPUTS = {"rtmp": api.IngressInput.RTMP_INPUT, "whip": api.IngressInput.WHIP_INPUT}
+# What Ingress makes of an RTMP stream for viewers: a preset a 2-core machine can carry.
+RTMP_VIDEO_PRESET = api.IngressVideoEncodingPreset.H264_540P_25FPS_2_LAYERS
+RTMP_AUDIO_PRESET = api.IngressAudioEncodingPreset.OPUS_STEREO_96KBPS
 # States in which an ingress is receiving media from the encoder.
 PUBLISHING_STATES = frozenset(
     {api.IngressState.ENDPOINT_PUBLISHING, api.IngressState.ENDPOINT_BUFFERING}
@@ -296,13 +299,13 @@ def create_ingress(*, kind: str, name: str, room: str, identity: str, participan
         request.video.CopyFrom(
             api.IngressVideoOptions(
                 source=api.TrackSource.CAMERA,
-                preset=api.IngressVideoEncodingPreset.H264_540P_25FPS_2_LAYERS,
+                preset=RTMP_VIDEO_PRESET,
             )
         )
         request.audio.CopyFrom(
             api.IngressAudioOptions(
                 source=api.TrackSource.MICROPHONE,
-                preset=api.IngressAudioEncodingPreset.OPUS_STEREO_96KBPS,
+                preset=RTMP_AUDIO_PRESET,
             )
         )
     info = _call(lambda lk: lk.ingress.create_ingress(request), "create a stream connection")
@@ -369,6 +372,118 @@ def get_ingress(ingress_id: str) -> Ingress | None:
         gone_ok=NOT_FOUND,
     )
     return _ingress(found.items[0]) if found is not None and found.items else None
+
+
+@dataclass(frozen=True)
+class VideoOutput:
+    """The best layer viewers get of a transcoded stream."""
+
+    width: int
+    height: int
+    framerate: float
+    bitrate: int  # bits per second
+
+
+# RTMP_VIDEO_PRESET's top layer, as LiveKit Ingress v1.5.0 defines the preset
+# (pkg/params/presets.go: 960x540, 25 fps, 1 Mb/s; the second layer is half of each side).
+RTMP_VIDEO_OUTPUT = VideoOutput(width=960, height=540, framerate=25, bitrate=1_000_000)
+
+
+@dataclass(frozen=True)
+class InputVideo:
+    """What the encoder sends, as Ingress reads it (0 where Ingress has not said yet: it
+    measures bitrates once a minute, and WHIP input reports no frame rate)."""
+
+    codec: str  # MIME type, "video/H264"
+    width: int
+    height: int
+    framerate: float
+    bitrate: int  # average bits per second
+
+
+@dataclass(frozen=True)
+class InputAudio:
+    codec: str  # MIME type, "audio/opus"
+    bitrate: int
+    channels: int
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class IngressHealth:
+    """An ingress's state as LiveKit reports it (ListIngress)."""
+
+    status: str  # inactive, buffering, publishing, error or complete
+    error: str  # Ingress's description of an error or a non-compliant input, if any
+    started_at: datetime | None  # when the current (or last) session began
+    video: InputVideo | None  # None until Ingress has seen the encoder's video
+    audio: InputAudio | None  # None when the encoder sends no audio (or not yet)
+    output: VideoOutput | None  # what viewers get at best, when Ingress transcodes
+
+    @property
+    def is_publishing(self) -> bool:
+        return self.status in {"publishing", "buffering"}
+
+
+_INGRESS_STATUSES = {
+    api.IngressState.ENDPOINT_INACTIVE: "inactive",
+    api.IngressState.ENDPOINT_BUFFERING: "buffering",
+    api.IngressState.ENDPOINT_PUBLISHING: "publishing",
+    api.IngressState.ENDPOINT_ERROR: "error",
+    api.IngressState.ENDPOINT_COMPLETE: "complete",
+}
+
+
+def ingress_health(ingress_id: str) -> IngressHealth | None:
+    """What one ingress receives from the encoder now, as Ingress reports it to LiveKit; None
+    once the ingress is gone."""
+    request = api.ListIngressRequest(ingress_id=ingress_id)
+    found = _call(
+        lambda lk: lk.ingress.list_ingress(request),
+        "read the health of a stream connection",
+        gone_ok=NOT_FOUND,
+    )
+    if found is None or not found.items:
+        return None
+    return _health(found.items[0])
+
+
+def _health(info: api.IngressInfo) -> IngressHealth:
+    state = info.state
+    video = audio = None
+    if state.HasField("video") and (state.video.mime_type or state.video.width):
+        video = InputVideo(
+            codec=state.video.mime_type,
+            width=state.video.width,
+            height=state.video.height,
+            framerate=round(state.video.framerate, 2),
+            bitrate=state.video.average_bitrate,
+        )
+    if state.HasField("audio") and state.audio.mime_type:
+        audio = InputAudio(
+            codec=state.audio.mime_type,
+            bitrate=state.audio.average_bitrate,
+            channels=state.audio.channels,
+            sample_rate=state.audio.sample_rate,
+        )
+    # Ingress transcodes RTMP to the preset create_ingress gave it; WHIP passes through.
+    transcoded = (
+        info.input_type == api.IngressInput.RTMP_INPUT
+        and info.video.WhichOneof("encoding_options") == "preset"
+        and info.video.preset == RTMP_VIDEO_PRESET
+    )
+    return IngressHealth(
+        status=_INGRESS_STATUSES.get(state.status, "inactive"),
+        error=state.error,
+        started_at=_from_nanoseconds(state.started_at),
+        video=video,
+        audio=audio,
+        output=RTMP_VIDEO_OUTPUT if transcoded else None,
+    )
+
+
+def _from_nanoseconds(stamp: int) -> datetime | None:
+    return datetime.fromtimestamp(stamp / 1e9, UTC) if stamp else None
 
 
 def _publishing(ingress_id: str) -> bool:

@@ -200,7 +200,11 @@ class WebhookEvent(models.Model):
     outcome = models.CharField(max_length=40, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["-received_at"], name="streams_webhook_received")]
+        indexes = [
+            models.Index(fields=["-received_at"], name="streams_webhook_received"),
+            # An ingress's starts and ends over time (streams.health counts reconnects).
+            models.Index(fields=["ingress_id", "created_at"], name="streams_webhook_ingress"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} {self.event_id}"

@@ -62,6 +62,7 @@ urlpatterns = [
         path(f"u/<username:username>/{route}", view, name=view.__name__)
         for route, view in [
             ("", dashboard.dashboard_stream),
+            ("live-status/", dashboard.dashboard_live_status),
             ("title/", dashboard.dashboard_stream_title),
             ("thumbnail/", dashboard.dashboard_stream_thumbnail),
             ("thumbnail/remove/", dashboard.dashboard_stream_thumbnail_remove),

@@ -1,6 +1,6 @@
 // The video player: one LiveKit room per channel, watched through the host's tracks only.
 
-import { DisconnectReason, Room, RoomEvent, Track } from "livekit-client";
+import { DisconnectReason, Room, RoomEvent, Track, VideoQuality } from "livekit-client";
 import { detailOf, el, qs, request } from "./dom.js";
 
 // Fresh token + connect attempts after an unexpected disconnect before giving up; with the
@@ -17,6 +17,9 @@ const FINAL = new Map([
 ]);
 
 /**
+ * page.preview: the dashboard's preview of one's own stream: always muted (no sound
+ * controls: a creator hearing the stream back would feed it into their microphone) and
+ * the lowest layer of the video, which is all a small player shows.
  * hooks: onLive(live, changed), onPeople(room | null), onData(message), onConnected(),
  * onLost() (the room is gone for good, its broadcasts with it), onExcluded(text),
  * onGrant(grant) (who the site let in: grant.person, see streams/rooms.py).
@@ -24,6 +27,7 @@ const FINAL = new Map([
  */
 export function createPlayer(root, page, hooks) {
   const publisher = page.publisher; // the participant that is the stream (see streams/rooms.py)
+  const preview = Boolean(page.preview);
   const ui = {
     offline: qs("[data-player-offline]", root),
     loading: qs("[data-player-loading]", root),
@@ -94,6 +98,7 @@ export function createPlayer(root, page, hooks) {
     // livekit's attach() unmutes the element whenever it carries audio: re-assert ours.
     ui.video.muted = muted;
     ui.video.volume = volume;
+    if (preview) return; // no sound controls
     ui.mute.textContent = muted ? "Unmute" : "Mute";
     ui.mute.setAttribute("aria-pressed", String(muted));
     ui.volume.value = String(muted ? 0 : Math.round(volume * 100));
@@ -111,12 +116,14 @@ export function createPlayer(root, page, hooks) {
     }
   }
 
-  ui.mute.addEventListener("click", () => setMuted(!muted));
-  ui.volume.addEventListener("input", () => {
-    const level = Number(ui.volume.value) / 100;
-    if (level > 0) volume = level;
-    setMuted(level === 0);
-  });
+  if (!preview) {
+    ui.mute.addEventListener("click", () => setMuted(!muted));
+    ui.volume.addEventListener("input", () => {
+      const level = Number(ui.volume.value) / 100;
+      if (level > 0) volume = level;
+      setMuted(level === 0);
+    });
+  }
 
   if (root.requestFullscreen) {
     const toggleFullscreen = () => {
@@ -136,10 +143,11 @@ export function createPlayer(root, page, hooks) {
 
   // ------------------------------------------------------------------ the host's tracks
 
-  function onSubscribed(track, participant) {
+  function onSubscribed(track, publication, participant) {
     if (participant.identity !== publisher) return;
     if (track.kind === Track.Kind.Video) {
       performance.mark("player:video-subscribed");
+      if (preview) publication.setVideoQuality(VideoQuality.LOW);
       if (hostVideo && hostVideo !== track) hostVideo.detach(ui.video);
       hostVideo = track;
     } else if (track.kind === Track.Kind.Audio) {
@@ -277,7 +285,7 @@ export function createPlayer(root, page, hooks) {
     for (const participant of current.remoteParticipants.values()) {
       for (const publication of participant.trackPublications.values()) {
         if (publication.track && publication.isSubscribed) {
-          onSubscribed(publication.track, participant);
+          onSubscribed(publication.track, publication, participant);
         }
       }
     }
@@ -296,8 +304,8 @@ export function createPlayer(root, page, hooks) {
       render();
       hooks.onPeople(current);
     };
-    on(RoomEvent.TrackSubscribed, (track, _publication, participant) =>
-      onSubscribed(track, participant),
+    on(RoomEvent.TrackSubscribed, (track, publication, participant) =>
+      onSubscribed(track, publication, participant),
     );
     on(RoomEvent.TrackUnsubscribed, (track) => onUnsubscribed(track));
     on(RoomEvent.TrackPublished, render);
