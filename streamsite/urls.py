@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("emotes.urls")),
     path("", include("raids.urls")),
+    path("", include("analytics.urls")),
     path("notifications/", social_views.notification_list, name="notifications"),
     path(
         "notifications/<int:notification_id>/read/",
