@@ -92,6 +92,7 @@ def test_the_figures_are_stored_when_the_broadcast_ends(
         video_services.broadcast_end(stream=stream, at=start + timedelta(minutes=2))
     row = BroadcastStats.objects.get(broadcast=broadcast)
     assert (row.duration, row.peak_viewers, row.average_viewers) == (120.0, 5, 5.0)
+    broadcast.refresh_from_db()
     assert stats.figures_of(broadcast) == Figures.of_row(row)
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from analytics.models import ViewerVisit
-from streams import rooms
-from tests.test_webhook_view import event, post, sign
+from streams import live_status, rooms
+from streams.models import WebhookEvent
+from tests.test_webhook_view import URL, event, post, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,29 @@ def test_the_room_closing_ends_every_visit_left_open(alice, bob):
 def test_rooms_that_are_no_hosts_are_ignored(db):
     assert deliver("participant_joined", "EV_1", "lobby", "someone#aaaaaa", second=0) == "ignored"
     assert not ViewerVisit.objects.exists()
+
+
+def test_an_event_a_listener_failed_on_is_not_recorded_so_livekits_retry_applies_it(
+    alice, bob, monkeypatch
+):
+    def broken(event, at):
+        raise RuntimeError("the database went away")
+
+    room, tab = rooms.room_name(alice.pk), f"{bob.pk}#a1b2c3"
+    body = event(
+        "participant_joined",
+        "EV_j",
+        created_at=T0,
+        room={"name": room},
+        participant={"identity": tab},
+    )
+    monkeypatch.setattr(live_status, "WEBHOOK_LISTENERS", [*live_status.WEBHOOK_LISTENERS, broken])
+    client = Client(raise_request_exception=False)
+    response = client.post(URL, body, "application/webhook+json", HTTP_AUTHORIZATION=sign(body))
+    assert response.status_code == 500  # LiveKit delivers it again
+    assert not WebhookEvent.objects.filter(event_id="EV_j").exists()
+    assert visits(alice.stream) == []
+
+    monkeypatch.undo()
+    assert post(body, sign(body)).json()["outcome"] == "ignored"  # the retry: applied now
+    assert visits(alice.stream) == [(tab, str(bob.pk), at(0), None)]
