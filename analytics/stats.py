@@ -1,6 +1,8 @@
 """One broadcast's figures, from what the site keeps while a stream is live.
 
-The broadcast's window runs from its start to its end (now, for the one still live):
+The broadcast's window runs from its start to its end (now, for the one still live); an
+ended one's window takes in the second its end is stamped in (LiveKit's webhooks give whole
+seconds: a viewer sample or a message of 12:00:00.4 came before an end stamped 12:00:00):
 
 - duration: the window's length;
 - peak and average viewers: the highest and the mean of the viewer-count pass's samples
@@ -31,6 +33,7 @@ from django.utils import timezone
 from analytics.models import BroadcastStats, ViewerVisit
 from raids.models import Raid
 from social.models import Follow
+from streams.live_status import WEBHOOK_TIME_RESOLUTION
 from streams.models import ChatMessage, Stream, ViewerSample
 from videos.models import Broadcast
 
@@ -63,23 +66,25 @@ def broadcast_figures(broadcast: Broadcast, *, now: datetime | None = None) -> F
     """Compute `broadcast`'s figures from the rows of its window (up to `now` while live)."""
     start = broadcast.started_at
     end = broadcast.ended_at or now or timezone.now()
+    # What happened in the second LiveKit stamped the end with happened while live.
+    until = end + WEBHOOK_TIME_RESOLUTION if broadcast.ended_at else end
     stream_id = broadcast.stream_id
-    samples = ViewerSample.objects.filter(stream_id=stream_id, at__gte=start, at__lte=end)
+    samples = ViewerSample.objects.filter(stream_id=stream_id, at__gte=start, at__lt=until)
     viewers = samples.aggregate(peak=Max("viewers"), average=Avg("viewers"))
-    visits = ViewerVisit.objects.filter(stream_id=stream_id, joined_at__lte=end).filter(
+    visits = ViewerVisit.objects.filter(stream_id=stream_id, joined_at__lt=until).filter(
         Q(left_at__isnull=True) | Q(left_at__gte=start)
     )
     chat = ChatMessage.objects.filter(
-        stream_id=stream_id, created_at__gte=start, created_at__lte=end
+        stream_id=stream_id, created_at__gte=start, created_at__lt=until
     ).aggregate(
         messages=Count("pk"),
         users=Count("user", distinct=True),
         guests=Count("guest_identity", distinct=True, filter=Q(user__isnull=True)),
     )
     host = Subquery(Stream.objects.filter(pk=stream_id).values("user_id"))
-    follows = Follow.objects.filter(following_id=host, created_at__gte=start, created_at__lte=end)
+    follows = Follow.objects.filter(following_id=host, created_at__gte=start, created_at__lt=until)
     raids = Raid.objects.filter(Q(source_id=host) | Q(target_id=host)).filter(
-        state=Raid.State.SENT, ends_at__gte=start, ends_at__lte=end
+        state=Raid.State.SENT, ends_at__gte=start, ends_at__lt=until
     )
     raid_counts = raids.aggregate(
         raids_in=Count("pk", filter=Q(target_id=host)),
