@@ -56,6 +56,7 @@ bench: setup
 	@$(BIN)/python bench/clips.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/recording.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/viewer_counts.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/analytics.py $(if $(QUICK),--quick)
 
 # How many viewers arriving per second this machine admits (Locust; about 3 minutes), then a
 # real raid (bench/raid.py: viewers in one room moved to another channel at once, arrivals per

@@ -22,7 +22,11 @@ class ViewerVisit(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["stream", "joined_at"], name="analytics_visit_joined")]
+        indexes = [
+            models.Index(fields=["stream", "joined_at"], name="analytics_visit_joined"),
+            # A participant's webhooks find their visit by identity.
+            models.Index(fields=["stream", "identity"], name="analytics_visit_identity"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.identity} from {self.joined_at:%Y-%m-%d %H:%M:%S}"

@@ -4,8 +4,10 @@ reports (webhooks are best effort, so a lost one must not leave a stream stuck l
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,6 +31,13 @@ LIVE_EVENTS = {
 
 # LiveKit stamps webhook events in whole seconds.
 WEBHOOK_TIME_RESOLUTION = timedelta(seconds=1)
+
+# What else hears of LiveKit's webhooks: apps that streams knows nothing of add a function
+# here (in their AppConfig.ready), called as `listener(event, at)` with each verified event
+# the first time it comes (a repeated delivery of one event id is never passed on), once
+# streams has applied it, inside the same transaction: an event is recorded as applied only
+# when every listener took it, so one that fails answers 500 and LiveKit delivers it again.
+WEBHOOK_LISTENERS: list[Callable[[Any, datetime], None]] = []
 
 
 def set_live(
@@ -58,6 +67,8 @@ def apply_webhook_event(event) -> str:
             outcome = _apply(event.event, ingress_id, room, created_at, publisher)
             record.outcome = outcome
             record.save(update_fields=["outcome"])
+            for listener in WEBHOOK_LISTENERS:
+                listener(event, created_at)
     except IntegrityError:
         return "duplicate"
     if outcome in {"live", "offline"}:

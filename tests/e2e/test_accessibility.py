@@ -124,6 +124,7 @@ VIDEO_PAGES = {
     "video signed in": ("/videos/{id}/", "bob"),
     "channel offline with a last broadcast": ("/alice/", None),
     "dashboard videos": ("/u/alice/videos/", "alice"),
+    "dashboard analytics": ("/u/alice/analytics/", "alice"),
 }
 
 

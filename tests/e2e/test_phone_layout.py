@@ -120,6 +120,7 @@ DASHBOARD_PAGES = [
     "community/",
     "moderation/",
     "raids/",
+    "analytics/",
 ]
 
 
@@ -159,7 +160,7 @@ def test_on_a_phone_a_dashboard_page_fits_the_screen_with_every_tab_reachable(
     page = open_page(f"/u/alice/{section}", alice, viewport=PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     tabs = page.get_by_role("navigation", name="Creator dashboard").get_by_role("link")
-    assert tabs.count() == 9  # eight pages and "View channel"
+    assert tabs.count() == 10  # nine pages and "View channel"
     for tab in tabs.all():  # every tab shown whole, "View channel" too, without scrolling
         box = tab.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0], tab.inner_text()
