@@ -163,8 +163,11 @@ def _stream_page(
     context = {**channel_context(request, stream.user), **forms, "section": "stream"}
     # The preview is the channel's own player, so live state, viewers and uptime come from
     # the room as on the channel page.
-    # The player in preview mode: muted, lowest video layer (frontend/channel/player.js).
-    context["page_data"] = {**channel_page_data(request, context), "preview": True}
+    # The player in preview mode: muted, lowest video layer (frontend/channel/player.js),
+    # with a hidden participant's token, so the host previewing is nobody's viewer.
+    page_data = channel_page_data(request, context)
+    page_data["urls"]["token"] += "?for=preview"
+    context["page_data"] = {**page_data, "preview": True}
     context["is_preview"] = True
     context["live_status_url"] = reverse("dashboard_live_status", args=[stream.user.username])
     context["embed_codes"] = embed.iframe_codes(request, stream.user)

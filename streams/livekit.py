@@ -208,13 +208,24 @@ def _room_token(
 
 
 def create_viewer_token(
-    *, room: str, identity: str, name: str, metadata: dict, reader: bool = False
+    *,
+    room: str,
+    identity: str,
+    name: str,
+    metadata: dict,
+    reader: bool = False,
+    preview: bool = False,
 ) -> str:
     """A subscribe-only token: no publishing of tracks or data (chat goes through Django).
 
     A `reader` (the chat embed, streams/embed.py) is in the room for the chat's messages
-    only: hidden, so that it is nobody's viewer, and subscribing to no track."""
-    grants = {"hidden": True, "can_subscribe": False} if reader else {}
+    only: hidden, so that it is nobody's viewer, and subscribing to no track. A `preview`
+    (the host's own, on the dashboard's Stream page) is hidden too: it watches, but is
+    nobody's viewer, so it counts in no viewer count nor the host's statistics."""
+    if reader:
+        grants = {"hidden": True, "can_subscribe": False}
+    else:
+        grants = {"hidden": True} if preview else {}
     token = _room_token(room=room, identity=identity, name=name, ttl=VIEWER_TOKEN_TTL, **grants)
     return token.with_metadata(json.dumps(metadata)).to_jwt()
 

@@ -57,6 +57,19 @@ def test_the_chat_embed_gets_a_hidden_token_that_receives_no_video(guest_client,
     assert (bool(viewer.hidden), viewer.can_subscribe) == (False, True)
 
 
+def test_the_hosts_dashboard_preview_gets_a_hidden_token_that_watches(alice_client, alice):
+    """The dashboard's preview watches the stream but is nobody's viewer (no count)."""
+    preview = claims(alice_client.get(f"{token_url(alice)}?for=preview").json()["token"]).video
+    assert (preview.hidden, preview.can_subscribe, preview.can_publish) == (True, True, False)
+
+
+def test_nobody_else_may_ask_for_a_preview_token(bob_client, guest_client, alice):
+    for client in (bob_client, guest_client):
+        response = client.get(f"{token_url(alice)}?for=preview")
+        assert response.status_code == 403
+        assert response.json()["code"] == "not_your_stream"
+
+
 def test_a_cross_site_frame_gets_a_guest_token_without_cookies_or_csrf_token(alice):
     """Framed by another site, the player has none of the site's cookies (SameSite=Lax)."""
     client = Client(enforce_csrf_checks=True)

@@ -26,6 +26,10 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     person = rooms.person_watching(request, host)
     if person.role == "guest" and not rooms.is_new_guest(request):
         moderation.check_guest_not_banned(host, person.person)
+    purpose = request.GET.get("for")
+    # ?for=preview: the dashboard's preview of the host's own stream, theirs only.
+    if purpose == "preview" and person.role != "host":
+        raise ApiError(403, "not_your_stream", "Only the channel's owner can preview it.")
     identity = person.new_identity()
     token = livekit.create_viewer_token(
         room=rooms.room_name(host.pk),
@@ -33,7 +37,8 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
         name=person.name,
         metadata=person.metadata(),
         # ?for=chat: the chat embed, in the room only to read the chat.
-        reader=request.GET.get("for") == "chat",
+        reader=purpose == "chat",
+        preview=purpose == "preview",
     )
     response = JsonResponse(
         {

@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from streams import livekit
+from streams import livekit, rooms, viewer_counts
 from streams.models import Stream
+from tests.conftest import wait_for
 from tests.e2e.test_accessibility import AXE, serious_violations
 from tests.test_recording import stream_to
 from tests.test_stream_health import ingress_state
@@ -54,6 +55,16 @@ def test_the_panel_shows_what_ffmpeg_sends_beside_a_muted_low_layer_preview(
     viewer.wait_for_function(f"{VIDEO}.videoHeight === 360", timeout=30_000)
     page.wait_for_timeout(2_000)
     assert page.evaluate(f"{VIDEO}.videoHeight") == 270
+    # The preview is hidden in the room: of the three participants LiveKit counts (the
+    # stream, the other page, the preview), the one viewer is the other page.
+    room = rooms.room_name(alice.pk)
+    wait_for(
+        lambda: livekit.room_sizes([room], timeout=5).get(room) == livekit.RoomSize(3, 1),
+        "LiveKit to count the stream, the viewer and the preview",
+        timeout=20,
+    )
+    viewer_counts.count_viewers()
+    assert Stream.objects.get(user=alice).viewer_count == 1
 
 
 def test_on_a_phone_the_panel_fits_and_its_warnings_are_words_stubbed_facade(
