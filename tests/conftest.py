@@ -28,6 +28,7 @@ from devservers.servers import (
 )
 from streams import rooms
 from streams.models import Stream
+from tests import live_server_gate
 from tests.factories import BlockFactory, FollowFactory, ModeratorFactory, UserFactory
 
 
@@ -79,16 +80,20 @@ _requests_in_flight = _RequestsInFlight()
 
 @pytest.fixture(autouse=True)
 def _live_server_quiet(request):
-    """A test that used the live server ends once the server has finished every request it
-    was handling: the browser's last poll, or a LiveKit webhook, must not write while the
-    test's database is flushed (PostgreSQL then reports a deadlock, and the next test
-    inherits rows). Set up after the test's database, so it is taken down before it."""
+    """A test that used the live server ends once the server is closed to new requests
+    (tests/live_server_gate.py) and has finished every request it was handling: the
+    browser's last poll, or a LiveKit webhook (a participant leaving as the test's clients
+    disconnect), must not write while the test's database is flushed (PostgreSQL then
+    reports a deadlock, and the next test inherits rows). Set up after the test's database,
+    so it is taken down before it; every test opens the server again."""
+    live_server_gate.closed.clear()
     if "live_server" not in request.fixturenames:
         yield
         return
     if request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
     yield
+    live_server_gate.closed.set()
     _requests_in_flight.wait_until_none(timeout=15)
 
 

@@ -14,6 +14,8 @@ os.environ.setdefault("DJANGO_MEDIA_ROOT", tempfile.mkdtemp(prefix="streamsite-t
 
 from streamsite.settings import *  # noqa: F403
 
+# First: between tests the live server answers 503 (tests/live_server_gate.py).
+MIDDLEWARE = ["tests.live_server_gate.LiveServerGate", *MIDDLEWARE]  # noqa: F405
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
