@@ -39,6 +39,9 @@ RECONNECT_WINDOW = timedelta(minutes=10)
 # An encoder whose stream ended (ingress_ended) and that started again within this long
 # reconnected; one that came back later started a new stream.
 RECONNECT_GAP = timedelta(minutes=2)
+# LiveKit may say ingress_started twice as a stream begins (well under a second apart, seen
+# on a busy machine): a start this soon after another is the same one.
+SAME_START = timedelta(seconds=5)
 CHAT_AVERAGE_MINUTES = 5
 
 INGRESS_EVENTS = ("ingress_started", "ingress_ended")
@@ -175,8 +178,9 @@ def reconnects(stream: Stream, *, now: datetime) -> int:
     """How often the stream came back in the last RECONNECT_WINDOW, from LiveKit's ingress
     webhooks as the site logged them (WebhookEvent): an `ingress_started` of the stream's
     ingress counts when the ingress's previous event was an `ingress_started` too (LiveKit
-    says it again when a stalled session publishes again) or an `ingress_ended` less than
-    RECONNECT_GAP before it (the encoder lost its connection and made a new one). The start
+    says it again when a stalled session publishes again; not one SAME_START after it, which
+    is LiveKit saying the first one twice) or an `ingress_ended` less than RECONNECT_GAP
+    before it (the encoder lost its connection and made a new one). The start
     that took the stream live follows a long pause, or nothing, so it does not count.
 
     An ingress that died without its ingress_ended being delivered makes its next start look
@@ -200,9 +204,10 @@ def reconnects(stream: Stream, *, now: datetime) -> int:
 def _came_back(start: WebhookEvent, previous: WebhookEvent | None) -> bool:
     if previous is None:
         return False
-    return previous.event == "ingress_started" or (
-        start.created_at - previous.created_at <= RECONNECT_GAP
-    )
+    gap = start.created_at - previous.created_at
+    if previous.event == "ingress_started":
+        return gap > SAME_START
+    return gap <= RECONNECT_GAP
 
 
 def chat_rate(stream: Stream, *, now: datetime, live_since: datetime | None = None) -> ChatRate:

@@ -85,11 +85,12 @@ def _live_server_quiet(request):
     browser's last poll, or a LiveKit webhook (a participant leaving as the test's clients
     disconnect), must not write while the test's database is flushed (PostgreSQL then
     reports a deadlock, and the next test inherits rows). Set up after the test's database,
-    so it is taken down before it; every test opens the server again."""
-    live_server_gate.closed.clear()
+    so it is taken down before it. The next test that uses the server opens it again; until
+    then a late webhook is refused rather than written into another test's database."""
     if "live_server" not in request.fixturenames:
         yield
         return
+    live_server_gate.closed.clear()
     if request.node.get_closest_marker("django_db"):
         request.getfixturevalue("_django_db_helper")
     yield

@@ -1,9 +1,9 @@
 """Between tests the live server is closed: a request it gets then (LiveKit's webhook of a
 participant leaving as the test's clients disconnect, a browser's last poll) is answered 503
 before it touches the database, which is being flushed for the next test. LiveKit retries a
-webhook that failed; nothing else is waiting for the answer. Only the live server's threads
-are turned away: a test's own client requests run on the main thread (or on threads the test
-starts while it runs, when the gate is open)."""
+webhook that failed; nothing else is waiting for the answer. It stays closed until the next
+test that uses the live server opens it. Only the live server's threads are turned away: a
+test's own client requests run on the main thread."""
 
 from __future__ import annotations
 

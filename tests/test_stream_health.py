@@ -130,6 +130,16 @@ def test_going_live_is_not_a_reconnect(streaming):
     assert health.reconnects(streaming, now=NOW) == 0
 
 
+def test_livekit_saying_going_live_twice_is_not_a_reconnect(streaming):
+    """Seen on a busy machine: two ingress_started webhooks under a second apart."""
+    ingress_events(
+        streaming,
+        ("ingress_started", NOW - timedelta(minutes=3)),
+        ("ingress_started", NOW - timedelta(minutes=3) + timedelta(seconds=1)),
+    )
+    assert health.reconnects(streaming, now=NOW) == 0
+
+
 def test_a_stream_that_ended_and_came_back_within_two_minutes_reconnected(streaming):
     ingress_events(
         streaming,
