@@ -55,6 +55,10 @@ def _identity(identity: str) -> str:
     return identity[: ViewerVisit._meta.get_field("identity").max_length]
 
 
+def _person(identity: str) -> str:
+    return rooms.person_of(identity)[: ViewerVisit._meta.get_field("person").max_length]
+
+
 def visit_open(*, stream: Stream, identity: str, at: datetime) -> ViewerVisit | None:
     """`identity` (one tab of a person) joined `stream`'s room at `at`; None when that
     visit is known already: open, or closed at or after `at` (its leaving was delivered
@@ -65,8 +69,9 @@ def visit_open(*, stream: Stream, identity: str, at: datetime) -> ViewerVisit | 
         return None
     if visits.filter(left_at__gte=at).update(joined_at=Least("joined_at", Value(at))):
         return None
-    person = rooms.person_of(identity)[: ViewerVisit._meta.get_field("person").max_length]
-    return ViewerVisit.objects.create(stream=stream, identity=identity, person=person, joined_at=at)
+    return ViewerVisit.objects.create(
+        stream=stream, identity=identity, person=_person(identity), joined_at=at
+    )
 
 
 def visit_close(*, stream: Stream, identity: str, at: datetime) -> bool:
@@ -88,9 +93,8 @@ def visit_close(*, stream: Stream, identity: str, at: datetime) -> bool:
         if not ViewerVisit.objects.filter(
             stream=stream, identity=identity, left_at__gte=at
         ).exists():
-            person = rooms.person_of(identity)[: ViewerVisit._meta.get_field("person").max_length]
             ViewerVisit.objects.create(
-                stream=stream, identity=identity, person=person, joined_at=at, left_at=at
+                stream=stream, identity=identity, person=_person(identity), joined_at=at, left_at=at
             )
         return False
 

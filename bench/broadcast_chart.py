@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
-from bench.common import log, out
+from bench.common import log
 from devservers.site import ThrowawaySite
 
 JS_BUDGET = 40_000  # bytes of gzipped JavaScript for a broadcast's analytics page (1 kB = 1000 B)
@@ -56,20 +56,6 @@ def a_broadcast_with_an_hour_of_figures() -> str:
     return f"/u/alice/analytics/{broadcast.pk}/"
 
 
-def print_js(page: str, scripts: list[tuple[str, str, int, int]]) -> None:
-    out("JavaScript the broadcast analytics page loads (<script src> tags, each fetched; gzip -9)")
-    rows = [[page, *script] for script in scripts]
-    rows.append([page, "total", "", *(sum(s[i] for s in scripts) for i in (2, 3))])
-    header = ["page", "script", "type", "raw B", "gzip B"]
-    common.table(header, ([*row[:3], f"{row[3]:,}", f"{row[4]:,}"] for row in rows), left=3)
-    size = sum(s[3] for s in scripts)
-    out(
-        f"   broadcast analytics page: {size:,} B gzipped = {size / JS_BUDGET:.1%} of its 40 kB "
-        f"budget ({JS_BUDGET:,} B), {abs(size - JS_BUDGET):,} B "
-        f"{'over' if size > JS_BUDGET else 'under'}\n"
-    )
-
-
 def main(argv: list[str]) -> None:
     args = common.parse_args(__doc__, argv, {})
     common.print_header(
@@ -81,7 +67,8 @@ def main(argv: list[str]) -> None:
 
         page = a_broadcast_with_an_hour_of_figures()
         cookie = "{name}={value}".format(**site.session_cookie(User.objects.get(username="alice")))
-        print_js(page, common.page_scripts(site, page, cookie))
+        scripts = common.page_scripts(site, page, cookie)
+        common.print_page_js("broadcast analytics page", page, scripts, JS_BUDGET)
         log("stopping the throwaway site")
 
 

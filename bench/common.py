@@ -167,6 +167,23 @@ def page_scripts(site: Any, page: str, cookie: str = "") -> list[tuple[str, str,
     return scripts
 
 
+def print_page_js(
+    what: str, page: str, scripts: list[tuple[str, str, int, int]], budget: int
+) -> None:
+    """A table of `page`'s scripts (page_scripts) and their total, and that total against the
+    page's `budget` of gzipped bytes (1 kB = 1000 B)."""
+    out(f"JavaScript the {what} loads (<script src> tags, each file fetched; gzip -9)")
+    rows = [[page, *script] for script in scripts]
+    rows.append([page, "total", "", *(sum(s[i] for s in scripts) for i in (2, 3))])
+    header = ["page", "script", "type", "raw B", "gzip B"]
+    table(header, ([*row[:3], f"{row[3]:,}", f"{row[4]:,}"] for row in rows), left=3)
+    size = sum(s[3] for s in scripts)
+    out(
+        f"   {what}: {size:,} B gzipped = {size / budget:.1%} of its {budget // 1000} kB "
+        f"budget ({budget:,} B), {abs(size - budget):,} B {'over' if size > budget else 'under'}\n"
+    )
+
+
 SPREAD = ["median", "min", "max", "n"]  # the columns of spread()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
-from bench.common import log, out
+from bench.common import log
 from devservers.site import ThrowawaySite
 
 JS_BUDGET = 150_000  # bytes of gzipped JavaScript for the past broadcast page (1 kB = 1000 B)
@@ -45,20 +45,6 @@ def a_past_broadcast() -> str:
     return f"/videos/{broadcast.pk}/"
 
 
-def print_js(page: str, scripts: list[tuple[str, str, int, int]]) -> None:
-    out("JavaScript the past broadcast page loads (<script src> tags, each file fetched; gzip -9)")
-    rows = [[page, *script] for script in scripts]
-    rows.append([page, "total", "", *(sum(s[i] for s in scripts) for i in (2, 3))])
-    header = ["page", "script", "type", "raw B", "gzip B"]
-    common.table(header, ([*row[:3], f"{row[3]:,}", f"{row[4]:,}"] for row in rows), left=3)
-    size = sum(s[3] for s in scripts)
-    out(
-        f"   past broadcast page: {size:,} B gzipped = {size / JS_BUDGET:.1%} of its 150 kB "
-        f"budget ({JS_BUDGET:,} B), {abs(size - JS_BUDGET):,} B "
-        f"{'over' if size > JS_BUDGET else 'under'}\n"
-    )
-
-
 def main(argv: list[str]) -> None:
     args = common.parse_args(__doc__, argv, {})
     common.print_header(
@@ -67,7 +53,8 @@ def main(argv: list[str]) -> None:
     log("starting the throwaway site (migrate, seed, livekit-server, gunicorn)")
     with ThrowawaySite(production=True) as site:
         page = a_past_broadcast()
-        print_js(page, common.page_scripts(site, page))
+        scripts = common.page_scripts(site, page)
+        common.print_page_js("past broadcast page", page, scripts, JS_BUDGET)
         log("stopping the throwaway site")
 
 

@@ -46,11 +46,12 @@ def followed(follower, following, at: datetime) -> None:
     Follow.objects.filter(pk=follow.pk).update(created_at=at)
 
 
-def raid(source, target, went: datetime, state: str = Raid.State.SENT) -> Raid:
+def raid(source, target, went: datetime, state: str = Raid.State.SENT, **fields) -> Raid:
     return Raid.objects.create(
         source=source,
         target=target,
         started_at=went - timedelta(seconds=10),
         ends_at=went,
         state=state,
+        **fields,
     )

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from analytics.models import TitleChange
 from raids.models import Raid
-from streams.models import ChatMessage, ViewerSample
+from streams.models import ViewerSample
+from tests.analytics_rows import raid, said
 from tests.factories import UserFactory
 from tests.recordings import BroadcastFactory
 from videos.models import Broadcast
@@ -34,14 +35,6 @@ class Charted:
     broadcast: Broadcast
     samples: list[tuple[datetime, int]]  # those inside the broadcast
     chat_per_minute: dict[datetime, int]
-
-
-def said(stream, author, moment: datetime, **fields) -> ChatMessage:
-    message = ChatMessage.objects.create(
-        stream=stream, user=author, author_name=author.username, text="hi", **fields
-    )
-    ChatMessage.objects.filter(pk=message.pk).update(created_at=moment)
-    return message
 
 
 def charted_broadcast(alice) -> Charted:
@@ -71,25 +64,14 @@ def charted_broadcast(alice) -> Charted:
     )
     chat = {at(1): 4, at(5): 5, at(10): 1}
     for _ in range(3):
-        said(stream, bob, at(1, 20))
-    said(stream, bob, at(1, 59), is_deleted=True)  # hidden later: it was still said
+        said(stream, at(1, 20), user=bob)
+    said(stream, at(1, 59), user=bob, hidden=True)  # hidden later: it was still said
     for second in range(5):
-        said(stream, carol, at(5, second * 10))
-    said(stream, bob, at(10, 5))
-    said(stream, bob, START - timedelta(seconds=10))  # before: not this broadcast's
-    said(stream, bob, END + timedelta(seconds=10))  # after
-    said(bob.stream, alice, at(2))  # another channel's chat
-
-    def raid(source, target, went: datetime, state=Raid.State.SENT, **fields):
-        Raid.objects.create(
-            source=source,
-            target=target,
-            started_at=went - timedelta(seconds=10),
-            ends_at=went,
-            state=state,
-            **fields,
-        )
-
+        said(stream, at(5, second * 10), user=carol)
+    said(stream, at(10, 5), user=bob)
+    said(stream, START - timedelta(seconds=10), user=bob)  # before: not this broadcast's
+    said(stream, END + timedelta(seconds=10), user=bob)  # after
+    said(bob.stream, at(2), user=alice)  # another channel's chat
     raid(carol, alice, at(2, 10), viewers=8, arrivals=5)
     raid(alice, bob, END + timedelta(minutes=2), viewers=17)  # just after the end: still its
     raid(alice, dave, at(6), state=Raid.State.CANCELLED)
