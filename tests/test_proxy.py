@@ -15,7 +15,9 @@ from bs4 import BeautifulSoup
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from devservers import proxy as proxy_module
 from devservers.proxy import answered_by, nginx, nginx_installed
+from devservers.servers import SetupError
 from streams.models import Stream
 from tests.conftest import need
 from tests.factories import UserFactory
@@ -193,3 +195,21 @@ def test_a_static_file_that_is_not_on_disk_is_left_to_the_site(proxy):
     # live server answers /static/ with a static handler of its own, without that page.
     get(_browser(proxy), "/static/css/nothing.css")
     assert answered_by(proxy.access_log) == {"site": 1}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_without_nginx_the_proxy_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(proxy_module, "nginx_binary", lambda: None)
+    with (
+        pytest.raises(SetupError, match=r"run scripts/system-deps\.sh"),
+        nginx(1, static_root=tmp_path, media_root=tmp_path, out_dir=tmp_path),
+    ):
+        pass
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_template_names_each_value_it_lacks():
+    names = set(proxy_module.PLACEHOLDER.findall(proxy_module.TEMPLATE.read_text()))
+    values = {name: "x" for name in names - {"NGINX_LISTEN", "NGINX_LOG_DIR"}}
+    with pytest.raises(SetupError, match="needs a value for NGINX_LISTEN, NGINX_LOG_DIR"):
+        proxy_module.render(values)
