@@ -118,7 +118,7 @@ function start(page) {
     const communityPanel = qs('[data-tab-panel="community"]', chatRoot);
     if (communityPanel) community = lazyCommunity(communityPanel, page, moderation);
     if (qs("[data-chat-toggle]", chatRoot)) {
-      setupPanel(chatRoot, { onShow: (tab) => tab === "community" && community.show() });
+      setupPanel(chatRoot, { onShow: (tab) => tab === "community" && community.show?.() });
     }
     chat = createChat(chatRoot, page, moderation, { onStale: () => refreshInfo() });
     const chatForm = qs("[data-chat-form]", chatRoot);
