@@ -75,7 +75,13 @@ export function createMentionCompleter(input, names) {
   }
 
   input.addEventListener("input", open);
-  input.addEventListener("blur", () => setTimeout(close, 150));
+  // Closed a moment after the box loses focus, unless it has focus back by then (Reply
+  // pressed, which focuses the box, then typing at once).
+  let closing = 0;
+  input.addEventListener("blur", () => {
+    closing = setTimeout(close, 150);
+  });
+  input.addEventListener("focus", () => clearTimeout(closing));
   input.addEventListener("keydown", (event) => {
     if (list.hidden) return;
     const moves = { ArrowDown: 1, ArrowUp: -1 };
