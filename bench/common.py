@@ -150,21 +150,73 @@ def table(header: list[str], rows: Iterable[list[Any]], left: int = 1) -> None:
             out("   " + "-" * (sum(widths) + len(widths) - 1))
 
 
+# What a module script asks for: import ... from "./x.js" (loaded with it), import("./x.js")
+# (loaded when the page's code gets there, e.g. on a click).
+STATIC_IMPORT = re.compile(
+    rb'(?:^|[;}\s])(?:import|export)\s*(?:[\w$*{},\s]+from\s*)?"(\.{1,2}/[^"]+)"'
+)
+LAZY_IMPORT = re.compile(rb'\bimport\("(\.{1,2}/[^"]+)"\)')
+
+
+def _script(site: Any, url: str, kind: str) -> tuple[tuple[str, str, int, int], bytes]:
+    path = urlsplit(url)
+    status, body = request(site.web_port, path.path + (path.query and f"?{path.query}"))
+    if status != 200:
+        raise RuntimeError(f"GET {path.path} answered {status}")
+    gzipped = len(gzip.compress(body, compresslevel=9, mtime=0))
+    return (path.path, kind, len(body), gzipped), body
+
+
 def page_scripts(site: Any, page: str, cookie: str = "") -> list[tuple[str, str, int, int]]:
-    """(path, type, bytes, bytes gzipped at level 9) of each <script src> of `page` as `site`
-    (a devservers.site.ThrowawaySite) serves it, to the `cookie` given."""
+    """(path, type, bytes, bytes gzipped at level 9) of each script `page` loads as `site` (a
+    devservers.site.ThrowawaySite) serves it to the `cookie` given: its <script src> tags and
+    what module scripts import (type "imported"), not what they load later with import()
+    (lazy_scripts)."""
     status, html = request(site.web_port, page, **({"Cookie": cookie} if cookie else {}))
     if status != 200:
         raise RuntimeError(f"GET {page} answered {status}")
-    scripts = []
+    scripts, seen = [], set()
+    pending = []
     for tag in re.findall(r"<script\b[^>]*>", html.decode()):
         if src := re.search(r'\bsrc="([^"]+)"', tag):
-            url = urlsplit(urljoin(site.url + page, src[1]))
-            _, body = request(site.web_port, url.path + (url.query and f"?{url.query}"))
             kind = re.search(r'\btype="([^"]+)"', tag)
-            gzipped = len(gzip.compress(body, compresslevel=9, mtime=0))
-            scripts.append((url.path, kind[1] if kind else "classic", len(body), gzipped))
+            pending.append((urljoin(site.url + page, src[1]), kind[1] if kind else "classic"))
+    while pending:
+        url, kind = pending.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        script, body = _script(site, url, kind)
+        scripts.append(script)
+        if kind != "classic":
+            pending += [(urljoin(url, m.decode()), "imported") for m in STATIC_IMPORT.findall(body)]
     return scripts
+
+
+def lazy_scripts(
+    site: Any, scripts: list[tuple[str, str, int, int]]
+) -> list[tuple[str, str, int, int]]:
+    """The modules `scripts` (page_scripts) load with import() when the page's code asks for
+    them (type "import()"), and what those import in turn (type "imported")."""
+    loaded = {path for path, *_ in scripts}
+    found, pending = [], []
+    for path, kind, *_ in scripts:
+        if kind != "classic":
+            body = _script(site, site.url + path, kind)[1]
+            pending += [
+                (urljoin(site.url + path, m.decode()), "import()")
+                for m in LAZY_IMPORT.findall(body)
+            ]
+    while pending:
+        url, kind = pending.pop(0)
+        if urlsplit(url).path in loaded:
+            continue
+        loaded.add(urlsplit(url).path)
+        script, body = _script(site, url, kind)
+        found.append(script)
+        pending += [(urljoin(url, m.decode()), "imported") for m in STATIC_IMPORT.findall(body)]
+        pending += [(urljoin(url, m.decode()), "import()") for m in LAZY_IMPORT.findall(body)]
+    return found
 
 
 def print_page_js(

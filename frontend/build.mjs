@@ -1,26 +1,28 @@
 // Builds static/js/ (`npm run build`), which holds only what this writes: the bundles made by
-// esbuild, channel.js from channel/ (with livekit-client), video.js from video/ (with hls.js)
+// esbuild, channel.js from channel/ (with livekit-client) and the modules it loads only when
+// first used in static/js/channel/ (see leaveLazy below), video.js from video/ (with hls.js)
 // and analytics.js from analytics/ (with uPlot, whose stylesheet esbuild writes beside it as
 // analytics.css), each with the licences of the packages in it beside it
 // (<bundle>.LICENSE.txt), and the page scripts that need no bundling (live.js, keys.js,
-// dashboard.js) copied as they are.
+// dashboard.js) minified by esbuild, each still a classic script of its own.
 //
 // livekit-client is bundled with the fixes in patches/ (README.md here says what each fixes).
 // patch-package applies them to node_modules when npm installs; this build then fails unless
 // the livekit-client code it bundles is patched as the patches say, so a bundle without them
 // cannot ship: not after a new version, nor when esbuild resolves another file.
 
-import { copyFile, readFile, readdir, writeFile } from "node:fs/promises";
-import { basename, resolve } from "node:path";
-import { build } from "esbuild";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { basename, relative, resolve } from "node:path";
+import { build, transform } from "esbuild";
 
 const OUT = "static/js";
-const COPIED = ["live.js", "keys.js", "dashboard.js"];
+const MINIFIED = ["live.js", "keys.js", "dashboard.js"];
 const PATCHES = "frontend/patches";
 const LIVEKIT = /[\\/]node_modules[\\/]livekit-client[\\/]/;
-// Each bundle: its entry point, and the package whose code (with its dependencies') it takes.
+// Each bundle: its entry point, and the package whose code (with its dependencies') it takes;
+// `lazy`: the folder, beside the bundle, of the modules it imports with import().
 const BUNDLES = [
-  { name: "channel.js", entry: "frontend/channel/main.js", root: "livekit-client" },
+  { name: "channel.js", entry: "frontend/channel/main.js", root: "livekit-client", lazy: "channel" },
   { name: "video.js", entry: "frontend/video/main.js", root: "hls.js" },
   { name: "analytics.js", entry: "frontend/analytics/main.js", root: "uplot" },
 ];
@@ -130,11 +132,71 @@ async function copyrights(folder) {
   return [...blocks].sort().join("\n\n");
 }
 
+// What the first frame does not need (the chatter card, the emote picker, raids, ...) a bundle
+// imports with import(): each such module is left out of the bundle and built, with what it
+// imports, into `lazy`/<name>-<hash>.js (esbuild's code splitting among them: what two share
+// is a chunk of its own), so the bundle stays one file, whose first request brings all the
+// first frame needs. Splitting the bundle itself with them would move what it shares with
+// them (dom.js and the like) into chunks it imports: more requests before the player starts,
+// and bytes of glue. Their names carry their content's hash, so a build never reuses one.
+function leaveLazy(bundle, lazy) {
+  return {
+    name: "leave-lazy-modules",
+    setup(build) {
+      build.onResolve({ filter: /^\./, namespace: "file" }, ({ kind, path, resolveDir }) => {
+        if (kind !== "dynamic-import") return undefined;
+        const source = resolve(resolveDir, path);
+        const placeholder = `./${bundle.lazy}/${basename(source)}`;
+        lazy.set(placeholder, source);
+        return { path: placeholder, external: true };
+      });
+    },
+  };
+}
+
+// Builds the modules `lazy` maps (placeholder -> source) and puts their built names in place
+// of the placeholders in the bundle's `outputFiles`.
+async function buildLazy(bundle, lazy, outputFiles) {
+  if (!lazy.size) return [];
+  const { outputFiles: files, metafile } = await build({
+    entryPoints: [...new Set(lazy.values())],
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    minify: true,
+    target: "es2020",
+    legalComments: "none",
+    outdir: `${OUT}/${bundle.lazy}`,
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    metafile: true,
+    write: false,
+  });
+  const built = new Map(
+    Object.entries(metafile.outputs)
+      .filter(([, output]) => output.entryPoint)
+      .map(([path, output]) => [resolve(output.entryPoint), `./${relative(OUT, path)}`]),
+  );
+  for (const file of outputFiles) {
+    let text = file.text;
+    for (const [placeholder, source] of lazy) {
+      const parts = text.split(JSON.stringify(placeholder));
+      if (parts.length !== 2) {
+        throw new Error(`${bundle.name}: import("${placeholder}") found ${parts.length - 1} times`);
+      }
+      text = parts.join(JSON.stringify(built.get(source)));
+    }
+    file.contents = new TextEncoder().encode(text);
+  }
+  return files;
+}
+
 const patches = await readPatches();
 const bundled = new Map();
 const built = [];
 for (const bundle of BUNDLES) {
   const noticesName = `${bundle.name}.LICENSE.txt`;
+  const lazy = new Map(); // placeholder path -> source, of each module imported with import()
   const { outputFiles } = await build({
     entryPoints: [bundle.entry],
     bundle: true,
@@ -147,23 +209,34 @@ for (const bundle of BUNDLES) {
       css: `/*! Licences of ${bundle.root} and the other packages bundled here: ${noticesName} */`,
     },
     outfile: `${OUT}/${bundle.name}`,
-    plugins: [recordLivekit(bundled)],
+    plugins: [recordLivekit(bundled), ...(bundle.lazy ? [leaveLazy(bundle, lazy)] : [])],
     write: false, // written once every bundle is known to have the fixes it needs
   });
-  built.push({ bundle, noticesName, outputFiles });
+  const lazyFiles = await buildLazy(bundle, lazy, outputFiles);
+  built.push({ bundle, noticesName, outputFiles, lazyFiles });
 }
 checkPatched(patches, bundled);
-for (const { bundle, noticesName, outputFiles } of built) {
-  for (const { path, contents } of outputFiles) {
+for (const { bundle, noticesName, outputFiles, lazyFiles } of built) {
+  if (bundle.lazy) {
+    await rm(`${OUT}/${bundle.lazy}`, { recursive: true, force: true });
+    await mkdir(`${OUT}/${bundle.lazy}`);
+  }
+  for (const { path, contents } of [...outputFiles, ...lazyFiles]) {
     await writeFile(path, contents);
   }
   await writeFile(`${OUT}/${noticesName}`, await notices(bundle));
 }
-for (const name of COPIED) {
-  await copyFile(`frontend/${name}`, `${OUT}/${name}`);
+for (const name of MINIFIED) {
+  const source = await readFile(`frontend/${name}`, "utf8");
+  const { code } = await transform(source, { minify: true, target: "es2020", legalComments: "none" });
+  await writeFile(`${OUT}/${name}`, code);
 }
 const applied = [...patches.values()].map(({ patch }) => patch).join(", ");
-const names = built.map(({ outputFiles, noticesName }) =>
-  [...outputFiles.map(({ path }) => basename(path)), noticesName].join(", "),
+const names = built.map(({ bundle, outputFiles, lazyFiles, noticesName }) =>
+  [
+    ...outputFiles.map(({ path }) => basename(path)),
+    noticesName,
+    ...(lazyFiles.length ? [`${bundle.lazy}/ (${lazyFiles.length} modules loaded when used)`] : []),
+  ].join(", "),
 );
-console.log(`${OUT}/: ${names.join(", ")} (channel.js with ${applied}), ${COPIED.join(", ")}`);
+console.log(`${OUT}/: ${names.join(", ")} (channel.js with ${applied}), ${MINIFIED.join(", ")}`);

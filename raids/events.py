@@ -1,6 +1,6 @@
 """What a room hears about raids over its data channel (topic `chat`, sent with
 streams.chat.broadcast), one function each, as streams/events.py does for chat. The channel
-page's frontend/channel/raid.js handles the same `type`s (RAID_EVENT there)."""
+page's frontend/channel/raid.js handles the same `type`s (RAID_EVENT in raid-events.js)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """frontend/build.mjs: static/js/ is what it writes from frontend/, channel.js only with the
 livekit-client fixes of frontend/patches/, and each bundle's packages' licences served beside
 it (channel.js: livekit-client's; video.js: hls.js's; analytics.js and its stylesheet:
-uPlot's).
+uPlot's). channel.js is one file, with the modules it loads when first used beside it in
+static/js/channel/, found where it asks for them in development and once collected.
 
 The build tests run the real build (node, esbuild, patch-package) in a copy of the project
 whose node_modules links to this checkout's, with livekit-client copied so that its patch can
@@ -9,7 +10,9 @@ be taken off there."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +21,13 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILT = sorted(path.name for path in (ROOT / "static" / "js").iterdir())
+STATIC_JS = ROOT / "static" / "js"
+BUILT = sorted(str(path.relative_to(STATIC_JS)) for path in STATIC_JS.rglob("*") if path.is_file())
+# What a module script asks for: import ... from "./x.js" (static), import("./x.js") (lazy).
+STATIC_IMPORT = re.compile(
+    r'(?:^|[;}\s])(?:import|export)\s*(?:[\w$*{},\s]+from\s*)?"(\.{1,2}/[^"]+)"'
+)
+LAZY_IMPORT = re.compile(r'\bimport\("(\.{1,2}/[^"]+)"\)')
 
 
 def served(client, url: str) -> str:
@@ -56,6 +65,38 @@ def test_the_analytics_bundle_and_its_stylesheet_name_their_licences_with_uplot_
     assert "uplot 1.6.32, licence MIT" in licences
     assert "Copyright (c) 2022 Leon Sorokin" in licences
     assert "livekit-client" not in licences and "hls.js" not in licences
+
+
+def test_the_channel_bundle_is_one_file_and_loads_the_rest_from_beside_it_when_used(client):
+    source = served(client, "/static/js/channel.js")
+    assert STATIC_IMPORT.findall(source) == []  # all the first frame needs, in one request
+    lazy = LAZY_IMPORT.findall(source)
+    assert len(lazy) >= 5  # the chatter card, the emote picker, raids, ...
+    for path in lazy:
+        assert path.startswith("./channel/"), path
+        module = served(client, f"/static/js/{path[2:]}")  # as DEBUG serves static files
+        for imported in STATIC_IMPORT.findall(module):
+            served(client, f"/static/js/channel/{imported[2:]}")
+
+
+def test_collectstatic_keeps_the_lazy_modules_where_the_collected_bundle_asks(settings, tmp_path):
+    """Production: the bundle's hashed name (ManifestStaticFilesStorage) imports the modules
+    by the names the build gave them, which are collected and carry their content's hash."""
+    settings.STATIC_ROOT = tmp_path
+    settings.WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["css", "js", "svg", "txt"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", "--ignore", "admin", verbosity=0)
+    hashed = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]["js/channel.js"]
+    assert hashed != "js/channel.js"
+    lazy = LAZY_IMPORT.findall((tmp_path / hashed).read_text())
+    assert lazy
+    for path in lazy:
+        module = (tmp_path / "js" / path[2:]).read_text()
+        for imported in STATIC_IMPORT.findall(module):
+            assert (tmp_path / "js" / "channel" / imported[2:]).is_file(), imported
 
 
 def test_collectstatic_keeps_the_licences_under_the_name_the_bundle_gives(settings, tmp_path):
@@ -100,13 +141,16 @@ def build(project: Path) -> subprocess.CompletedProcess:
 
 
 def test_the_build_writes_the_committed_static_js_from_frontend(project_copy):
+    written = project_copy / "static" / "js"
+    (written / "channel").mkdir()
+    (written / "channel" / "card-OLDBUILD.js").write_text("// from an earlier build\n")
     result = build(project_copy)
     assert result.returncode == 0, result.stderr
 
-    written = project_copy / "static" / "js"
-    assert sorted(path.name for path in written.iterdir()) == BUILT
+    found = sorted(str(p.relative_to(written)) for p in written.rglob("*") if p.is_file())
+    assert found == BUILT  # and nothing left of an earlier build
     for name in BUILT:
-        assert (written / name).read_bytes() == (ROOT / "static" / "js" / name).read_bytes(), name
+        assert (written / name).read_bytes() == (STATIC_JS / name).read_bytes(), name
 
 
 def test_the_build_fails_and_writes_no_bundle_when_livekit_client_lacks_its_fixes(project_copy):

@@ -48,6 +48,6 @@ def test_no_room_message_is_written_outside_the_events_module():
 
 
 def test_the_page_handles_exactly_the_raid_events_the_site_sends():
-    source = (ROOT / "frontend" / "channel" / "raid.js").read_text()
+    source = (ROOT / "frontend" / "channel" / "raid-events.js").read_text()
     names = re.findall(r'^\s+[A-Z]+: "([a-z_]+)",$', source, re.MULTILINE)
     assert sorted(names) == sorted(raid_events.TYPES)

@@ -1,9 +1,10 @@
 // Blocking from the channel page: the channel's own Block button and a chatter's card ask
 // "Block X?" in the page's dialog (streams/_block_dialog.html), whose form POSTs to the site's
 // block view with its CSRF token and comes back here saying what happened. Unblocking needs
-// no question: it is one POST to the unblock view.
+// no question: it is one POST to the unblock view. main.js loads this module on the first
+// click on the channel's Block button or on a chatter's name.
 
-import { csrfToken, el, qs, qsa } from "./dom.js";
+import { csrfToken, el, qs } from "./dom.js";
 
 export function createBlocking(page) {
   const dialog = qs("[data-block-dialog]");
@@ -43,14 +44,11 @@ export function createBlocking(page) {
 
   if (dialog) {
     qs("[data-block-dialog-cancel]", dialog).addEventListener("click", () => dialog.close());
-    for (const button of qsa("[data-block-open]")) {
-      button.addEventListener("click", () =>
-        confirmBlock(button.dataset.blockName, button.dataset.blockUrl),
-      );
-    }
   }
 
   return {
+    /** Ask before blocking `username` at `url` (the channel's own Block button). */
+    confirm: confirmBlock,
     mayBlock,
     isBlocked: (userId) => (page.viewer.blocking || []).includes(userId),
     block: (username) => confirmBlock(username, urlFor(page.urls.block, username)),

@@ -1,6 +1,7 @@
 // A chatter's card: a click (or Enter) on a name in the chat shows who it is, a link to their
 // channel, and Block or Unblock for a signed-in viewer (blocking.js asks before blocking).
 // Guests are offered to log in instead; a guest chatter has no channel and cannot be blocked.
+// main.js loads this module on the first click on a name and opens the card with `open`.
 
 import { el, qs } from "./dom.js";
 
@@ -15,6 +16,7 @@ function leaveFrame(link, page) {
   link.rel = "noopener";
 }
 
+/** The card, placed after the chat's `list`; returns open(nameNode). */
 export function createChatterCard(list, page, blocking) {
   const card = el("div", "chatter-card");
   card.setAttribute("role", "dialog");
@@ -77,17 +79,8 @@ export function createChatterCard(list, page, blocking) {
     (qs(".chatter-card-actions .btn", card) || closeButton).focus();
   }
 
-  list.addEventListener("click", (event) => {
-    const nameNode = event.target.closest(".chat-name");
-    if (nameNode) open(nameNode);
-  });
-  list.addEventListener("keydown", (event) => {
-    const nameNode = event.target.closest(".chat-name");
-    if (!nameNode || (event.key !== "Enter" && event.key !== " ")) return;
-    event.preventDefault();
-    open(nameNode);
-  });
   card.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
   });
+  return open;
 }

@@ -1,12 +1,24 @@
 // The chat: messages (server-rendered history, then live over the room's data channel),
 // the input with the stream's rules, the time left in slow mode or a timeout, badges, and
-// the delete/timeout/ban buttons of the host and moderators.
+// the delete/timeout/ban buttons of the host and moderators (chat-moderation.js, loaded for
+// them only).
 // The server enforces every rule; the page only explains them and avoids pointless posts.
 
 import { emoteNodes } from "./emotes.js";
 import { EVENT } from "./events.js";
-import { detailOf, el, fullTime, localMoment, localTime, qs, qsa, request } from "./dom.js";
-import { createMentionCompleter, markMentions } from "./mentions.js";
+import {
+  detailOf,
+  el,
+  fullTime,
+  localMoment,
+  localTime,
+  loader,
+  qs,
+  qsa,
+  request,
+  shortDuration,
+} from "./dom.js";
+import { markMentions } from "./mentions.js";
 import { createReplies, replyLine } from "./replies.js";
 
 // A long session would otherwise grow the list without bound.
@@ -36,13 +48,6 @@ function clock(seconds) {
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
   return h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
-}
-
-function shortDuration(seconds) {
-  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
 
 function spelled(minutes) {
@@ -93,7 +98,6 @@ export function createChat(root, page, moderation, hooks) {
   const countdown = qs("[data-chat-countdown]", root);
   const error = qs("[data-chat-error]", root);
   const settings = { ...page.chat };
-  const timeouts = Object.keys(page.timeouts || {}).map(Number);
   const deleted = new Set(); // ids deleted already: a late copy must not bring them back
   let excluded = ""; // set when the host removed or blocked this viewer
   let sending = false;
@@ -107,8 +111,31 @@ export function createChat(root, page, moderation, hooks) {
   const chatters = () => qsa("[data-user-name]", list).reverse().map((item) => item.dataset.userName);
   const mentionNames = () =>
     [...new Set([...chatters(), ...roomNames])].filter((name) => name.toLowerCase() !== me);
-  if (input) createMentionCompleter(input, mentionNames);
+  // "@" completion loads when the box is first focused, and then completes what was typed.
+  const completer = loader(async () => {
+    if (!input) return null;
+    const m = await import("./mention-completer.js");
+    return m.createMentionCompleter(input, mentionNames);
+  });
+  input?.addEventListener(
+    "focus",
+    () =>
+      completer().then((mentions) => {
+        if (document.activeElement === input) mentions.complete();
+      }),
+    { once: true },
+  );
   const replies = createReplies(list, form, input);
+
+  // The host's and moderators' buttons on each message (chat-moderation.js), loaded for them
+  // only, when the first message they may act on is shown.
+  let tools = null;
+  const loadTools = loader(() =>
+    import("./chat-moderation.js").then((m) => {
+      tools = m.createModerationTools(list, page, moderation, { remove, showError });
+      redecorate();
+    }),
+  );
 
   // The chat embed shows a guest no form (they sign in on the site): a read-only chat.
   if (input) input.maxLength = page.max_length;
@@ -148,39 +175,8 @@ export function createChat(root, page, moderation, hooks) {
     for (const old of qsa(".msg-actions", item)) old.remove();
     const person = item.dataset.userId || "";
     if (!moderation.canModerate() || !moderation.mayActOn(person)) return;
-    const name = item.dataset.userName || "";
-    const actions = el("span", "msg-actions");
-    const button = (text, label, data) => {
-      const node = el("button", "msg-action", text);
-      node.type = "button";
-      node.setAttribute("aria-label", label);
-      Object.assign(node.dataset, data);
-      return node;
-    };
-    actions.append(
-      button("Delete", `Delete message from ${name}`, { deleteMessage: item.dataset.messageId }),
-      button("Timeout", `Time out ${name}`, { timeoutOpen: person }),
-    );
-    const choices = el("span", "msg-timeouts");
-    choices.hidden = true;
-    for (const seconds of timeouts) {
-      const label = shortDuration(seconds);
-      choices.append(
-        button(label, `Time out ${name} for ${page.timeouts[seconds]}`, {
-          timeoutPerson: person,
-          timeoutSeconds: String(seconds),
-        }),
-      );
-    }
-    const ban = button("Ban", `Ban ${name}`, { banPerson: person, banName: name });
-    if (moderation.isBanned(person)) markBanned(ban);
-    actions.append(choices, ban);
-    item.append(" ", actions);
-  }
-
-  function markBanned(button) {
-    button.textContent = "Banned";
-    button.disabled = true;
+    if (tools) tools.decorate(item, person);
+    else loadTools(); // then every message is decorated again
   }
 
   function updateEmpty() {
@@ -364,37 +360,6 @@ export function createChat(root, page, moderation, hooks) {
 
   // ------------------------------------------------------------------ moderation
 
-  list.addEventListener("click", async (event) => {
-    const button = event.target.closest("button");
-    if (!button || button.disabled) return;
-    const data = button.dataset;
-    if (data.timeoutOpen) {
-      const choices = button.parentElement.querySelector(".msg-timeouts");
-      choices.hidden = !choices.hidden;
-      return;
-    }
-    let result;
-    button.disabled = true;
-    if (data.deleteMessage) {
-      result = await moderation.deleteMessage(data.deleteMessage);
-      if (result.ok) remove(data.deleteMessage);
-    } else if (data.timeoutPerson) {
-      result = await moderation.timeout(data.timeoutPerson, Number(data.timeoutSeconds));
-      if (result.ok) button.parentElement.hidden = true;
-    } else if (data.banPerson) {
-      result = await moderation.ban(data.banPerson, data.banName);
-      if (!result) {
-        button.disabled = false; // not confirmed
-        return;
-      }
-    } else {
-      button.disabled = false;
-      return;
-    }
-    if (!result.ok || data.timeoutPerson) button.disabled = false;
-    showError(result.error);
-  });
-
   function redecorate() {
     for (const item of qsa(".chat-message", list)) decorate(item);
     renderRules();
@@ -446,6 +411,10 @@ export function createChat(root, page, moderation, hooks) {
 
   return {
     applySettings,
+
+    /** Loads "@" completion, if it is not yet: what else completes in the chat box listens
+     * after it, as it expects (the emote picker's ":"). */
+    completer,
 
     /** The people in the room (people.js peopleIn), whom "@" completes. */
     update(people) {

@@ -79,28 +79,21 @@ export function localMoment(iso) {
   return `${date.toLocaleDateString(undefined, { month: "short", day: "numeric" })}, ${time}`;
 }
 
-/** Ask before an action with consequences: a modal dialog saying what it does, resolving
- * true when confirmed (Cancel, Escape or the dialog closing otherwise: false). */
-export function confirmAction({ title, text, confirm }) {
-  const dialog = el("dialog", "confirm-dialog");
-  const heading = el("h2", "confirm-title", title);
-  heading.id = "confirm-dialog-title";
-  dialog.setAttribute("aria-labelledby", heading.id);
-  const cancel = el("button", "btn btn-ghost", "Cancel");
-  const ok = el("button", "btn btn-danger", confirm);
-  for (const button of [cancel, ok]) button.type = "button";
-  const buttons = el("div", "confirm-buttons");
-  buttons.append(cancel, ok);
-  dialog.append(heading, el("p", "", text), buttons);
-  return new Promise((resolve) => {
-    cancel.addEventListener("click", () => dialog.close("cancel"));
-    ok.addEventListener("click", () => dialog.close("confirm"));
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(dialog.returnValue === "confirm");
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-    cancel.focus(); // the harmless choice first
-  });
+/** "30s", "10m", "1h" or "7d": a duration in its largest whole unit. */
+export function shortDuration(seconds) {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** A module loaded the first time `load` is called for it, then the same answer each time
+ * (or a new try after a load that failed). */
+export function loader(load) {
+  let promise = null;
+  return () =>
+    (promise ??= load().catch((error) => {
+      promise = null;
+      throw error;
+    }));
 }

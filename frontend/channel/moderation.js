@@ -2,10 +2,20 @@
 // that banning someone in one place shows in the other. The server decides who may do what
 // (streams/moderation.py); this only avoids offering buttons that would be refused.
 
-import { confirmAction, detailOf, request } from "./dom.js";
+import { loader } from "./dom.js";
 
-// A guest's person, as streams/rooms.py names them (anyone else is a user id).
-const GUEST = /^guest-[0-9a-f]{32}$/;
+const actions = loader(() => import("./moderation-actions.js"));
+
+/** `run(actions)`'s answer, or the `failure` when the actions could not be loaded. */
+async function act(run, failure) {
+  let loaded;
+  try {
+    loaded = await actions();
+  } catch {
+    return { ok: false, error: `${failure}: check your connection.` };
+  }
+  return run(loaded);
+}
 
 export function createModeration(page) {
   const banned = new Set(); // people banned from this page
@@ -13,15 +23,6 @@ export function createModeration(page) {
   const listeners = [];
   let role = page.viewer.role; // "host", "moderator", "viewer" or "guest"
   let me = page.viewer.id || ""; // this viewer's person; a guest's comes with the token
-
-  async function post(url, body, failure) {
-    try {
-      const result = await request(url, { method: "POST", body });
-      return { ok: result.ok, error: result.ok ? "" : detailOf(result, failure) };
-    } catch {
-      return { ok: false, error: `${failure}: check your connection.` };
-    }
-  }
 
   function changed() {
     for (const listener of listeners) listener();
@@ -53,32 +54,16 @@ export function createModeration(page) {
       changed();
     },
 
-    deleteMessage(id) {
-      const url = page.urls.delete.replace("{id}", encodeURIComponent(id));
-      return post(url, undefined, "Could not delete the message");
-    },
-
-    timeout(person, seconds) {
-      return post(page.urls.timeout, { person, seconds }, "Could not time out");
-    },
+    // What the buttons do (moderation-actions.js), loaded when one is first pressed.
+    deleteMessage: (id) => act((a) => a.deleteMessage(page, id), "Could not delete the message"),
+    timeout: (person, seconds) =>
+      act((a) => a.timeout(page, person, seconds), "Could not time out"),
 
     /** Ban `person` (named `name`) once the moderator confirms what a ban does; null when
      * they did not. */
     async ban(person, name) {
-      const host = page.host.username;
-      const what = GUEST.test(person)
-        ? "They can no longer chat or watch here, and guests on their network cannot chat " +
-          "here for 24 hours."
-        : `They can no longer chat or watch here, and follows between ${name} and ${host} ` +
-          `are removed (${host} blocks them).`;
-      const confirmed = await confirmAction({
-        title: `Ban ${name}?`,
-        text: `${what} The host and moderators can lift the ban on the Moderation page.`,
-        confirm: `Ban ${name}`,
-      });
-      if (!confirmed) return null;
-      const result = await post(page.urls.ban, { person }, "Could not ban");
-      if (result.ok) {
+      const result = await act((a) => a.ban(page, person, name), "Could not ban");
+      if (result?.ok) {
         banned.add(person);
         changed();
       }

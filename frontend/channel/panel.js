@@ -1,8 +1,9 @@
-// The chat column's chrome: collapse/expand and the Chat / Community tabs.
+// The chat column's chrome: collapse/expand and the Chat / Community tabs; onShow(name) is
+// told each time a tab's panel is shown.
 
 import { qs, qsa } from "./dom.js";
 
-export function setupPanel(root) {
+export function setupPanel(root, { onShow = () => {} } = {}) {
   const toggle = qs("[data-chat-toggle]", root);
   const panel = qs("[data-chat-panel]", root);
   toggle.addEventListener("click", () => {
@@ -20,6 +21,7 @@ export function setupPanel(root) {
       each.setAttribute("aria-selected", String(selected));
       const target = qs(`[data-tab-panel="${each.dataset.tab}"]`, root);
       if (target) target.hidden = !selected;
+      if (selected) onShow(each.dataset.tab);
     }
     if (focus) tab.focus();
   }

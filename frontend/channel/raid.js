@@ -2,15 +2,11 @@
 // moderator raids another channel, with "Stay here" to opt out; the host's and moderators'
 // Raid panel (search a live channel, start, cancel); and, on the target's page opened with
 // `?raid=<id>`, the report that this person arrived.
-// The room hears the events raids/events.py builds, handled here by the same names.
+// The room hears the events raids/events.py builds, handled here by the same names
+// (raid-events.js). main.js loads this module only when a raid concerns the page.
 
 import { detailOf, el, qs, request } from "./dom.js";
-
-export const RAID_EVENT = Object.freeze({
-  RAID: "raid",
-  CANCELLED: "raid_cancelled",
-  GO: "raid_go",
-});
+import { RAID_EVENT } from "./raid-events.js";
 
 const API = "/api/raids";
 

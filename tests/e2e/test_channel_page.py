@@ -101,6 +101,32 @@ def test_the_viewer_count_counts_people_not_tabs_nor_the_stream(open_page, publi
     expect(page.locator("[data-viewer-count]")).to_have_text("1 viewer")
 
 
+def test_a_guest_watching_loads_what_acting_needs_only_when_they_act(
+    open_page, publisher, alice, bob
+):
+    """The chatter card, the emote picker, raids and the like are not in the page's first
+    download (frontend/README.md: the JavaScript budget); a guest who acts still gets them."""
+    ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="gg")
+    publisher(alice)
+    go_live(alice)
+    asked = []
+    page = open_page(
+        "/alice/",
+        before_load=lambda context: context.on(
+            "request", lambda request: asked.append(request.url)
+        ),
+    )
+    expect(page.locator("[data-viewer-count]")).to_have_text("1 viewer", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('[data-player-video]').videoWidth > 0")
+    assert [url for url in asked if "/static/js/channel/" in url] == []
+
+    page.locator(".chat-message .chat-name", has_text="bob").click()
+    card = page.locator("[data-chatter-card]")
+    expect(card).to_be_visible()
+    expect(card.get_by_role("link", name="bob")).to_be_visible()
+    assert any("/static/js/channel/card-" in url for url in asked)
+
+
 def test_the_page_switches_to_live_video_and_back_without_reload(open_page, publisher, alice):
     page = open_page("/alice/")
     expect(page.locator("[data-player-offline]")).to_be_visible()
