@@ -40,7 +40,7 @@ from bench.pages import client_signals, load_client
 DATABASE = "floorbench"
 SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
-MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
+MESSAGES = "MessageMiddleware"  # the end of the name: Django's, or the site's lazy one
 
 
 @dataclass
@@ -62,9 +62,10 @@ def variants(middleware: list[str]) -> list[Variant]:
     alone cannot go (auth and messages need request.session): it goes with them, and its
     own cost is that group's less theirs."""
     found = [Variant("bare WSGI callable", bare=True), Variant("whole stack")]
+    needs_session = [name for name in middleware if name.endswith(MESSAGES) or name == AUTH]
     for name in middleware:
         if name == SESSIONS:
-            found.append(Variant("sessions+auth+messages", (SESSIONS, AUTH, MESSAGES)))
+            found.append(Variant("sessions+auth+messages", (SESSIONS, *needs_session)))
         else:
             found.append(Variant(name.rsplit(".", 1)[-1], (name,)))
     return found
