@@ -103,10 +103,13 @@ def gunicorn(
     log_name: str = "gunicorn.log",
     app: str = "streamsite.wsgi",
     env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    options: Iterable[str] = (),
 ) -> Iterator[tuple]:
-    """gunicorn (sync workers) serving `app` on `port` (a free one by default) of 127.0.0.1,
-    logging to bench/out/, with `env` added to this process's environment: its port and pid;
-    stopped at the end. No control socket: ~/.gunicorn is shared."""
+    """gunicorn (sync workers) serving `app` of the checkout `cwd` on `port` (a free one by
+    default) of 127.0.0.1, logging to bench/out/, with `env` added to this process's
+    environment and `options` to its command line: its port and pid; stopped at the end. No
+    control socket: ~/.gunicorn is shared."""
     from devservers.servers import free_port, wait_until
 
     def answers() -> bool | None:
@@ -117,10 +120,10 @@ def gunicorn(
     command = [Path(sys.executable).with_name("gunicorn"), app, "--no-control-socket"]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with (OUT_DIR / log_name).open("wb") as log_file:
-        command += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
+        command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", *options]
         environment = os.environ | (env or {})
         server = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=log_file, stderr=log_file
+            command, cwd=cwd, env=environment, stdout=log_file, stderr=log_file
         )
         try:
             wait_until(answers, 30, "gunicorn", server)

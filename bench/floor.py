@@ -12,14 +12,21 @@ same handlers called in this process without HTTP (many more requests, far less 
 
 `.venv/bin/python bench/floor.py [--quick]`; see bench/README.md. Options: --seconds per
 round and variant, --warmup seconds per variant, --rounds, --concurrency (load client
-processes), --workers (gunicorn's), --calls (per variant and round, in-process), --path
-(the URL every variant is asked), --pg-url (scripts/postgres.sh's server when not given; the
-floorbench database is recreated).
+processes), --workers (gunicorn's), --batches and --calls (in-process: batches of calls per
+variant, interleaved; the least disturbed batch counts), --path
+(the URL every variant is asked), --multiproc (1: each gunicorn, and this process, count
+metrics in a PROMETHEUS_MULTIPROC_DIR of their own, as production does with several workers),
+--base (another checkout, e.g. of the base commit: its whole stack served beside, over HTTP
+only), --threads N (also bare and the whole stack on gthread workers of N threads with
+keep-alive, asked over kept connections, as nginx's upstream keepalive would), --pg-url
+(scripts/postgres.sh's server when not given; the floorbench database is recreated).
 """
 
 from __future__ import annotations
 
+import http.client
 import io
+import math
 import multiprocessing
 import os
 import statistics
@@ -38,6 +45,7 @@ from bench.common import log, out
 from bench.pages import client_signals, load_client
 
 DATABASE = "floorbench"
+NAN = math.nan
 SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH = "django.contrib.auth.middleware.AuthenticationMiddleware"
 MESSAGES = "MessageMiddleware"  # the end of the name: Django's, or the site's lazy one
@@ -48,11 +56,13 @@ class Variant:
     name: str
     without: tuple[str, ...] = ()  # middleware left out; () and not bare: the whole stack
     bare: bool = False
+    checkout: Path | None = None  # another checkout's whole stack (--base), HTTP only
+    threads: int = 0  # gthread workers with keep-alive, asked over kept connections (--threads)
     port: int = 0
     pid: int = 0
     rps: list[float] = field(default_factory=list)  # per round
     cpu: list[float] = field(default_factory=list)  # gunicorn's CPU seconds per request, per round
-    local: list[float] = field(default_factory=list)  # CPU seconds per call in-process, per round
+    local: list[float] = field(default_factory=list)  # CPU seconds per call in-process, per batch
     requests: int = 0
     errors: Counter[str] = field(default_factory=Counter)
 
@@ -78,9 +88,35 @@ def start(stack: ExitStack, variant: Variant, workers: int, multiproc_dir: Path 
     app = "bench.floor_app:site" if variant.without else "streamsite.wsgi"
     app = "bench.floor_app:bare" if variant.bare else app
     log_name = f"floor-{variant.name.replace('+', '-').replace(' ', '-')}.log"
+    cwd = variant.checkout or common.ROOT
+    layout = ["-k", "gthread", "--threads", str(variant.threads), "--keep-alive", "5"]
+    options = layout if variant.threads else []
     variant.port, variant.pid = stack.enter_context(
-        common.gunicorn(workers, app=app, env=env, log_name=log_name)
+        common.gunicorn(workers, app=app, env=env, log_name=log_name, cwd=cwd, options=options)
     )
+
+
+def keepalive_client(port: int, path: str, headers: dict, start_at: float, seconds: float) -> tuple:
+    """As bench/pages.py's load_client, but on one kept connection (a new one after an error),
+    as nginx's upstream keepalive would ask gunicorn."""
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    while (began := time.monotonic()) < start_at + seconds:
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors[f"HTTP {response.status}"] += 1
+        except (OSError, http.client.HTTPException) as exc:
+            errors[type(exc).__name__] += 1
+            conn.close()
+            time.sleep(0.01)
+        latencies.append(time.monotonic() - began)
+    conn.close()
+    return len(latencies) / (time.monotonic() - start_at), latencies, errors
 
 
 def load(variant: Variant, path: str, seconds: float, concurrency: int, count: bool) -> None:
@@ -93,7 +129,8 @@ def load(variant: Variant, path: str, seconds: float, concurrency: int, count: b
         time.sleep(max(0.0, start_at - time.monotonic()))
         before = meter.snapshot()
         job = (variant.port, path, {}, start_at, seconds)
-        results = pool.starmap(load_client, [job] * concurrency, chunksize=1)
+        client = keepalive_client if variant.threads else load_client
+        results = pool.starmap(client, [job] * concurrency, chunksize=1)
         after = meter.snapshot()
     requests = sum(len(latencies) for _, latencies, _ in results)
     if count:
@@ -115,6 +152,8 @@ def handlers(all_variants: list[Variant]) -> dict[str, object]:
 
     built: dict[str, object] = {}
     for variant in all_variants:
+        if variant.checkout or variant.threads:
+            continue  # another checkout's code, or the same handler as another variant
         if variant.bare:
             built[variant.name] = bare
             continue
@@ -169,18 +208,19 @@ def measure(all_variants: list[Variant], args) -> None:
         shift = number % len(all_variants)
         for variant in all_variants[shift:] + all_variants[:shift]:
             load(variant, args.path, args.seconds, args.concurrency, count=True)
-    log(f"in-process: {args.rounds} rounds x {len(all_variants)} variants x {args.calls} calls")
+    log(f"in-process: {args.batches} batches x {len(all_variants)} variants x {args.calls} calls")
     built = handlers(all_variants)
-    for variant in all_variants:
-        call_in_process(built[variant.name], args.path, max(args.calls // 10, 1))  # warm-up
-    for number in range(args.rounds):
-        shift = number % len(all_variants)
-        for variant in all_variants[shift:] + all_variants[:shift]:
+    here = [variant for variant in all_variants if variant.name in built]
+    for variant in here:
+        call_in_process(built[variant.name], args.path, args.calls)  # warm-up
+    for number in range(args.batches):
+        shift = number % len(here)
+        for variant in here[shift:] + here[:shift]:
             variant.local.append(call_in_process(built[variant.name], args.path, args.calls))
 
 
 def us(seconds: float) -> str:
-    return f"{seconds * 1e6:.0f}"
+    return "-" if seconds != seconds else f"{seconds * 1e6:.0f}"  # NaN: not measured
 
 
 def report(all_variants: list[Variant]) -> None:
@@ -188,7 +228,7 @@ def report(all_variants: list[Variant]) -> None:
     bare, whole = all_variants[0], all_variants[1]
     rps = {v.name: statistics.median(v.rps) for v in all_variants}
     cpu = {v.name: statistics.median(v.cpu) for v in all_variants}
-    local = {v.name: min(v.local) for v in all_variants}  # the least disturbed round
+    local = {v.name: min(v.local, default=NAN) for v in all_variants}  # least disturbed batch
 
     def cost(v: Variant, figures: dict[str, float]) -> str:
         """What the middleware left out costs: the whole stack less the stack without it
@@ -231,7 +271,7 @@ def report(all_variants: list[Variant]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    quick = {"seconds": 1.5, "rounds": 2, "warmup": 0.3, "calls": 1000}
+    quick = {"seconds": 1.5, "rounds": 2, "warmup": 0.3, "batches": 8}
     args = common.parse_args(
         __doc__,
         argv,
@@ -241,9 +281,12 @@ def main(argv: list[str]) -> None:
         rounds=3,
         concurrency=4,
         workers=2,
-        calls=5000,
+        batches=30,
+        calls=500,
         path="/robots.txt",
         multiproc=1,
+        base="",
+        threads=0,
         pg_url="",
     )
     with ExitStack() as stack:
@@ -264,6 +307,13 @@ def main(argv: list[str]) -> None:
         )
         common.print_header(args, software, site)
         all_variants = variants(list(settings.MIDDLEWARE))
+        if args.base:  # the whole stack as another checkout has it: before and after, side by side
+            base = Path(args.base).resolve()
+            all_variants.insert(2, Variant(f"whole stack at {base.name}", checkout=base))
+        if args.threads:  # the worker layout nginx's upstream keepalive could use
+            for name, bare in (("bare", True), ("whole stack", False)):
+                layout = f"{name}, gthread keep-alive"
+                all_variants.append(Variant(layout, bare=bare, threads=args.threads))
         connections.close_all()  # the load clients are forked from this process
         log(f"{len(all_variants)} gunicorns, -w {args.workers} each")
         for variant in all_variants:
