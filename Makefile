@@ -45,6 +45,7 @@ screenshots: setup assets
 bench: setup
 	@$(BIN)/python -m devservers install
 	@$(BIN)/python bench/pages.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/floor.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/livekit_client.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/video.py $(if $(QUICK),--quick)

@@ -97,9 +97,19 @@ def start_site(args: argparse.Namespace, **settings: str) -> tuple[Any, int, str
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int, port: int = 0, log_name: str = "gunicorn.log") -> Iterator[tuple]:
-    """gunicorn (sync workers) on `port` (a free one by default) of 127.0.0.1, logging to
-    bench/out/: its port and pid; stopped at the end. No control socket: ~/.gunicorn is shared."""
+def gunicorn(
+    workers: int,
+    port: int = 0,
+    log_name: str = "gunicorn.log",
+    app: str = "streamsite.wsgi",
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    options: Iterable[str] = (),
+) -> Iterator[tuple]:
+    """gunicorn (sync workers) serving `app` of the checkout `cwd` on `port` (a free one by
+    default) of 127.0.0.1, logging to bench/out/, with `env` added to this process's
+    environment and `options` to its command line: its port and pid; stopped at the end. No
+    control socket: ~/.gunicorn is shared."""
     from devservers.servers import free_port, wait_until
 
     def answers() -> bool | None:
@@ -107,11 +117,14 @@ def gunicorn(workers: int, port: int = 0, log_name: str = "gunicorn.log") -> Ite
             return request(port, "/robots.txt")[0] == 200
 
     port = port or free_port()
-    command = [Path(sys.executable).with_name("gunicorn"), "streamsite.wsgi", "--no-control-socket"]
+    command = [Path(sys.executable).with_name("gunicorn"), app, "--no-control-socket"]
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with (OUT_DIR / log_name).open("wb") as log_file:
-        command += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
-        server = subprocess.Popen(command, cwd=ROOT, stdout=log_file, stderr=log_file)
+        command += ["-w", str(workers), "-b", f"127.0.0.1:{port}", *options]
+        environment = os.environ | (env or {})
+        server = subprocess.Popen(
+            command, cwd=cwd, env=environment, stdout=log_file, stderr=log_file
+        )
         try:
             wait_until(answers, 30, "gunicorn", server)
             yield port, server.pid
