@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.cache import user_changed
 from social.models import Block, Follow, Notification
 
 # Rows per INSERT when a channel with many followers goes live.
@@ -105,5 +106,6 @@ def go_live_emails_set(*, user, enabled: bool) -> None:
     """Turn go-live emails on or off (the settings page, or an unsubscribe link). Emails
     already owed for earlier broadcasts are dropped when they are turned off."""
     get_user_model().objects.filter(pk=user.pk).update(go_live_emails=enabled)
+    user_changed(user.pk)  # an update, not a save: the kept user is dropped here
     if not enabled:
         Notification.objects.filter(recipient=user, email_pending=True).update(email_pending=False)

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.avatars import avatar_hue
-from social.models import Block, Follow
-from streams import events, flood, livekit, moderation, page_cache, rooms
+from social.models import Follow
+from streams import events, flood, livekit, moderation, page_cache, rooms, selectors
 from streams.client_address import client_network
 from streams.errors import ApiError
 from streams.models import ChatMessage, Moderator, Stream
@@ -159,7 +159,7 @@ def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> Non
         raise ChatRefused(403, "offline", f"{host.username} is offline: chat opens when live.")
     if sender is None:
         raise ChatRefused(403, "no_identity", "Open the channel page before chatting.")
-    if Block.objects.hiding(host, sender.user).exists():
+    if sender.user is not None and host.pk in selectors.ties_of(sender.user).hidden_by:
         raise ChatRefused(403, "blocked", "You cannot chat here.")
     if sender.user is None and stream.is_chat_signed_in_only:
         raise ChatRefused(403, "signed_in_only", "Only signed-in viewers can chat here: log in.")

@@ -18,8 +18,10 @@ makes new keys rather than deleting old entries:
   API, which is exact (its answer is kept under the ids of the messages it holds, which it
   reads every time), as soon as it joins the room, and drops or adds what differs.
 - the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
-  blocked), read from the database on every request: a viewer's own follows and blocks,
-  and a host blocking them, show on their next page load whatever cache is configured.
+  blocked), read from the database on every request, or kept in the cache only when every
+  process shares it (settings.CACHE_IS_SHARED) and dropped beside every follow and block
+  saved or deleted (`ties_changed`): a viewer's own follows and blocks, and a host
+  blocking them, show on their next page load whatever cache is configured.
 
 FRAGMENT_TTL bounds how long an entry is used anyway: it is the safety net for writes no
 hook sees (a bulk update in a shell) and, with a cache each process keeps for itself (local
@@ -151,6 +153,29 @@ def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> l
     parent being deleted), which the caller has just read: exact in every process, no hook."""
     digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
     return _kept(f"pages:chat-api:{stream_id}:{digest}", build)
+
+
+TIES_TTL = 600  # seconds; the safety net for a write no hook sees
+
+
+def ties(user_id, read: Callable[[], T]) -> T:
+    """A signed-in viewer's ties (selectors.ties_of), kept only in a cache every process
+    shares: with one per process, another process would show a follow or block late."""
+    if not settings.CACHE_IS_SHARED:
+        return read()
+    key = f"pages:ties:{user_id}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIES_TTL)
+    return value
+
+
+def ties_changed(*user_ids) -> None:
+    """A follow or block between these people was saved or deleted."""
+    if settings.CACHE_IS_SHARED:
+        keys = [f"pages:ties:{user_id}" for user_id in user_ids]
+        _now_and_on_commit(lambda: cache.delete_many(keys))
 
 
 def chat_changed(stream_id) -> None:

@@ -22,7 +22,7 @@ from streams.selectors import find_host
 @require_GET
 @json_api
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
-    host = find_host(request.user, pk=host_id)
+    host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
     person = rooms.person_watching(request, host)
     if person.role == "guest" and not rooms.is_new_guest(request):
         moderation.check_guest_not_banned(host, person.person)
@@ -56,7 +56,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 @require_GET
 @json_api
 def stream_info(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
-    host = find_host(request.user, pk=host_id)
+    host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
     stream = host.stream
     return JsonResponse(
         {
@@ -80,7 +80,7 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     """GET: the last 50 messages, oldest first. POST `message` (and `reply_to`, the id of
     the message it answers): send one (201)."""
     if request.method == "GET":
-        host = find_host(request.user, pk=host_id)
+        host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
         return JsonResponse({"messages": chat.history_json(host.stream)})
     data = posted(request)
     # The rules are checked against the stream as saved now, not the copy find_host may
