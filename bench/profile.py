@@ -14,16 +14,21 @@ tree down to what takes at least --threshold of its time, and the functions taki
 themselves. The chat POST is shown twice: its Django part (until LiveKit's SendData is called)
 and the whole request.
 
+The cache is the stack's Redis (its database 1), as production shares one between processes
+(sessions, signed-in users and their ties are read from it: settings' CACHE_IS_SHARED);
+`--cache local` gives the worker a local-memory cache instead.
+
 `.venv/bin/python bench/profile.py [--quick]`; see bench/README.md. Options: --requests and
 --profiled per endpoint, --chatters (signed-in accounts taking turns on the chat POST, under
 the flood limit), --threshold (fraction of an endpoint's time below which a call is not shown),
---tree-lines and --flat-lines (how much of each profile to print), --pg-url (a PostgreSQL
+--tree-lines and --flat-lines (how much of each profile to print), --cache, --pg-url (a PostgreSQL
 server, scripts/postgres.sh's when not given), --database (recreated).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import statistics
 import subprocess
@@ -204,6 +209,7 @@ def main(argv: list[str]) -> None:
         threshold=0.02,
         tree_lines=45,
         flat_lines=12,
+        cache="redis",
         pg_url="",
         database="profilebench",
     )
@@ -212,11 +218,14 @@ def main(argv: list[str]) -> None:
     from devservers.servers import LIVEKIT_SERVER, LiveKitStack
 
     livekit, web_port, pg_version = common.start_site(args)
+    if args.cache == "redis":  # for gunicorn, started once the stack's Redis is up
+        os.environ["CACHE_URL"] = f"redis://127.0.0.1:{livekit.redis_port}/1"
     log(f"seed: a live channel with its chat history, {args.chatters} signed-in followers")
     host, sessions = seed(args.chatters)
     software = common.versions("django", "gunicorn", "psycopg", "pyinstrument")
     software += [f"PostgreSQL {pg_version}", common.first_line([str(LIVEKIT_SERVER), "--version"])]
     site = "gunicorn -w 1 (sync, production settings, bench/profile_wsgi.py) on PostgreSQL, "
+    site += f"cache {os.environ.get('CACHE_URL', 'local memory')}, "
     common.print_header(args, software, site + "livekit-server: all on 127.0.0.1")
     from django.conf import settings
     from django.db import connections

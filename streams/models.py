@@ -283,7 +283,13 @@ class ModeratorQuerySet(models.QuerySet):
             return ""
         if user.pk == host.pk:
             return Moderator.HOST
+        if settings.CACHE_IS_SHARED:  # every page and chat message of a signed-in viewer asks
+            ids = page_cache.moderators(host.pk, lambda: self._user_ids(host))
+            return Moderator.MODERATOR if user.pk in ids else ""
         return Moderator.MODERATOR if self.filter(host=host, user=user).exists() else ""
+
+    def _user_ids(self, host) -> frozenset:
+        return frozenset(self.filter(host=host).values_list("user_id", flat=True))
 
     def person_ids(self, host) -> list[str]:
         """The moderators of `host`'s chat, as streams.rooms names people."""

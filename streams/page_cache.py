@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from functools import cache as once
 from functools import cached_property
@@ -55,12 +56,32 @@ STREAMS_VERSION_KEY = "pages:streams-version"
 T = TypeVar("T")
 
 
+# The streams version as a request first read it: a page reads it for each fragment, and
+# with a shared cache each read is a round trip. Kept from the start to the end of a request
+# (streams.signals), dropped at once by a change the request itself makes.
+_request = threading.local()
+
+
+def request_started() -> None:
+    _request.version = None
+    _request.active = True
+
+
+def request_finished() -> None:
+    _request.active = False
+    _request.version = None
+
+
 def streams_version() -> str:
+    if getattr(_request, "active", False) and _request.version is not None:
+        return _request.version
     version = cache.get(STREAMS_VERSION_KEY)
     if version is None:
         # Another process may be setting one at the same moment: the first one stays.
         cache.add(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
         version = cache.get(STREAMS_VERSION_KEY, "uncached")
+    if getattr(_request, "active", False):
+        _request.version = version
     return version
 
 
@@ -74,6 +95,7 @@ def streams_changed() -> None:
 
 
 def _new_streams_version() -> None:
+    _request.version = None
     cache.set(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
@@ -176,6 +198,22 @@ def ties_changed(*user_ids) -> None:
     if settings.CACHE_IS_SHARED:
         keys = [f"pages:ties:{user_id}" for user_id in user_ids]
         _now_and_on_commit(lambda: cache.delete_many(keys))
+
+
+def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
+    """The ids of a host's moderators (Moderator.objects.role_of), kept only in a cache every
+    process shares; any moderator saved or deleted drops them (`moderators_changed`)."""
+    key = f"pages:moderators:{host_id}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIES_TTL)
+    return value
+
+
+def moderators_changed(host_id) -> None:
+    if settings.CACHE_IS_SHARED:
+        _now_and_on_commit(lambda: cache.delete(f"pages:moderators:{host_id}"))
 
 
 def chat_changed(stream_id) -> None:

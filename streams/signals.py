@@ -5,12 +5,13 @@ to what it shows. The one module with signal receivers."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core import signals as request_signals
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from social.models import Block, Follow
 from streams import page_cache
-from streams.models import ChatMessage, Stream
+from streams.models import ChatMessage, Moderator, Stream
 from streams.services import stream_create_for_user
 
 
@@ -48,6 +49,10 @@ def _block_changed(sender, instance: Block, **kwargs) -> None:
     page_cache.ties_changed(instance.blocker_id, instance.blocked_id)
 
 
+def _moderator_changed(sender, instance: Moderator, **kwargs) -> None:
+    page_cache.moderators_changed(instance.host_id)
+
+
 def _chat_changed(sender, instance: ChatMessage, **kwargs) -> None:
     page_cache.chat_changed(instance.stream_id)
 
@@ -62,5 +67,16 @@ post_save.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_sav
 post_delete.connect(_follow_changed, sender=Follow, dispatch_uid="pages_follow_deleted")
 post_save.connect(_block_changed, sender=Block, dispatch_uid="pages_block_saved")
 post_delete.connect(_block_changed, sender=Block, dispatch_uid="pages_block_deleted")
+post_save.connect(_moderator_changed, sender=Moderator, dispatch_uid="pages_moderator_saved")
+post_delete.connect(_moderator_changed, sender=Moderator, dispatch_uid="pages_moderator_deleted")
 post_save.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_saved")
 post_delete.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_deleted")
+
+
+# A request reads the streams version once (streams.page_cache.streams_version).
+request_signals.request_started.connect(
+    lambda **kwargs: page_cache.request_started(), weak=False, dispatch_uid="pages_request_started"
+)
+request_signals.request_finished.connect(
+    lambda **kwargs: page_cache.request_finished(), weak=False, dispatch_uid="pages_request_ended"
+)
