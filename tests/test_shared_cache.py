@@ -1,7 +1,7 @@
 """With a cache every server process shares (settings.CACHE_IS_SHARED), a signed-in request
-reads its session, its user and the viewer's ties from it (accounts.cache,
-streams.page_cache.ties): a log-out, a password change, a follow or a block still shows on the
-very next request, in this process and in another."""
+reads its session, its user, the viewer's ties and unread count from it (accounts.cache,
+streams.page_cache.ties, social.unread): a log-out, a password change, a block or a
+notification still shows on the very next request, in this process and in another."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from django.test import Client
 
 from accounts.cache import _key as user_key
 from social import services
+from social.models import Notification
+from social.selectors import unread_count_label
 from tests.factories import PASSWORD
 
 CACHED_DB = "django.contrib.sessions.backends.cached_db"
@@ -127,3 +129,24 @@ def test_after_logout_another_process_sharing_the_cache_sees_a_guest(settings, b
     assert status_elsewhere() == "200"  # the other process read (and kept) the session
     client.post("/accounts/logout/")
     assert status_elsewhere() == "302"  # to the log-in page: a guest
+
+
+@pytest.mark.django_db
+def test_the_bells_count_follows_every_notification_write(shared_cache, alice, bob):
+    def bell() -> str:
+        return unread_count_label(bob)
+
+    assert bell() == ""  # kept now
+    services.notify_followers_live(channel=alice, broadcast="one", title="Live")
+    assert bell() == "1"
+    services.notifications_mark_all_read(user=bob)
+    assert bell() == ""
+    services.notify_followers_live(channel=alice, broadcast="two", title="Live again")
+    only = Notification.objects.get(recipient=bob, broadcast="two")
+    assert bell() == "1"
+    services.notification_mark_read(user=bob, notification_id=only.pk)
+    assert bell() == ""
+    services.notify_followers_live(channel=alice, broadcast="three", title="And again")
+    assert bell() == "1"
+    services.block_create(blocker=bob, blocked=alice)  # deletes the notifications between them
+    assert bell() == ""
