@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -126,10 +127,18 @@ def history(stream: Stream) -> list[ChatMessage]:
 
 
 def history_json(stream: Stream) -> list[dict]:
-    """The last messages as the chat API answers them, oldest first. Which messages they are
-    is read every time (their ids: one narrow query), their JSON is kept in the cache under
-    those ids (page_cache.chat_api_history): a message saved or deleted is in or out of the
+    """The last messages as the chat API answers them, oldest first. With a cache every
+    process shares, the answer is kept under the channel's chat version, which every change
+    replaces (page_cache.chat_api_answer). Otherwise which messages they are is read every
+    time (their ids: one narrow query), their JSON is kept in the cache under those ids
+    (page_cache.chat_api_history). Either way a message saved or deleted is in or out of the
     next answer whichever process gives it, while a raid's viewers share one build."""
+    if settings.CACHE_IS_SHARED:
+        return page_cache.chat_api_answer(stream.pk, lambda: _history_json(stream))
+    return _history_json(stream)
+
+
+def _history_json(stream: Stream) -> list[dict]:
     rows = list(
         ChatMessage.objects.shown()
         .filter(stream=stream)

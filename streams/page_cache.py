@@ -16,7 +16,9 @@ makes new keys rather than deleting old entries:
   a cache each process keeps for itself, another process may show a message for FRAGMENT_TTL
   after it was deleted (or not yet show a new one); the page's script then asks the chat
   API, which is exact (its answer is kept under the ids of the messages it holds, which it
-  reads every time), as soon as it joins the room, and drops or adds what differs.
+  reads every time), as soon as it joins the room, and drops or adds what differs. With a
+  cache every process shares, the API's answer is kept under a per-channel chat version
+  that the same changes replace, so it reads no ids.
 - the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
   blocked), read from the database on every request, or kept in the cache only when every
   process shares it (settings.CACHE_IS_SHARED) and dropped beside every follow and block
@@ -216,8 +218,27 @@ def moderators_changed(host_id) -> None:
         _now_and_on_commit(lambda: cache.delete(f"pages:moderators:{host_id}"))
 
 
+def chat_api_answer(stream_id, build: Callable[[], list[dict]]) -> list[dict]:
+    """With a cache every process shares, the chat API's history of a channel kept under the
+    channel's chat version, which every message saved, deleted or hidden replaces now and
+    once it commits (`chat_changed`), as the streams version is: exact in every process
+    without reading which messages there are. (With a cache per process the caller reads
+    their ids every time: chat_api_history.)"""
+    key = f"pages:chat-version:{stream_id}"
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        version = cache.get(key, "uncached")
+    return _kept(f"pages:chat-answer:{stream_id}:{version}", build)
+
+
 def chat_changed(stream_id) -> None:
-    _now_and_on_commit(lambda: cache.delete(f"pages:chat:{stream_id}"))
+    def change() -> None:
+        cache.delete(f"pages:chat:{stream_id}")
+        if settings.CACHE_IS_SHARED:
+            cache.set(f"pages:chat-version:{stream_id}", secrets.token_hex(8), timeout=None)
+
+    _now_and_on_commit(change)
 
 
 def followers_changed(host_id) -> None:

@@ -150,3 +150,19 @@ def test_the_bells_count_follows_every_notification_write(shared_cache, alice, b
     assert bell() == "1"
     services.block_create(blocker=bob, blocked=alice)  # deletes the notifications between them
     assert bell() == ""
+
+
+@pytest.mark.django_db
+def test_the_chat_history_api_shows_a_new_and_a_deleted_message_at_once(
+    shared_cache, live, alice, bob_client, alice_client, guest_client
+):
+    url = f"/api/stream/{alice.pk}/chat"
+
+    def texts() -> list[str]:
+        return [m["text"] for m in guest_client.get(url).json()["messages"]]
+
+    assert texts() == []  # kept now
+    sent = bob_client.post(url, {"message": "hello"}).json()
+    assert texts() == ["hello"]
+    assert alice_client.post(f"{url}/{sent['id']}/delete").status_code == 200
+    assert texts() == []
