@@ -220,8 +220,8 @@ def moderators_changed(host_id) -> None:
 
 def chat_api_answer(stream_id, build: Callable[[], list[dict]]) -> list[dict]:
     """With a cache every process shares, the chat API's history of a channel kept under the
-    channel's chat version, which every message saved, deleted or hidden replaces now and
-    once it commits (`chat_changed`), as the streams version is: exact in every process
+    channel's chat version, which every message saved, deleted or hidden drops now and once
+    it commits (`chat_changed`), as the streams version is replaced: exact in every process
     without reading which messages there are. (With a cache per process the caller reads
     their ids every time: chat_api_history.)"""
     key = f"pages:chat-version:{stream_id}"
@@ -233,12 +233,9 @@ def chat_api_answer(stream_id, build: Callable[[], list[dict]]) -> list[dict]:
 
 
 def chat_changed(stream_id) -> None:
-    def change() -> None:
-        cache.delete(f"pages:chat:{stream_id}")
-        if settings.CACHE_IS_SHARED:
-            cache.set(f"pages:chat-version:{stream_id}", secrets.token_hex(8), timeout=None)
-
-    _now_and_on_commit(change)
+    # Without its chat version the next reader makes a new one (chat_api_answer).
+    keys = [f"pages:chat:{stream_id}", f"pages:chat-version:{stream_id}"]
+    _now_and_on_commit(lambda: cache.delete_many(keys))
 
 
 def followers_changed(host_id) -> None:

@@ -123,6 +123,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # processes, share Redis (redis://host:6379/1, Django's RedisCache; `pip install redis`) so
 # that a live-status change shows everywhere at once rather than within a few seconds.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "streamsite.cache.RedisCache"  # one client per pool
 # Whether every server process reads the same cache (Redis, Memcached: not local memory,
 # which is per process). Then sessions, signed-in users and their follows and blocks are
 # read from it rather than the database on every request (accounts.cache, streams.selectors),
