@@ -335,6 +335,19 @@ class ChatBanQuerySet(models.QuerySet):
             | models.Q(network_expires_at__gt=now)
         )
 
+    def in_force_rows(self, host) -> tuple:
+        """(kind, user_id, guest_identity, network, expires_at, network_expires_at) of
+        `host`'s bans and timeouts in force now on a person or a network: what
+        moderation checks a chat message against when they are kept in the cache."""
+        now = timezone.now()
+        in_force = (
+            models.Q(expires_at__isnull=True)
+            | models.Q(expires_at__gt=now)
+            | models.Q(network_expires_at__gt=now)
+        )
+        fields = ["kind", "user_id", "guest_identity", "network", "expires_at"]
+        return tuple(self.filter(in_force, host=host).values_list(*fields, "network_expires_at"))
+
     def holding(self, host, *, user=None, guest_identity: str = "", network: str = ""):
         """The bans and timeouts in `host`'s chat that hold on a sender: on the signed-in
         `user`, or on a guest by `guest_identity` or by the `network` they chat from."""

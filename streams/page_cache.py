@@ -213,6 +213,23 @@ def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
     return value
 
 
+def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
+    """A host's chat bans and timeouts in force (ChatBan.objects.in_force_rows), kept only in
+    a cache every process shares; any ban saved or deleted drops them (`chat_bans_changed`).
+    Expiry is checked by the reader against the times they hold."""
+    key = f"pages:chat-bans:{host_id}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIES_TTL)
+    return value
+
+
+def chat_bans_changed(host_id) -> None:
+    if settings.CACHE_IS_SHARED:
+        _now_and_on_commit(lambda: cache.delete(f"pages:chat-bans:{host_id}"))
+
+
 def moderators_changed(host_id) -> None:
     if settings.CACHE_IS_SHARED:
         _now_and_on_commit(lambda: cache.delete(f"pages:moderators:{host_id}"))

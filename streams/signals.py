@@ -11,7 +11,7 @@ from django.dispatch import receiver
 
 from social.models import Block, Follow
 from streams import page_cache
-from streams.models import ChatMessage, Moderator, Stream
+from streams.models import ChatBan, ChatMessage, Moderator, Stream
 from streams.services import stream_create_for_user
 
 
@@ -53,6 +53,10 @@ def _moderator_changed(sender, instance: Moderator, **kwargs) -> None:
     page_cache.moderators_changed(instance.host_id)
 
 
+def _chat_ban_changed(sender, instance: ChatBan, **kwargs) -> None:
+    page_cache.chat_bans_changed(instance.host_id)
+
+
 def _chat_changed(sender, instance: ChatMessage, **kwargs) -> None:
     page_cache.chat_changed(instance.stream_id)
 
@@ -69,6 +73,8 @@ post_save.connect(_block_changed, sender=Block, dispatch_uid="pages_block_saved"
 post_delete.connect(_block_changed, sender=Block, dispatch_uid="pages_block_deleted")
 post_save.connect(_moderator_changed, sender=Moderator, dispatch_uid="pages_moderator_saved")
 post_delete.connect(_moderator_changed, sender=Moderator, dispatch_uid="pages_moderator_deleted")
+post_save.connect(_chat_ban_changed, sender=ChatBan, dispatch_uid="pages_chat_ban_saved")
+post_delete.connect(_chat_ban_changed, sender=ChatBan, dispatch_uid="pages_chat_ban_deleted")
 post_save.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_saved")
 post_delete.connect(_chat_changed, sender=ChatMessage, dispatch_uid="pages_chat_deleted")
 

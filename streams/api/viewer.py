@@ -83,12 +83,17 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
         host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
         return JsonResponse({"messages": chat.history_json(host.stream)})
     data = posted(request)
-    # The rules are checked against the stream as saved now, not the copy find_host may
-    # have from the cache (another process's cache can be seconds behind a settings change);
-    # a viewer the host blocked is refused there too (chat.check_can_chat).
-    stream = get_object_or_404(
-        Stream.objects.select_related("user"), user_id=host_id, user__is_active=True
-    )
+    # The rules are checked against the stream as saved now: with a cache every process
+    # shares, the copy find_host reads from it (every save and live-status change replaces
+    # it at once); with a cache per process, from the database (another process's cache can
+    # be seconds behind a settings change). A viewer the host blocked is refused by
+    # chat.check_can_chat.
+    if settings.CACHE_IS_SHARED:
+        stream = selectors.active_host(pk=host_id).stream
+    else:
+        stream = get_object_or_404(
+            Stream.objects.select_related("user"), user_id=host_id, user__is_active=True
+        )
     message = chat.send_message(
         stream=stream,
         sender=chat.sender_for(request),
