@@ -64,5 +64,13 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
 
+    def _get_session_auth_hash(self, secret=None):
+        # A user kept in the shared cache (accounts.cache) holds no password hash, but the
+        # HMACs of it that a session is checked against, made before it was kept.
+        kept = self.__dict__.get("_kept_session_hashes")
+        if kept is not None and secret in kept:
+            return kept[secret]
+        return super()._get_session_auth_hash(secret)
+
     def __str__(self) -> str:
         return self.username

@@ -6,15 +6,20 @@ streams and follows, in interleaved rounds with `/robots.txt`, a view with neith
 nor template: the ratio rps / robots_rps is what a URL costs on top of Django's per-request
 overhead, and compares between machines. Also the SQL queries of each: they must not grow.
 
+The cache is a Redis of the bench's own, which gunicorn's workers share, as production runs
+several processes (sessions, signed-in users and their ties are read from it: settings'
+CACHE_IS_SHARED); `--cache local` gives each worker its own local-memory cache instead.
+
 `.venv/bin/python bench/pages.py [--quick]`; see bench/README.md. Options: --seconds per round
 and URL, --warmup seconds per URL before the rounds, --rounds, --concurrency (load client
-processes), --workers (gunicorn's), --pg-url (a PostgreSQL server, scripts/postgres.sh's when
-not given; its streamsite_bench database is recreated).
+processes), --workers (gunicorn's), --cache (redis or local), --pg-url (a PostgreSQL server,
+scripts/postgres.sh's when not given; its streamsite_bench database is recreated).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import multiprocessing
 import os
@@ -61,7 +66,35 @@ class Target:
     client_cpu: float = 0.0  # seconds the load clients used
 
 
-def prepare_database(pg_url: str | None) -> str:
+@contextmanager
+def redis_cache(kind: str) -> Iterator[str]:
+    """With `kind` "redis", a redis-server of the bench's own on a free port, its URL for
+    CACHE_URL; stopped at the end. Otherwise local memory."""
+    if kind != "redis":
+        yield "locmemcache://"
+        return
+    from devservers.servers import install_redis
+
+    port = free_port()
+    command = [install_redis(), "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    server = subprocess.Popen([*command, "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _port_open(port), 10, "redis-server", server)
+        yield f"redis://127.0.0.1:{port}/1"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+        return True
+    return False
+
+
+def prepare_database(pg_url: str | None, cache_url: str) -> str:
     """Recreate the bench database, point Django at it with production settings (DEBUG off,
     plain HTTP on 127.0.0.1) and migrate it; returns the PostgreSQL version."""
     import psycopg
@@ -90,6 +123,7 @@ def prepare_database(pg_url: str | None) -> str:
         DJANGO_LOG_LEVEL="WARNING",
         LIVEKIT_API_KEY="benchkey",
         LIVEKIT_API_SECRET=secrets.token_urlsafe(36),
+        CACHE_URL=cache_url,
     )
     import django
     from django.core.management import call_command
@@ -301,12 +335,27 @@ def report(args: argparse.Namespace, targets: list[Target], counted: dict, sizes
 def main(argv: list[str]) -> None:
     quick = {"seconds": 2.0, "rounds": 1, "warmup": 0.5}
     args = common.parse_args(
-        __doc__, argv, quick, seconds=5.0, warmup=1.0, rounds=3, concurrency=4, workers=2, pg_url=""
+        __doc__,
+        argv,
+        quick,
+        seconds=5.0,
+        warmup=1.0,
+        rounds=3,
+        concurrency=4,
+        workers=2,
+        cache="redis",
+        pg_url="",
     )
+    with redis_cache(args.cache) as cache_url:
+        measure_pages(args, cache_url)
+
+
+def measure_pages(args: argparse.Namespace, cache_url: str) -> None:
     log("PostgreSQL: recreate, migrate, collectstatic")
-    pg_version = prepare_database(args.pg_url)
+    pg_version = prepare_database(args.pg_url, cache_url)
     software = [*common.versions("django", "gunicorn", "psycopg"), f"PostgreSQL {pg_version}"]
-    site = "gunicorn (sync workers, production settings) on PostgreSQL, on 127.0.0.1; load from "
+    site = f"gunicorn (sync workers, production settings) on PostgreSQL, cache {cache_url}, "
+    site += "on 127.0.0.1; load from "
     common.print_header(args, software, site + "client processes, a new connection per request")
     log(f"seed ({USERS} users, {FOLLOWS} follows) and count the queries")
     sizes = seed()

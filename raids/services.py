@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from raids import events
 from raids.models import COUNTDOWN, Raid, RaidArrival, RaidSettings
+from social import unread
 from social.models import Block, Follow, Notification
 from streams import chat, livekit, rooms
 from streams.errors import ApiError
@@ -176,6 +177,7 @@ def announce(raid: Raid) -> None:
         ],
         ignore_conflicts=True,
     )
+    unread.changed([raid.target_id])  # in bulk: no signal tells the bell's count
 
 
 def arrival_record(*, raid: Raid, person: str) -> bool:

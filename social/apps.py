@@ -6,4 +6,7 @@ class SocialConfig(AppConfig):
     name = "social"
 
     def ready(self) -> None:
-        from social import checks  # noqa: F401  (registers the DJANGO_SITE_URL check)
+        from social import (
+            checks,  # noqa: F401  (registers the DJANGO_SITE_URL check)
+            signals,  # noqa: F401
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from social import unread
 from social.models import Block, Follow, Notification
 
 # The bell shows at most this many, then "99+": its count stops there.
@@ -41,7 +42,10 @@ def unread_count_label(user) -> str:
     One COUNT over the unread index, which stops after UNREAD_SHOWN + 1 rows."""
     if not user.is_authenticated:
         return ""
-    count = Notification.objects.filter(recipient=user).unread()[: UNREAD_SHOWN + 1].count()
+    count = unread.unread_count(
+        user.pk,
+        lambda: Notification.objects.filter(recipient=user).unread()[: UNREAD_SHOWN + 1].count(),
+    )
     if count > UNREAD_SHOWN:
         return f"{UNREAD_SHOWN}+"
     return str(count) if count else ""

@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.cache import user_changed
+from social import unread
 from social.models import Block, Follow, Notification
 
 # Rows per INSERT when a channel with many followers goes live.
@@ -88,22 +90,28 @@ def notify_followers_live(*, channel, broadcast: str, title: str) -> int:
             Notification.objects.bulk_create(
                 notifications[start : start + FANOUT_BATCH], ignore_conflicts=True
             )
+        unread.changed(follower_id for follower_id, _, _ in followers)
     return len(notifications)
 
 
 def notification_mark_read(*, user, notification_id: int) -> bool:
     """Mark one of `user`'s notifications read; False when they have no such notification."""
     mine = Notification.objects.filter(recipient=user, pk=notification_id)
-    return bool(mine.unread().update(read_at=timezone.now())) or mine.exists()
+    if marked := mine.unread().update(read_at=timezone.now()):
+        unread.changed([user.pk])
+    return bool(marked) or mine.exists()
 
 
 def notifications_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
+    marked = Notification.objects.filter(recipient=user).unread().update(read_at=timezone.now())
+    unread.changed([user.pk])
+    return marked
 
 
 def go_live_emails_set(*, user, enabled: bool) -> None:
     """Turn go-live emails on or off (the settings page, or an unsubscribe link). Emails
     already owed for earlier broadcasts are dropped when they are turned off."""
     get_user_model().objects.filter(pk=user.pk).update(go_live_emails=enabled)
+    user_changed(user.pk)  # an update, not a save: the kept user is dropped here
     if not enabled:
         Notification.objects.filter(recipient=user, email_pending=True).update(email_pending=False)

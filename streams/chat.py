@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.avatars import avatar_hue
-from social.models import Block, Follow
-from streams import events, flood, livekit, moderation, page_cache, rooms
+from social.models import Follow
+from streams import events, flood, livekit, moderation, page_cache, rooms, selectors
 from streams.client_address import client_network
 from streams.errors import ApiError
 from streams.models import ChatMessage, Moderator, Stream
@@ -126,10 +127,18 @@ def history(stream: Stream) -> list[ChatMessage]:
 
 
 def history_json(stream: Stream) -> list[dict]:
-    """The last messages as the chat API answers them, oldest first. Which messages they are
-    is read every time (their ids: one narrow query), their JSON is kept in the cache under
-    those ids (page_cache.chat_api_history): a message saved or deleted is in or out of the
+    """The last messages as the chat API answers them, oldest first. With a cache every
+    process shares, the answer is kept under the channel's chat version, which every change
+    replaces (page_cache.chat_api_answer). Otherwise which messages they are is read every
+    time (their ids: one narrow query), their JSON is kept in the cache under those ids
+    (page_cache.chat_api_history). Either way a message saved or deleted is in or out of the
     next answer whichever process gives it, while a raid's viewers share one build."""
+    if settings.CACHE_IS_SHARED:
+        return page_cache.chat_api_answer(stream.pk, lambda: _history_json(stream))
+    return _history_json(stream)
+
+
+def _history_json(stream: Stream) -> list[dict]:
     rows = list(
         ChatMessage.objects.shown()
         .filter(stream=stream)
@@ -159,7 +168,7 @@ def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> Non
         raise ChatRefused(403, "offline", f"{host.username} is offline: chat opens when live.")
     if sender is None:
         raise ChatRefused(403, "no_identity", "Open the channel page before chatting.")
-    if Block.objects.hiding(host, sender.user).exists():
+    if sender.user is not None and host.pk in selectors.ties_of(sender.user).hidden_by:
         raise ChatRefused(403, "blocked", "You cannot chat here.")
     if sender.user is None and stream.is_chat_signed_in_only:
         raise ChatRefused(403, "signed_in_only", "Only signed-in viewers can chat here: log in.")

@@ -283,7 +283,13 @@ class ModeratorQuerySet(models.QuerySet):
             return ""
         if user.pk == host.pk:
             return Moderator.HOST
+        if settings.CACHE_IS_SHARED:  # every page and chat message of a signed-in viewer asks
+            ids = page_cache.moderators(host.pk, lambda: self._user_ids(host))
+            return Moderator.MODERATOR if user.pk in ids else ""
         return Moderator.MODERATOR if self.filter(host=host, user=user).exists() else ""
+
+    def _user_ids(self, host) -> frozenset:
+        return frozenset(self.filter(host=host).values_list("user_id", flat=True))
 
     def person_ids(self, host) -> list[str]:
         """The moderators of `host`'s chat, as streams.rooms names people."""
@@ -328,6 +334,19 @@ class ChatBanQuerySet(models.QuerySet):
             | models.Q(expires_at__gt=now)
             | models.Q(network_expires_at__gt=now)
         )
+
+    def in_force_rows(self, host) -> tuple:
+        """(kind, user_id, guest_identity, network, expires_at, network_expires_at) of
+        `host`'s bans and timeouts in force now on a person or a network: what
+        moderation checks a chat message against when they are kept in the cache."""
+        now = timezone.now()
+        in_force = (
+            models.Q(expires_at__isnull=True)
+            | models.Q(expires_at__gt=now)
+            | models.Q(network_expires_at__gt=now)
+        )
+        fields = ["kind", "user_id", "guest_identity", "network", "expires_at"]
+        return tuple(self.filter(in_force, host=host).values_list(*fields, "network_expires_at"))
 
     def holding(self, host, *, user=None, guest_identity: str = "", network: str = ""):
         """The bans and timeouts in `host`'s chat that hold on a sender: on the signed-in

@@ -16,13 +16,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from social.models import Block
 from social.services import SocialError, block_create, block_delete
-from streams import chat, events, livekit, rooms, services
+from streams import chat, events, livekit, page_cache, rooms, services
 from streams.errors import ApiError
 from streams.models import ChatBan, ChatMessage, ModerationAction, Moderator
 
@@ -65,11 +66,14 @@ def check_may_chat(host, user, guest_identity: str, network: str = "") -> None:
     """The one question chat asks moderation: may this person (a signed-in `user`, or a
     guest by identity and network) chat in `host`'s chat now? chat.ChatRefused says why not:
     banned, or timed out (until when)."""
-    holding = ChatBan.objects.holding(
-        host, user=user, guest_identity=guest_identity, network=network
-    )
+    if settings.CACHE_IS_SHARED:  # every chat message asks: the host's bans from the cache
+        holding = _holding(host, user, guest_identity, network)
+    else:
+        holding = ChatBan.objects.holding(
+            host, user=user, guest_identity=guest_identity, network=network
+        ).values_list("kind", "expires_at")
     timeout_ends = None
-    for kind, expires_at in holding.values_list("kind", "expires_at"):
+    for kind, expires_at in holding:
         if kind == ChatBan.Kind.BAN:
             raise chat.ChatRefused(403, "banned", "You are banned from this chat.")
         # A timeout holds on the guest's network exactly as long as on the guest.
@@ -85,6 +89,28 @@ def check_may_chat(host, user, guest_identity: str, network: str = "") -> None:
             left,
             until=timeout_ends,
         )
+
+
+def _holding(host, user, guest_identity: str, network: str) -> list[tuple]:
+    """(kind, expires_at) of the bans and timeouts that hold on the sender, as
+    ChatBan.objects.holding finds them, from the host's bans in force kept in the shared
+    cache (page_cache.chat_bans: any ban saved or deleted drops them)."""
+    now = timezone.now()
+    found = []
+    for kind, user_id, identity, ban_network, expires_at, network_until in page_cache.chat_bans(
+        host.pk, lambda: ChatBan.objects.in_force_rows(host)
+    ):
+        current = expires_at is None or expires_at > now
+        on_user = user is not None and user_id == user.pk and current
+        on_guest = bool(guest_identity) and identity == guest_identity and current
+        on_network = (
+            bool(network)
+            and ban_network == network
+            and (network_until is not None and network_until > now)
+        )
+        if on_user or on_guest or on_network:
+            found.append((kind, expires_at))
+    return found
 
 
 def utc_moment(moment, now) -> str:

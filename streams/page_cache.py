@@ -16,10 +16,14 @@ makes new keys rather than deleting old entries:
   a cache each process keeps for itself, another process may show a message for FRAGMENT_TTL
   after it was deleted (or not yet show a new one); the page's script then asks the chat
   API, which is exact (its answer is kept under the ids of the messages it holds, which it
-  reads every time), as soon as it joins the room, and drops or adds what differs.
+  reads every time), as soon as it joins the room, and drops or adds what differs. With a
+  cache every process shares, the API's answer is kept under a per-channel chat version
+  that the same changes replace, so it reads no ids.
 - the viewer's ties (selectors.ties_of: whom they follow, who blocked them, whom they
-  blocked), read from the database on every request: a viewer's own follows and blocks,
-  and a host blocking them, show on their next page load whatever cache is configured.
+  blocked), read from the database on every request, or kept in the cache only when every
+  process shares it (settings.CACHE_IS_SHARED) and dropped beside every follow and block
+  saved or deleted (`ties_changed`): a viewer's own follows and blocks, and a host
+  blocking them, show on their next page load whatever cache is configured.
 
 FRAGMENT_TTL bounds how long an entry is used anyway: it is the safety net for writes no
 hook sees (a bulk update in a shell) and, with a cache each process keeps for itself (local
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Callable
 from functools import cache as once
 from functools import cached_property
@@ -55,12 +60,32 @@ STREAMS_VERSION_KEY = "pages:streams-version"
 T = TypeVar("T")
 
 
+# The streams version as a request first read it: a page reads it for each fragment, and
+# with a shared cache each read is a round trip. Kept from the start to the end of a request
+# (streams.signals), dropped at once by a change the request itself makes.
+_request = threading.local()
+
+
+def request_started() -> None:
+    _request.version = None
+    _request.active = True
+
+
+def request_finished() -> None:
+    _request.active = False
+    _request.version = None
+
+
 def streams_version() -> str:
+    if getattr(_request, "active", False) and _request.version is not None:
+        return _request.version
     version = cache.get(STREAMS_VERSION_KEY)
     if version is None:
         # Another process may be setting one at the same moment: the first one stays.
         cache.add(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
         version = cache.get(STREAMS_VERSION_KEY, "uncached")
+    if getattr(_request, "active", False):
+        _request.version = version
     return version
 
 
@@ -74,6 +99,7 @@ def streams_changed() -> None:
 
 
 def _new_streams_version() -> None:
+    _request.version = None
     cache.set(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
@@ -155,8 +181,80 @@ def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> l
     return _kept(f"pages:chat-api:{stream_id}:{digest}", build)
 
 
+TIES_TTL = 600  # seconds; the safety net for a write no hook sees
+
+
+def ties(user_id, read: Callable[[], T]) -> T:
+    """A signed-in viewer's ties (selectors.ties_of), kept only in a cache every process
+    shares: with one per process, another process would show a follow or block late."""
+    if not settings.CACHE_IS_SHARED:
+        return read()
+    key = f"pages:ties:{user_id}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIES_TTL)
+    return value
+
+
+def ties_changed(*user_ids) -> None:
+    """A follow or block between these people was saved or deleted."""
+    if settings.CACHE_IS_SHARED:
+        keys = [f"pages:ties:{user_id}" for user_id in user_ids]
+        _now_and_on_commit(lambda: cache.delete_many(keys))
+
+
+def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
+    """The ids of a host's moderators (Moderator.objects.role_of), kept only in a cache every
+    process shares; any moderator saved or deleted drops them (`moderators_changed`)."""
+    key = f"pages:moderators:{host_id}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIES_TTL)
+    return value
+
+
+def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
+    """A host's chat bans and timeouts in force (ChatBan.objects.in_force_rows), kept only in
+    a cache every process shares; any ban saved or deleted drops them (`chat_bans_changed`).
+    Expiry is checked by the reader against the times they hold."""
+    key = f"pages:chat-bans:{host_id}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIES_TTL)
+    return value
+
+
+def chat_bans_changed(host_id) -> None:
+    if settings.CACHE_IS_SHARED:
+        _now_and_on_commit(lambda: cache.delete(f"pages:chat-bans:{host_id}"))
+
+
+def moderators_changed(host_id) -> None:
+    if settings.CACHE_IS_SHARED:
+        _now_and_on_commit(lambda: cache.delete(f"pages:moderators:{host_id}"))
+
+
+def chat_api_answer(stream_id, build: Callable[[], list[dict]]) -> list[dict]:
+    """With a cache every process shares, the chat API's history of a channel kept under the
+    channel's chat version, which every message saved, deleted or hidden drops now and once
+    it commits (`chat_changed`), as the streams version is replaced: exact in every process
+    without reading which messages there are. (With a cache per process the caller reads
+    their ids every time: chat_api_history.)"""
+    key = f"pages:chat-version:{stream_id}"
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        version = cache.get(key, "uncached")
+    return _kept(f"pages:chat-answer:{stream_id}:{version}", build)
+
+
 def chat_changed(stream_id) -> None:
-    _now_and_on_commit(lambda: cache.delete(f"pages:chat:{stream_id}"))
+    # Without its chat version the next reader makes a new one (chat_api_answer).
+    keys = [f"pages:chat:{stream_id}", f"pages:chat-version:{stream_id}"]
+    _now_and_on_commit(lambda: cache.delete_many(keys))
 
 
 def followers_changed(host_id) -> None:

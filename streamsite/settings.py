@@ -124,6 +124,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # processes, share Redis (redis://host:6379/1, Django's RedisCache; `pip install redis`) so
 # that a live-status change shows everywhere at once rather than within a few seconds.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "streamsite.cache.RedisCache"  # one client per pool
+# Whether every server process reads the same cache (Redis, Memcached: not local memory,
+# which is per process). Then sessions, signed-in users and their follows and blocks are
+# read from it rather than the database on every request (accounts.cache, streams.selectors),
+# each dropped beside the write that changes it, so a log-out or a block shows at once in
+# every process; with a cache per process they are read from the database every time.
+CACHE_IS_SHARED = env.bool(
+    "DJANGO_CACHE_SHARED",
+    default=CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"},
+)
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_IS_SHARED
+    else "django.contrib.sessions.backends.db"
+)
 
 # How long a shared cache in front of the site (nginx with deploy/nginx.conf, a CDN) may keep
 # what every guest gets alike: the home and channel pages, stream info, the live markers
@@ -138,9 +154,10 @@ if not 0 <= PUBLIC_CACHE_SECONDS <= 5:
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, reading a session's user from the shared cache (accounts.cache).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

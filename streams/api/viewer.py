@@ -27,7 +27,7 @@ from streams.selectors import find_host
 @require_GET
 @json_api
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
-    host = find_host(request.user, pk=host_id)
+    host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
     person = rooms.person_watching(request, host)
     if person.role == "guest" and not rooms.is_new_guest(request):
         moderation.check_guest_not_banned(host, person.person)
@@ -62,7 +62,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 @public_for_guests
 @json_api
 def stream_info(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
-    host = find_host(request.user, pk=host_id)
+    host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
     stream = host.stream
     return JsonResponse(
         {
@@ -86,15 +86,20 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     """GET: the last 50 messages, oldest first. POST `message` (and `reply_to`, the id of
     the message it answers): send one (201)."""
     if request.method == "GET":
-        host = find_host(request.user, pk=host_id)
+        host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
         return JsonResponse({"messages": chat.history_json(host.stream)})
     data = posted(request)
-    # The rules are checked against the stream as saved now, not the copy find_host may
-    # have from the cache (another process's cache can be seconds behind a settings change);
-    # a viewer the host blocked is refused there too (chat.check_can_chat).
-    stream = get_object_or_404(
-        Stream.objects.select_related("user"), user_id=host_id, user__is_active=True
-    )
+    # The rules are checked against the stream as saved now: with a cache every process
+    # shares, the copy find_host reads from it (every save and live-status change replaces
+    # it at once); with a cache per process, from the database (another process's cache can
+    # be seconds behind a settings change). A viewer the host blocked is refused by
+    # chat.check_can_chat.
+    if settings.CACHE_IS_SHARED:
+        stream = selectors.active_host(pk=host_id).stream
+    else:
+        stream = get_object_or_404(
+            Stream.objects.select_related("user"), user_id=host_id, user__is_active=True
+        )
     message = chat.send_message(
         stream=stream,
         sender=chat.sender_for(request),

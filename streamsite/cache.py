@@ -1,0 +1,31 @@
+"""Django's Redis cache backend, keeping one redis-py client per connection pool.
+
+Django's RedisCacheClient makes a new `redis.Redis` for every operation; with redis-py 5 and
+later that object costs more CPU to make than the operation's round trip, and a page makes
+several. A client is safe to share between threads and keeps no connection of its own (its
+pool does, and makes new ones after a fork), so one per pool is made, the first time.
+"""
+
+from __future__ import annotations
+
+from django.core.cache.backends import redis as django_redis
+
+
+class RedisCacheClient(django_redis.RedisCacheClient):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(write)
+            client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(django_redis.RedisCache):
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = RedisCacheClient
