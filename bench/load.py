@@ -58,6 +58,7 @@ ENDPOINTS = ["channel page", "static css", "static js", "stream info", "token"]
 ENDPOINTS += ["chat history", "chat post", "viewer"]  # "viewer": one that did not finish
 MODES = {False: "viewer", True: "ceiling"}
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOG_LAG = 0.3  # seconds: nginx writes a request's log line just after the client has its answer
 SITE = ["nginx", "gunicorn", "postgres", "livekit-server", "redis"]  # the site's processes
 
 
@@ -192,19 +193,24 @@ class Raid:
         self._next("ready")  # warmed up
 
     def step(self, rate: float, ceiling: bool) -> dict:
-        self.locust.stdin.write(json.dumps({"rate": rate, "ceiling": ceiling}) + "\n")
-        self.locust.stdin.flush()
+        self._send(json.dumps({"rate": rate, "ceiling": ceiling}))
         self._next("start")
         log(f"{MODES[ceiling]}: {rate:g} arriving per second")
         views, offset = self.site.views(), self.site.log_offset()
         before, began = self.meter.snapshot(), time.perf_counter()
+        self._send("go")
         event = self._next("done")
         cores = self.meter.busy_since(before, began)
         summary = summarize(event, cores)
+        time.sleep(LOG_LAG)
         summary["views"] = views_since(views, self.site.views())
         summary["answered"] = answered(self.site.access_log, offset)
         log(progress(summary))
         return summary
+
+    def _send(self, line: str) -> None:
+        self.locust.stdin.write(line + "\n")
+        self.locust.stdin.flush()
 
     def _next(self, kind: str) -> dict:
         line = self.locust.stdout.readline()

@@ -8,7 +8,8 @@ chat, each message's text a unique marker. Then it leaves.
 `python bench/locustfile.py CONFIG.json` (what bench/load.py runs: Locust's gevent patches this
 whole process, so it runs apart from the bench's rtc clients) warms the site up with a few
 viewers, then takes the steps bench/load.py writes to its standard input, one JSON line each,
-`{"rate": 20, "ceiling": false}`, until the line `quit`: when the site is idle again, `rate`
+`{"rate": 20, "ceiling": false}`, until the line `quit`: when the site is idle again (it says
+`start` and waits for a line `go`, the bench's counters read), `rate`
 new viewers per second for `seconds`, then at most `drain` seconds for the last ones to finish
 (the rest are stopped and counted). It prints one JSON line as a step starts and one with its
 figures: each request's latency by endpoint, failures by kind, viewers arrived and finished,
@@ -189,5 +190,6 @@ if __name__ == "__main__":
         step = json.loads(line)
         idle(30)
         emit(event="start", **step)
+        sys.stdin.readline()  # "go": the bench has read its counters
         emit(event="done", **run_step(runner, step["rate"], CONFIG["seconds"], step["ceiling"]))
     runner.quit()
