@@ -14,6 +14,7 @@ from social import selectors as social_selectors
 from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
 from streams.forms import SearchForm
 from streams.models import Moderator
+from streams.public_cache import public_for_guests
 from streams.templatetags.chat_history import with_own_mentions
 
 FEED_PAGE_SIZE = 24
@@ -26,6 +27,7 @@ CHANNEL_PAGE_DATA: list = []
 
 
 @require_GET
+@public_for_guests
 def home(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("page", "1")
     # Read only if the template does not find the feed in the cache (streams.page_cache).
@@ -58,6 +60,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_for_guests
 def channel(request: HttpRequest, username: str) -> HttpResponse:
     ties = selectors.viewer_ties(request)
     host = selectors.find_host(request.user, ties=ties, username=username)

@@ -124,6 +124,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # that a live-status change shows everywhere at once rather than within a few seconds.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
+# How long a shared cache in front of the site (nginx with deploy/nginx.conf, a CDN) may keep
+# what every guest gets alike: the home and channel pages, stream info, the live markers
+# (streams/public_cache.py). Guests see a change at most this much later; 0 marks nothing.
+PUBLIC_CACHE_SECONDS = env.int("DJANGO_PUBLIC_CACHE_SECONDS", default=2)
+if not 0 <= PUBLIC_CACHE_SECONDS <= 5:
+    raise ImproperlyConfigured("DJANGO_PUBLIC_CACHE_SECONDS must be 0 (off) or 1 to 5.")
+
 # How many reverse proxies of ours stand in front of the site, each adding the address it
 # received a request from to X-Forwarded-For (streams/client_address.py). 0: the header
 # is ignored, since a client can write anything in it; 1 behind one TLS proxy.

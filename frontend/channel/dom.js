@@ -15,8 +15,8 @@ export function el(tag, className, text) {
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   if (match) return decodeURIComponent(match[1]);
-  // The chat form carries {% csrf_token %}, which is also what makes Django set the cookie
-  // for guests; the field is the fallback if the cookie is missing or renamed.
+  // A guest's cookie comes with their viewer token (the pages guests share hold no token);
+  // a signed-in viewer's chat form also carries the field, the fallback if it is renamed.
   const field = qs("input[name=csrfmiddlewaretoken]");
   return field ? field.value : "";
 }

@@ -9,16 +9,21 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from streams import chat, livekit, metrics, moderation, page_cache, rooms, selectors
 from streams.api import json_api, posted
 from streams.errors import ApiError
 from streams.models import Stream
+from streams.public_cache import public_for_guests
 from streams.selectors import find_host
 
 
 @never_cache  # a credential for one connection: never kept by a browser or a proxy
+# A guest's CSRF cookie comes from here, with the guest cookie their chat needs anyway: the
+# pages guests share hold no token (streams/public_cache.py).
+@ensure_csrf_cookie
 @require_GET
 @json_api
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
@@ -54,6 +59,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 
 
 @require_GET
+@public_for_guests
 @json_api
 def stream_info(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     host = find_host(request.user, pk=host_id)
@@ -103,6 +109,7 @@ MAX_LIVE_IDS = 100  # a page shows at most 50 followed and 10 recommended channe
 
 
 @require_GET
+@public_for_guests
 @json_api
 def live_channels(request: HttpRequest) -> JsonResponse:
     """GET ?ids=<host id>,...: {"live": {id: bool}}, leaving out hosts who blocked the viewer.
