@@ -395,8 +395,9 @@ def count_chat(summaries: list[dict], audience: Audience, grace: float) -> None:
         }
 
 
-def report(steps: list[dict], subscribers: int, pinning: str) -> None:
-    out(f"cores: {pinning}\n")
+def report(steps: list[dict], subscribers: int, pinning: common.Pinning) -> None:
+    site_names = "the site (nginx, gunicorn, PostgreSQL, livekit-server, Redis)"
+    out(f"cores: {pinning.describe(site_names, 'Locust and the rtc sample')}\n")
     out(f"1. By arrival rate (delivered: the fewest that one of {subscribers} rtc viewers got)")
     rows = []
     for s in steps:
@@ -433,7 +434,7 @@ def report(steps: list[dict], subscribers: int, pinning: str) -> None:
         out(f"   {s['mode']} {s['rate']:g}/s: {errors}")
     pair = compared(steps)
     if pair:
-        print_cost(*pair)
+        print_cost(*pair, len(pinning.site) if not pinning.reason else os.cpu_count() or 1)
         print_views(*pair)
         print_answered(*pair)
     print_admitted(steps)
@@ -458,8 +459,9 @@ def compared(steps: list[dict]) -> tuple[dict, dict | None] | None:
     return pair["viewer"], pair["ceiling"]
 
 
-def print_cost(viewer: dict, ceiling: dict | None) -> None:
-    """CPU per arriving viewer of each process tree, and the site's share of it."""
+def print_cost(viewer: dict, ceiling: dict | None, cores: int) -> None:
+    """CPU per arriving viewer of each process tree, the site's share of it, and how many
+    arrivals per second the site's `cores` would serve at that cost, kept busy."""
     columns = [s for s in (viewer, ceiling) if s]
     costs = [
         {name: busy * s["wall"] / s["arrived"] for name, (busy, _) in s["cores"].items()}
@@ -471,8 +473,11 @@ def print_cost(viewer: dict, ceiling: dict | None) -> None:
     site = [sum(cost.get(name, 0.0) for name in SITE) for cost in costs]
     rows.append(["the site (" + ", ".join(SITE) + ")", *(ms(share) for share in site)])
     common.table(["process", *(s["mode"] for s in columns)], rows)
+    most = [cores / share if share else float("nan") for share in site]
+    line = f"   at that cost the site's {cores} core(s) serve at most {most[0]:.0f} viewers/s"
     if ceiling:
-        out(f"   the viewer's site CPU is {site[0] / site[1]:.1f}x the ceiling's")
+        line += f", the ceiling's {most[1]:.0f}/s: ratio {site[1] / site[0]:.2f} (CPU alone)"
+    out(line)
 
 
 def print_views(viewer: dict, ceiling: dict | None) -> None:
@@ -611,8 +616,7 @@ def main(argv: list[str]) -> None:
         finally:
             audience.close()
             pinning.restore()
-    site_names = "the site (nginx, gunicorn, PostgreSQL, livekit-server, Redis)"
-    report(steps, args.subscribers, pinning.describe(site_names, "Locust and the rtc sample"))
+    report(steps, args.subscribers, pinning)
     if args.json:
         Path(args.json).write_text(json.dumps(steps, indent=1))
 
