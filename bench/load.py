@@ -175,7 +175,14 @@ class Raid:
     what Django's views used (a /metrics scrape before and after) and who answered (nginx's
     access log). Killed after `timeout` seconds whatever happens."""
 
-    def __init__(self, config: dict, meter: common.CpuMeter, site: Site, timeout: float) -> None:
+    def __init__(
+        self,
+        config: dict,
+        meter: common.CpuMeter,
+        site: Site,
+        pinning: common.Pinning,
+        timeout: float,
+    ) -> None:
         common.OUT_DIR.mkdir(parents=True, exist_ok=True)
         (path := common.OUT_DIR / "load-config.json").write_text(json.dumps(config))
         self.meter, self.site = meter, site
@@ -190,7 +197,12 @@ class Raid:
         self.watchdog = threading.Timer(timeout, self.locust.kill)
         self.watchdog.start()
         meter.roots["locust"] = self.locust.pid
-        self._next("ready")  # warmed up
+        try:
+            pinning.pin(self.locust.pid, pinning.load)
+            self._next("ready")  # warmed up
+        except BaseException:
+            self.close()
+            raise
 
     def step(self, rate: float, ceiling: bool) -> dict:
         self._send(json.dumps({"rate": rate, "ceiling": ceiling}))
@@ -215,7 +227,7 @@ class Raid:
     def _next(self, kind: str) -> dict:
         line = self.locust.stdout.readline()
         if not line:
-            self.close()
+            self.locust.wait(timeout=10)
             raise RuntimeError(
                 f"Locust exited with status {self.locust.returncode}: see bench/out/locust.log"
             )
@@ -606,8 +618,7 @@ def main(argv: list[str]) -> None:
             config |= {"seconds": args.seconds, "drain": args.drain}
             meter = common.CpuMeter({**roots, "bench (rtc)": os.getpid()})
             timeout = len(rates) * len(modes) * (args.seconds + args.drain + 45) + 60
-            raid = Raid(config, meter, Site(port, token, nginx.access_log), timeout)
-            pinning.pin(raid.locust.pid, pinning.load)
+            raid = Raid(config, meter, Site(port, token, nginx.access_log), pinning, timeout)
             try:
                 steps = climb(raid, rates, modes)
             finally:
