@@ -8,12 +8,12 @@ chat, each message's text a unique marker. Then it leaves.
 `python bench/locustfile.py CONFIG.json` (what bench/load.py runs: Locust's gevent patches this
 whole process, so it runs apart from the bench's rtc clients) warms the site up with a few
 viewers, then takes the steps bench/load.py writes to its standard input, one JSON line each,
-`{"rate": 20, "ceiling": false}`, until the line `quit`: when the site is idle again (it says
-`start` and waits for a line `go`, the bench's counters read), `rate`
-new viewers per second for `seconds`, then at most `drain` seconds for the last ones to finish
-(the rest are stopped and counted). It prints one JSON line as a step starts and one with its
-figures: each request's latency by endpoint, failures by kind, viewers arrived and finished,
-and the chat markers answered 201.
+`{"rate": 20, "ceiling": false}`, until the line `quit`: when the site is idle again, it says
+`start` and waits for the line `go` (the bench has read its counters), then brings `rate` new
+viewers per second for `seconds` and gives the last ones at most `drain` seconds to finish
+(the rest are stopped and counted). It prints one JSON line with the step's figures: each
+request's latency by endpoint, failures by kind, viewers arrived and finished, and the chat
+markers answered 201.
 In a step with `"ceiling": true` every request of the same viewers goes to `/robots.txt` (GET,
 no database, no template, answered by Django through its whole middleware stack, never from a
 cache): how many arrivals per second the site admits when a request costs nothing but Django's
