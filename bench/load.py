@@ -577,6 +577,7 @@ def main(argv: list[str]) -> None:
 
     from devservers import proxy
 
+    nginx_said = nginx_version()  # before anything starts: is it there at all?
     metrics_dir, token = common.OUT_DIR / "load-metrics", os.urandom(16).hex()
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
@@ -587,7 +588,7 @@ def main(argv: list[str]) -> None:
     host, sessions = seed(args.accounts)
     software = common.versions("django", "gunicorn", "psycopg", "locust", "livekit")
     software += [f"PostgreSQL {pg_version}", common.first_line([str(LIVEKIT_SERVER), "--version"])]
-    software += [nginx_version()]
+    software += [nginx_said]
     site = f"nginx in front of gunicorn -w {args.workers} (sync workers, production settings) "
     common.print_header(args, software, site + "on PostgreSQL, livekit-server, Locust: 127.0.0.1")
     rates = [float(rate) for rate in args.rates.split(",")]
