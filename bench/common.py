@@ -382,6 +382,26 @@ class CpuMeter:
         return self.busy_since(before, began)
 
 
+def cpu_times() -> dict[int, tuple[float, float]]:
+    """Per core (/proc/stat): (busy, total) seconds since boot, whoever used them."""
+    times = {}
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit():
+            ticks = [int(field) for field in fields]
+            idle = ticks[3] + ticks[4]  # idle and iowait
+            times[int(name[3:])] = ((sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK)
+    return times
+
+
+def cores_busy(before: dict[int, tuple[float, float]], cpus: list[int]) -> float:
+    """How busy `cpus` were since `before` (cpu_times()), whoever kept them so, in cores."""
+    after = cpu_times()
+    busy = sum(after[cpu][0] - before[cpu][0] for cpu in cpus)
+    total = sum(after[cpu][1] - before[cpu][1] for cpu in cpus)
+    return len(cpus) * busy / total if total else float("nan")
+
+
 def cores(usage: Usage) -> str:
     return ", ".join(
         f"{name}{f' ({count} processes)' if count > 1 else ''} {busy:.2f}"

@@ -186,6 +186,7 @@ class Raid:
         common.OUT_DIR.mkdir(parents=True, exist_ok=True)
         (path := common.OUT_DIR / "load-config.json").write_text(json.dumps(config))
         self.meter, self.site = meter, site
+        self.site_cpus = pinning.site if not pinning.reason else sorted(os.sched_getaffinity(0))
         self.log_file = (common.OUT_DIR / "locust.log").open("wb")
         self.locust = subprocess.Popen(
             [sys.executable, LOCUSTFILE, path],
@@ -210,10 +211,13 @@ class Raid:
         log(f"{MODES[ceiling]}: {rate:g} arriving per second")
         views, offset = self.site.views(), self.site.log_offset()
         before, began = self.meter.snapshot(), time.perf_counter()
+        machine = common.cpu_times()
         self._send("go")
         event = self._next("done")
         cores = self.meter.busy_since(before, began)
+        site_cores = common.cores_busy(machine, self.site_cpus)
         summary = summarize(event, cores)
+        summary["site cores busy"] = site_cores
         time.sleep(LOG_LAG)
         summary["views"] = views_since(views, self.site.views())
         summary["answered"] = answered(self.site.access_log, offset)
@@ -435,9 +439,10 @@ def report(steps: list[dict], subscribers: int, pinning: common.Pinning) -> None
     ]
     header = ["mode", "arriving/s", "endpoint", "requests", "req/s", "p50", "p95", "p99"]
     common.table([*header, "errors"], rows, left=3)
-    out("\n3. Cores busy while viewers arrived and finished")
+    out("\n3. Cores busy while viewers arrived and finished (the site's cores: by anyone)")
     for s in steps:
-        out(f"   {s['mode']} {s['rate']:g}/s: {common.cores(s['cores'])}")
+        busy = f"the site's cores {s['site cores busy']:.2f}"
+        out(f"   {s['mode']} {s['rate']:g}/s: {busy}; {common.cores(s['cores'])}")
     failing = [s for s in steps if s["errors"]]
     if failing:
         out("\nerrors by kind:")
