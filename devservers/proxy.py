@@ -104,6 +104,7 @@ def nginx(
                 "NGINX_WORKERS": str(workers),
                 "NGINX_LISTEN": f"127.0.0.1:{port}",
                 "NGINX_UPSTREAM": f"127.0.0.1:{upstream_port}",
+                "NGINX_FORWARDED_PROTO": "$scheme",
                 "NGINX_STATIC_ROOT": str(Path(static_root).resolve()),
                 "NGINX_MEDIA_ROOT": str(Path(media_root).resolve()),
                 "NGINX_CACHE_DIR": str(prefix / "cache"),

@@ -28,7 +28,9 @@ Share one cache (CACHE_URL=redis://...) and changes show at once everywhere.
 
 Nothing kept holds a CSRF token, a flash message or anything else meant for one viewer:
 a guest page has holes where each request puts its own CSRF token (and the channel's chat
-history, kept on its own as above), and is used only while no flash message waits.
+history, kept on its own as above), and is used only while no flash message waits. The home
+and channel pages have no token for guests at all, so that a proxy may share them too
+(streams/public_cache.py).
 """
 
 from __future__ import annotations

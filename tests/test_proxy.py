@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from devservers import proxy as proxy_module
 from devservers.proxy import answered_by, nginx, nginx_installed
 from devservers.servers import SetupError
-from streams.models import Stream
+from streams.models import ChatMessage, Stream
 from tests.conftest import need
 from tests.factories import UserFactory
 
@@ -64,6 +64,17 @@ def _browser(proxy, user=None) -> requests.Session:
         browser.cookies.set("sessionid", client.cookies["sessionid"].value)
     browser.base = proxy.url
     return browser
+
+
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connects from another loopback address."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
 
 
 def get(browser: requests.Session, path: str) -> requests.Response:
@@ -153,9 +164,13 @@ def test_what_the_site_never_marks_public_does_not_go_through_the_proxys_cache(p
     assert get(guest, f"/api/stream/{alice.pk}").headers["X-Cache-Status"] == "MISS"
 
 
-def test_a_guest_chats_through_the_proxy_with_the_csrf_cookie_of_their_viewer_token(proxy, alice):
+def test_a_guest_chats_through_the_proxy_with_the_csrf_cookie_of_their_viewer_token(
+    proxy, alice, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1  # nginx appends the address it got the request from
     Stream.objects.filter(user=alice).update(is_live=True)
     guest = _browser(proxy)
+    guest.mount("http://", _FromAddress("127.0.0.2"))  # nginx itself is 127.0.0.1 to the site
     page = get(guest, "/alice/")
     assert "csrftoken" not in page.cookies and "csrfmiddlewaretoken" not in page.text
     token = get(guest, f"/api/stream/token/{alice.pk}")
@@ -163,10 +178,12 @@ def test_a_guest_chats_through_the_proxy_with_the_csrf_cookie_of_their_viewer_to
     sent = guest.post(
         f"{guest.base}/api/stream/{alice.pk}/chat",
         json={"message": "hello through the proxy"},
-        headers={"X-CSRFToken": guest.cookies["csrftoken"]},
+        headers={"X-CSRFToken": guest.cookies["csrftoken"], "X-Forwarded-For": "203.0.113.9"},
         timeout=10,
     )
     assert sent.status_code == 201, sent.text
+    # What a ban of this guest would hold on: the address nginx saw, not the one they wrote.
+    assert ChatMessage.objects.get().guest_network == "127.0.0.2"
 
 
 def test_static_files_come_from_nginx_with_far_future_caching_for_hashed_names(proxy, static_root):

@@ -4,7 +4,11 @@ with a session or a flash message. The proxy itself: tests/test_proxy.py."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -102,3 +106,9 @@ def test_an_answer_that_sets_a_cookie_or_used_a_csrf_token_is_not_made_public():
         response = view(RequestFactory().get("/"))
         assert "public" not in _directives(response)
         assert "Cookie" in response["Vary"]
+
+
+def test_the_proxy_skips_its_cache_for_the_very_cookies_the_site_counts_as_personal(settings):
+    template = (Path(__file__).parent.parent / "deploy" / "nginx.conf").read_text()
+    skipped = set(re.findall(r"\$cookie_(\w+)", template))
+    assert skipped == {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
