@@ -587,7 +587,10 @@ def main(argv: list[str]) -> None:
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     livekit, web_port, pg_version = common.start_site(
-        args, METRICS_TOKEN=token, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)
+        args,
+        METRICS_TOKEN=token,
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        DJANGO_TRUSTED_PROXY_COUNT="1",  # nginx in front appends the viewer's address
     )
     log(f"seed: {HOST}, live, and {args.accounts} raiders with a session each")
     host, sessions = seed(args.accounts)
