@@ -59,9 +59,11 @@ bench: setup
 	@$(BIN)/python bench/viewer_counts.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/analytics.py $(if $(QUICK),--quick)
 
-# How many viewers arriving per second this machine admits (Locust; about 3 minutes), then a
-# real raid (bench/raid.py: viewers in one room moved to another channel at once, arrivals per
-# second and every endpoint's p95 while they arrive); `make load QUICK=1` for a short look.
+# How many viewers arriving per second the site admits through nginx, side by side with the
+# ceiling (the same viewers, every request to /robots.txt), the site and Locust on separate
+# cores (bench/load.py; about 5 minutes), then a real raid (bench/raid.py: viewers in one room
+# moved to another channel at once, arrivals per second and every endpoint's p95 while they
+# arrive); `make load QUICK=1` for a short look. nginx: scripts/system-deps.sh.
 .PHONY: load
 load: setup
 	@$(BIN)/python -m devservers install

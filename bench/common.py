@@ -12,6 +12,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -446,6 +447,26 @@ class CpuMeter:
         return self.busy_since(before, began)
 
 
+def cpu_times() -> dict[int, tuple[float, float]]:
+    """Per core (/proc/stat): (busy, total) seconds since boot, whoever used them."""
+    times = {}
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit():
+            ticks = [int(field) for field in fields]
+            idle = ticks[3] + ticks[4]  # idle and iowait
+            times[int(name[3:])] = ((sum(ticks[:8]) - idle) / TICK, sum(ticks[:8]) / TICK)
+    return times
+
+
+def cores_busy(before: dict[int, tuple[float, float]], cpus: list[int]) -> float:
+    """How busy `cpus` were since `before` (cpu_times()), whoever kept them so, in cores."""
+    after = cpu_times()
+    busy = sum(after[cpu][0] - before[cpu][0] for cpu in cpus)
+    total = sum(after[cpu][1] - before[cpu][1] for cpu in cpus)
+    return len(cpus) * busy / total if total else float("nan")
+
+
 def cores(usage: Usage) -> str:
     return ", ".join(
         f"{name}{f' ({count} processes)' if count > 1 else ''} {busy:.2f}"
@@ -532,3 +553,55 @@ class Viewer:
 
     def close(self) -> None:
         self.page.context.close()
+
+
+# Cores apart for the site and for its load ------------------------------------------------------
+
+
+class Pinning:
+    """The site's processes on one half of the usable cores, the load (Locust, the rtc sample)
+    on the other, every thread of each, with taskset (util-linux): each side's CPU figures are
+    then its own, and the load generator does not take the site's cores. `reason` says why
+    nothing is pinned (one usable core, no taskset). Processes forked later inherit their
+    parent's cores: a PostgreSQL postmaster pinned takes its future backends along, which is
+    why `restore` puts a tree back as it was."""
+
+    def __init__(self) -> None:
+        usable = sorted(os.sched_getaffinity(0))
+        self.load, self.site = usable[: len(usable) // 2], usable[len(usable) // 2 :]
+        self.reason = ""
+        if len(usable) < 2:
+            self.reason = "a single usable core: nothing to split"
+        elif not shutil.which("taskset"):
+            self.reason = "taskset (util-linux) is not installed"
+        self.saved: dict[int, set[int]] = {}
+
+    def pin(self, root: int, cpus: list[int]) -> None:
+        """`root` and every process under it on `cpus`; restore() can put it back."""
+        if self.reason:
+            return
+        self.saved.setdefault(root, os.sched_getaffinity(root))
+        for proc in descendants(root, process_table()):
+            self._taskset(proc.pid, cpus, must=proc.pid == root)
+
+    def restore(self) -> None:
+        """Every tree pinned, with the processes it started since, back on its first cores."""
+        for root, cpus in self.saved.items():
+            for proc in descendants(root, process_table()):
+                self._taskset(proc.pid, sorted(cpus), must=False)
+        self.saved.clear()
+
+    def _taskset(self, pid: int, cpus: list[int], must: bool) -> None:
+        command = ["taskset", "-a", "-p", "-c", ",".join(map(str, cpus)), str(pid)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode and must:  # a child may have ended meanwhile: only its root matters
+            raise RuntimeError(f"{' '.join(command)}: {done.stderr.strip()}")
+
+    def describe(self, site: str, load: str) -> str:
+        if self.reason:
+            return f"not pinned to cores ({self.reason}): the site and its load share them"
+        return f"{site} on core(s) {_cpus(self.site)}; {load} on core(s) {_cpus(self.load)}"
+
+
+def _cpus(cpus: list[int]) -> str:
+    return ",".join(map(str, cpus))

@@ -7,14 +7,17 @@ chat, each message's text a unique marker. Then it leaves.
 
 `python bench/locustfile.py CONFIG.json` (what bench/load.py runs: Locust's gevent patches this
 whole process, so it runs apart from the bench's rtc clients) warms the site up with a few
-viewers, then takes the arrival rates in turn: when the site is idle again, `rate` new viewers
-per second for `seconds`, then at most `drain` seconds for the last ones to finish (the rest
-are stopped and counted). It prints one JSON line as a rate starts and one with its figures:
-each request's latency by endpoint, failures by kind, viewers arrived and finished, and the
-chat markers answered 201.
-With `"ceiling": true` in the config every request of the same viewers goes to `/robots.txt`
-(GET, no database, no template): how many arrivals per second the machine admits when the
-site costs nothing but Django's per-request overhead, with Locust on the same cores.
+viewers, then takes the steps bench/load.py writes to its standard input, one JSON line each,
+`{"rate": 20, "ceiling": false}`, until the line `quit`: when the site is idle again, it says
+`start` and waits for the line `go` (the bench has read its counters), then brings `rate` new
+viewers per second for `seconds` and gives the last ones at most `drain` seconds to finish
+(the rest are stopped and counted). It prints one JSON line with the step's figures: each
+request's latency by endpoint, failures by kind, viewers arrived and finished, and the chat
+markers answered 201.
+In a step with `"ceiling": true` every request of the same viewers goes to `/robots.txt` (GET,
+no database, no template, answered by Django through its whole middleware stack, never from a
+cache): how many arrivals per second the site admits when a request costs nothing but Django's
+per-request overhead.
 `RAID_CONFIG=CONFIG.json locust -f bench/locustfile.py --host URL` runs the same viewers from
 Locust's own command line or web UI (each of its users arrives once).
 """
@@ -41,13 +44,15 @@ CONFIG: dict = {}
 STATIC = re.compile(r'(?:href|src)="(/static/[^"]+\.(css|js))"')
 REQUEST_TIMEOUT = 10.0  # seconds; a request still unanswered then is a failure ("Timeout")
 WARM_UP = (5, 2)  # viewers per second, seconds: before the rates, not counted
+# A ceiling viewer's page is /robots.txt, with no CSS or JS in it: it asks for these two instead.
+CEILING_STATIC = {"/static/a.css": "css", "/static/a.js": "js"}
 
 
 class Step:
     """What one arrival rate measured, filled as requests finish."""
 
-    def __init__(self, rate: float) -> None:
-        self.rate, self.arrivals = rate, itertools.count()
+    def __init__(self, rate: float, ceiling: bool = False) -> None:
+        self.rate, self.ceiling, self.arrivals = rate, ceiling, itertools.count()
         self.latencies: dict[str, list[float]] = defaultdict(list)  # ms, failures included
         self.errors: dict[str, Counter[str]] = defaultdict(Counter)
         self.sent: list[str] = []  # chat markers answered 201
@@ -80,7 +85,7 @@ class RaidViewer(FastHttpUser):
 
     def call(self, name: str, path: str, expect=200, method="GET", **kwargs) -> str | None:
         """One request, counted under `name`; its body, or None when it failed."""
-        if CONFIG.get("ceiling"):
+        if self.step.ceiling:
             method, path, expect, kwargs = "GET", "/robots.txt", 200, {}
         kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
         with self.client.request(
@@ -99,7 +104,7 @@ class RaidViewer(FastHttpUser):
         host_id, api = CONFIG["host_id"], f"/api/stream/{CONFIG['host_id']}"
         page = self.call("channel page", f"/{CONFIG['channel']}/")
         if page is not None:
-            static = dict(STATIC.findall(page)) or CONFIG.get("static", {})
+            static = dict(STATIC.findall(page)) or CEILING_STATIC
             for path, kind in static.items():
                 self.call(f"static {kind}", path)
             self.call("stream info", api)
@@ -116,7 +121,7 @@ class RaidViewer(FastHttpUser):
         answer = self.call(
             "chat post", path, 201, method="POST", json={"message": marker}, headers=headers
         )
-        if answer is not None and not CONFIG.get("ceiling"):
+        if answer is not None and not self.step.ceiling:
             self.step.sent.append(marker)
 
 
@@ -139,10 +144,10 @@ def idle(seconds: float) -> None:
         gevent.sleep(0.2)
 
 
-def run_step(runner, rate: float, seconds: float) -> dict:
+def run_step(runner, rate: float, seconds: float, ceiling: bool = False) -> dict:
     """`rate` arrivals per second for `seconds`, each a new viewer, then the drain."""
     global STEP
-    STEP, total = Step(rate), round(rate * seconds)
+    STEP, total = Step(rate, ceiling), round(rate * seconds)
     began, spawned = time.monotonic(), 0
     while spawned < total:
         due = min(total, int((time.monotonic() - began) * rate) + 1)
@@ -157,6 +162,7 @@ def run_step(runner, rate: float, seconds: float) -> dict:
         runner.user_greenlets.kill(block=True, timeout=5)
     return {
         "rate": rate,
+        "ceiling": ceiling,
         "arrived": spawned,
         "finished": STEP.finished,
         "spawning": spawning,
@@ -176,8 +182,14 @@ if __name__ == "__main__":
     env = Environment(user_classes=[RaidViewer], events=events)
     runner = env.create_local_runner()
     run_step(runner, *WARM_UP)  # the workers' first requests (templates, connections)
-    for rate in CONFIG["rates"]:
+    emit(event="ready")
+    # Between steps no viewer runs, so a blocking read stops nothing that matters.
+    for line in iter(sys.stdin.readline, ""):
+        if line.strip() == "quit":
+            break
+        step = json.loads(line)
         idle(30)
-        emit(event="start", rate=rate)
-        emit(event="done", **run_step(runner, rate, CONFIG["seconds"]))
+        emit(event="start", **step)
+        sys.stdin.readline()  # "go": the bench has read its counters
+        emit(event="done", **run_step(runner, step["rate"], CONFIG["seconds"], step["ceiling"]))
     runner.quit()

@@ -1,6 +1,7 @@
 """GET /metrics for Prometheus, with the bearer token METRICS_TOKEN (no token set: 404).
 
-Counted as it happens: requests by view (here, a middleware), and what streams.metrics counts
+Counted as it happens: requests by view, their time and the CPU they took (here, a
+middleware), and what streams.metrics counts
 (chat, webhooks, LiveKit calls). Read from the database when scraped: the live streams, and
 the people watching the VIEWERS_LIMIT most recently started ones as the viewer-count pass last
 stored them (streams.viewer_counts): a scrape never calls LiveKit; and the task queue (how
@@ -49,6 +50,13 @@ REQUEST_SECONDS = Histogram(
     "Time to answer HTTP requests, by method and view (URL name).",
     ["method", "view"],
 )
+REQUEST_CPU_SECONDS = Counter(
+    "streamsite_http_request_cpu_seconds",
+    "CPU time (user and system, of the whole process) spent answering HTTP requests, by "
+    "method and view (URL name); divided by streamsite_http_requests_total, the CPU one "
+    "request of a view costs.",
+    ["method", "view"],
+)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 VIEWERS_LIMIT = 100
@@ -58,11 +66,12 @@ def request_metrics(get_response):
     """Middleware, first in the list, so that every answer counts (redirects, static files)."""
 
     def count(request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         response = get_response(request)
         method = request.method if request.method in METHODS else "other"
         view = _view(request)
         _timer(method, view).observe(time.perf_counter() - started)
+        _cpu(method, view).inc(time.process_time() - cpu)
         _counter(method, view, response.status_code).inc()
         return response
 
@@ -75,6 +84,11 @@ def request_metrics(get_response):
 @functools.cache
 def _timer(method: str, view: str) -> Histogram:
     return REQUEST_SECONDS.labels(method, view)
+
+
+@functools.cache
+def _cpu(method: str, view: str) -> Counter:
+    return REQUEST_CPU_SECONDS.labels(method, view)
 
 
 @functools.cache

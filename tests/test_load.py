@@ -1,5 +1,6 @@
-"""A short raid (bench/load.py, a few dozen viewers for a few seconds) on servers of its own:
-nothing fails and no chat message is lost. No timing is asserted: the machine is shared."""
+"""A short raid (bench/load.py, a few dozen viewers for a few seconds) on servers of its own,
+through nginx in front as production runs it: nothing fails, no chat message is lost, and
+the static files come from nginx. No timing is asserted: the machine is shared."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from devservers.proxy import MISSING, nginx_installed
 from devservers.servers import ROOT, livekit_installed
 
 pytestmark = [pytest.mark.livekit, pytest.mark.load]
@@ -18,7 +20,7 @@ pytestmark = [pytest.mark.livekit, pytest.mark.load]
 SHORT_RAID = [
     *("--rates", "4", "--seconds", "8", "--drain", "30"),
     *("--logged-in", "0.5", "--accounts", "10", "--subscribers", "3"),
-    *("--database", "loadbench_test"),
+    *("--database", "loadbench_test", "--ceiling", "0"),
 ]
 
 
@@ -32,6 +34,7 @@ def needs(what: str, there: bool) -> None:
 def test_a_short_raid_fails_no_request_and_loses_no_chat_message(tmp_path):
     missing = "livekit-server is not installed: run `python -m devservers install`"
     needs(missing, livekit_installed())
+    needs(MISSING, nginx_installed())
     database = os.environ.get("DATABASE_URL", "")
     needs("the load test needs PostgreSQL (DATABASE_URL)", database.startswith("postgres"))
     figures = tmp_path / "raid.json"
@@ -58,3 +61,7 @@ def test_a_short_raid_fails_no_request_and_loses_no_chat_message(tmp_path):
     assert chat["sent"] == 16
     assert chat["saved"] == chat["sent"]
     assert chat["delivered"] == [chat["sent"]] * 3
+    answered = raid["answered"]
+    assert answered["static css"] == {"nginx": 32}
+    assert answered["static js"]["nginx"] >= 32
+    assert sum(answered["token"].values()) == answered["token"]["gunicorn"] == 32

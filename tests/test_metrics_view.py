@@ -80,6 +80,19 @@ def test_requests_are_counted_and_timed_by_view_and_status(guest_client, alice):
     assert grew("streamsite_http_request_duration_seconds_sum", method="GET", view="home") > 0
 
 
+def test_the_cpu_each_view_takes_is_counted_by_view(guest_client, alice):
+    before = scrape()
+    guest_client.get("/alice/")
+    after = scrape()
+
+    def grew(view: str) -> float:
+        name, labels = "streamsite_http_request_cpu_seconds_total", {"method": "GET", "view": view}
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("channel") > 0
+    assert grew("home") == 0
+
+
 def test_chat_messages_are_counted_accepted_or_refused_by_code(
     bob_client, carol_client, alice, bob
 ):

@@ -154,6 +154,16 @@ def test_after_a_follow_and_a_block_the_viewers_next_page_shows_it(proxy, alice)
     assert get(_browser(proxy), "/alice/").headers["X-Cache-Status"] == "HIT"
 
 
+def test_what_the_site_never_marks_public_does_not_go_through_the_proxys_cache(proxy, alice):
+    """Skipping the cache, a raid's identical token or chat requests are never held by its
+    lock, waiting for each other's answer that the cache could not keep anyway."""
+    Stream.objects.filter(user=alice).update(is_live=True)
+    guest = _browser(proxy)
+    for path in (f"/api/stream/token/{alice.pk}", f"/api/stream/{alice.pk}/chat", "/robots.txt"):
+        assert get(guest, path).headers["X-Cache-Status"] == "BYPASS", path
+    assert get(guest, f"/api/stream/{alice.pk}").headers["X-Cache-Status"] == "MISS"
+
+
 def test_a_guest_chats_through_the_proxy_with_the_csrf_cookie_of_their_viewer_token(
     proxy, alice, settings
 ):
@@ -164,7 +174,7 @@ def test_a_guest_chats_through_the_proxy_with_the_csrf_cookie_of_their_viewer_to
     page = get(guest, "/alice/")
     assert "csrftoken" not in page.cookies and "csrfmiddlewaretoken" not in page.text
     token = get(guest, f"/api/stream/token/{alice.pk}")
-    assert token.headers["X-Cache-Status"] == "MISS"  # never kept: one identity per tab
+    assert token.headers["X-Cache-Status"] == "BYPASS"  # never kept: one identity per tab
     sent = guest.post(
         f"{guest.base}/api/stream/{alice.pk}/chat",
         json={"message": "hello through the proxy"},
