@@ -46,6 +46,7 @@ bench: setup
 	@$(BIN)/python -m devservers install
 	@$(BIN)/python bench/pages.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/floor.py $(if $(QUICK),--quick)
+	@$(BIN)/python bench/profile.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/livekit_client.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/channel.py $(if $(QUICK),--quick)
 	@$(BIN)/python bench/video.py $(if $(QUICK),--quick)
