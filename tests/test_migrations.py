@@ -88,3 +88,35 @@ def test_duplicate_timeouts_and_bans_keep_the_latest_and_chat_bans_of_users_get_
         ]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_person_signed_in_before_the_cached_user_backends_stays_signed_in():
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    from accounts.models import User
+
+    try:
+        apps = migrate([("accounts", "0003_user_go_live_emails")])
+        early = apps.get_model("accounts", "User").objects.create(username="early", password="x")
+        auth_hash = User(pk=early.pk, password=early.password).get_session_auth_hash()
+        keys = []
+        for backend in (
+            "django.contrib.auth.backends.ModelBackend",
+            "allauth.account.auth_backends.AuthenticationBackend",
+        ):
+            session = SessionStore()
+            session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(early.pk), backend
+            session[HASH_SESSION_KEY] = auth_hash
+            session.create()
+            keys.append(session.session_key)
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        for key in keys:
+            client = Client()
+            client.cookies[settings.SESSION_COOKIE_NAME] = key
+            assert client.get("/notifications/").status_code == 200, "signed out by the upgrade"
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
