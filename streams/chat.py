@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.avatars import avatar_hue
-from social.models import Follow
 from streams import events, flood, livekit, moderation, page_cache, rooms, selectors
 from streams.client_address import client_network
 from streams.errors import ApiError
@@ -168,25 +167,28 @@ def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> Non
         raise ChatRefused(403, "offline", f"{host.username} is offline: chat opens when live.")
     if sender is None:
         raise ChatRefused(403, "no_identity", "Open the channel page before chatting.")
-    if sender.user is not None and host.pk in selectors.ties_of(sender.user).hidden_by:
+    # The sender's ties (one query, or the shared cache) say whether the host blocked them
+    # and since when they follow the host.
+    ties = selectors.ties_of(sender.user) if sender.user is not None else selectors.Ties()
+    if host.pk in ties.hidden_by:
         raise ChatRefused(403, "blocked", "You cannot chat here.")
     if sender.user is None and stream.is_chat_signed_in_only:
         raise ChatRefused(403, "signed_in_only", "Only signed-in viewers can chat here: log in.")
     if role != moderation.HOST:
         moderation.check_may_chat(host, sender.user, sender.guest_identity, sender.network)
     if stream.followers_only_minutes is not None and not role:
-        _check_followers_only(stream, sender)
+        _check_followers_only(stream, dict(ties.following).get(host.pk))
 
 
-def _check_followers_only(stream: Stream, sender: Sender) -> None:
-    """Refuse a sender who does not follow the host, or not for long enough; a new follower
-    is told how long is left, and from when (`until`, shown in their own time zone)."""
+def _check_followers_only(stream: Stream, since) -> None:
+    """Refuse a sender who does not follow the host (`since`: when they followed, None if
+    they do not), or not for long enough; a new follower is told how long is left, and from
+    when (`until`, shown in their own time zone)."""
     host, minutes = stream.user.username, stream.followers_only_minutes
     age = human_duration(minutes * 60)
     rule = f"Only followers of {host} can chat" + (
         f", once they have followed for {age}" if minutes else ""
     )
-    since = Follow.objects.of(sender.user, stream.user).values_list("created_at", flat=True).first()
     if since is None:
         then = f"and you can chat in {age}" if minutes else "to chat"
         raise ChatRefused(403, "followers_only", f"{rule}: follow {host} {then}.")

@@ -69,17 +69,45 @@ _request = threading.local()
 def request_started() -> None:
     _request.version = None
     _request.active = True
+    _request.preloaded = {}
+    _request.chat_answer_keys = {}
 
 
 def request_finished() -> None:
     _request.active = False
     _request.version = None
+    _request.preloaded = {}
+    _request.chat_answer_keys = {}
+
+
+# Entries a request read ahead in one round trip (`preload`), each used once by the first
+# reader of its key (`_get`) and dropped by any write to it: a view that knows every key it
+# will read (the chat POST) pays one round trip for them rather than one each.
+def preload(keys: list[str]) -> None:
+    """Read `keys` from the cache in one round trip for this request's next readers."""
+    if not getattr(_request, "active", False):
+        return
+    found = cache.get_many(keys)
+    _request.preloaded.update({key: found.get(key) for key in keys})
+
+
+def _get(key: str):
+    preloaded = getattr(_request, "preloaded", None)
+    if preloaded and key in preloaded:
+        return preloaded.pop(key)
+    return cache.get(key)
+
+
+def _forget(*keys: str) -> None:
+    preloaded = getattr(_request, "preloaded", None)
+    for key in keys if preloaded else ():
+        preloaded.pop(key, None)
 
 
 def streams_version() -> str:
     if getattr(_request, "active", False) and _request.version is not None:
         return _request.version
-    version = cache.get(STREAMS_VERSION_KEY)
+    version = _get(STREAMS_VERSION_KEY)
     if version is None:
         # Another process may be setting one at the same moment: the first one stays.
         cache.add(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
@@ -100,6 +128,7 @@ def streams_changed() -> None:
 
 def _new_streams_version() -> None:
     _request.version = None
+    _forget(STREAMS_VERSION_KEY)
     cache.set(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
@@ -112,12 +141,12 @@ def _now_and_on_commit(change: Callable[[], None]) -> None:
 def cached(name: str, compute: Callable[[], T | None]) -> T | None:
     """What `compute()` returns, kept under the streams version for FRAGMENT_TTL (None is
     not kept: an unknown name is looked up every time)."""
-    return _kept(f"pages:{streams_version()}:{name}", compute)
+    return _kept(cached_key(name), compute)
 
 
 def _kept(key: str, compute: Callable[[], T | None]) -> T | None:
     """The value cached under `key`, or `compute()`'s, then kept for FRAGMENT_TTL."""
-    value = cache.get(key)
+    value = _get(key)
     if value is None and (value := compute()) is not None:
         cache.set(key, value, FRAGMENT_TTL)
     return value
@@ -184,13 +213,30 @@ def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> l
 TIES_TTL = 600  # seconds; the safety net for a write no hook sees
 
 
+def ties_key(user_id) -> str:
+    return f"pages:ties:{user_id}"
+
+
+def moderators_key(host_id) -> str:
+    return f"pages:moderators:{host_id}"
+
+
+def chat_bans_key(host_id) -> str:
+    return f"pages:chat-bans:{host_id}"
+
+
+def cached_key(name: str) -> str:
+    """The key `cached(name, ...)` reads under the current streams version."""
+    return f"pages:{streams_version()}:{name}"
+
+
 def ties(user_id, read: Callable[[], T]) -> T:
     """A signed-in viewer's ties (selectors.ties_of), kept only in a cache every process
     shares: with one per process, another process would show a follow or block late."""
     if not settings.CACHE_IS_SHARED:
         return read()
-    key = f"pages:ties:{user_id}"
-    value = cache.get(key)
+    key = ties_key(user_id)
+    value = _get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)
@@ -200,15 +246,16 @@ def ties(user_id, read: Callable[[], T]) -> T:
 def ties_changed(*user_ids) -> None:
     """A follow or block between these people was saved or deleted."""
     if settings.CACHE_IS_SHARED:
-        keys = [f"pages:ties:{user_id}" for user_id in user_ids]
+        keys = [ties_key(user_id) for user_id in user_ids]
+        _forget(*keys)
         _now_and_on_commit(lambda: cache.delete_many(keys))
 
 
 def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
     """The ids of a host's moderators (Moderator.objects.role_of), kept only in a cache every
     process shares; any moderator saved or deleted drops them (`moderators_changed`)."""
-    key = f"pages:moderators:{host_id}"
-    value = cache.get(key)
+    key = moderators_key(host_id)
+    value = _get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)
@@ -219,8 +266,8 @@ def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
     """A host's chat bans and timeouts in force (ChatBan.objects.in_force_rows), kept only in
     a cache every process shares; any ban saved or deleted drops them (`chat_bans_changed`).
     Expiry is checked by the reader against the times they hold."""
-    key = f"pages:chat-bans:{host_id}"
-    value = cache.get(key)
+    key = chat_bans_key(host_id)
+    value = _get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)
@@ -229,35 +276,63 @@ def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
 
 def chat_bans_changed(host_id) -> None:
     if settings.CACHE_IS_SHARED:
-        _now_and_on_commit(lambda: cache.delete(f"pages:chat-bans:{host_id}"))
+        _forget(chat_bans_key(host_id))
+        _now_and_on_commit(lambda: cache.delete(chat_bans_key(host_id)))
 
 
 def moderators_changed(host_id) -> None:
     if settings.CACHE_IS_SHARED:
-        _now_and_on_commit(lambda: cache.delete(f"pages:moderators:{host_id}"))
+        _forget(moderators_key(host_id))
+        _now_and_on_commit(lambda: cache.delete(moderators_key(host_id)))
 
 
-def chat_api_answer(stream_id, build: Callable[[], list[dict]]) -> list[dict]:
-    """With a cache every process shares, the chat API's history of a channel kept under the
-    channel's chat version, which every message saved, deleted or hidden drops now and once
-    it commits (`chat_changed`), as the streams version is replaced: exact in every process
-    without reading which messages there are. (With a cache per process the caller reads
-    their ids every time: chat_api_history.)"""
-    key = f"pages:chat-version:{stream_id}"
-    version = cache.get(key)
+def chat_version_key(stream_id) -> str:
+    return f"pages:chat-version:{stream_id}"
+
+
+def chat_api_answer(stream_id, build: Callable[[], T]) -> T:
+    """With a cache every process shares, the chat API's history of a channel (its JSON
+    text) kept under the channel's chat version, which every message saved, deleted or
+    hidden drops now and once it commits (`chat_changed`), as the streams version is
+    replaced: exact in every process without reading which messages there are. (With a
+    cache per process the caller reads their ids every time: chat_api_history.)
+
+    A caller that preloaded the chat version (`preload`) has the answer's key read in the
+    same round trip as anything else it preloads then (`chat_answer_key`)."""
+    return _kept(chat_answer_key(stream_id), build)
+
+
+def chat_answer_key(stream_id) -> str:
+    """The key of the chat API's answer under the channel's chat version (made if none),
+    read once per request as the streams version is (dropped by `chat_changed`)."""
+    known = getattr(_request, "chat_answer_keys", None)
+    if known and stream_id in known:
+        return known[stream_id]
+    key = chat_version_key(stream_id)
+    version = _get(key)
     if version is None:
         cache.add(key, secrets.token_hex(8), timeout=None)
         version = cache.get(key, "uncached")
-    return _kept(f"pages:chat-answer:{stream_id}:{version}", build)
+    answer_key = f"pages:chat-answer:{stream_id}:{version}"
+    if getattr(_request, "active", False):
+        _request.chat_answer_keys[stream_id] = answer_key
+    return answer_key
 
 
 def chat_changed(stream_id) -> None:
     # Without its chat version the next reader makes a new one (chat_api_answer).
-    keys = [f"pages:chat:{stream_id}", f"pages:chat-version:{stream_id}"]
-    _now_and_on_commit(lambda: cache.delete_many(keys))
+    keys = [f"pages:chat:{stream_id}", chat_version_key(stream_id)]
+    _forget(*keys)
+    _now_and_on_commit(lambda: _chat_changed(stream_id, keys))
+
+
+def _chat_changed(stream_id, keys: list[str]) -> None:
+    getattr(_request, "chat_answer_keys", {}).pop(stream_id, None)
+    cache.delete_many(keys)
 
 
 def followers_changed(host_id) -> None:
+    _forget(f"pages:followers:{host_id}")
     _now_and_on_commit(lambda: cache.delete(f"pages:followers:{host_id}"))
 
 

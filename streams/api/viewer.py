@@ -95,6 +95,13 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     # be seconds behind a settings change). A viewer the host blocked is refused by
     # chat.check_can_chat.
     if settings.CACHE_IS_SHARED:
+        # What the rules read from the cache, in one round trip: the streams version (the
+        # host's key), the host's moderators and bans in force, the sender's ties.
+        keys = [page_cache.STREAMS_VERSION_KEY]
+        keys += [page_cache.moderators_key(host_id), page_cache.chat_bans_key(host_id)]
+        if request.user.is_authenticated:
+            keys.append(page_cache.ties_key(request.user.pk))
+        page_cache.preload(keys)
         stream = selectors.active_host(pk=host_id).stream
     else:
         stream = get_object_or_404(
