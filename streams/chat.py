@@ -4,6 +4,7 @@ then broadcast to the room with LiveKit's SendData (viewer tokens cannot publish
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import re
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
@@ -125,19 +127,20 @@ def history(stream: Stream) -> list[ChatMessage]:
     return list(reversed(recent))
 
 
-def history_json(stream: Stream) -> list[dict]:
-    """The last messages as the chat API answers them, oldest first. With a cache every
-    process shares, the answer is kept under the channel's chat version, which every change
-    replaces (page_cache.chat_api_answer). Otherwise which messages they are is read every
-    time (their ids: one narrow query), their JSON is kept in the cache under those ids
-    (page_cache.chat_api_history). Either way a message saved or deleted is in or out of the
-    next answer whichever process gives it, while a raid's viewers share one build."""
+def history_json(stream: Stream) -> str:
+    """The last messages as the chat API answers them, oldest first: the JSON text of their
+    list, kept in the cache as text so that a raid's viewers share one build and one
+    encoding. With a cache every process shares, the answer is kept under the channel's
+    chat version, which every change replaces (page_cache.chat_api_answer). Otherwise which
+    messages they are is read every time (their ids: one narrow query), their JSON is kept
+    in the cache under those ids (page_cache.chat_api_history). Either way a message saved
+    or deleted is in or out of the next answer whichever process gives it."""
     if settings.CACHE_IS_SHARED:
         return page_cache.chat_api_answer(stream.pk, lambda: _history_json(stream))
     return _history_json(stream)
 
 
-def _history_json(stream: Stream) -> list[dict]:
+def _history_json(stream: Stream) -> str:
     rows = list(
         ChatMessage.objects.shown()
         .filter(stream=stream)
@@ -148,12 +151,12 @@ def _history_json(stream: Stream) -> list[dict]:
     # A reply's JSON says whether its parent is deleted: a deletion changes the key too.
     key = [f"{pk}d" if parent_deleted else pk for pk, parent_deleted in rows]
 
-    def build() -> list[dict]:
+    def build() -> str:
         messages = ChatMessage.objects.filter(pk__in=ids).order_by("created_at", "pk")
         messages = messages.select_related("reply_to").only(*MESSAGE_FIELDS)
-        return [message_json(m) for m in messages]
+        return json.dumps([message_json(m) for m in messages], cls=DjangoJSONEncoder)
 
-    return page_cache.chat_api_history(stream.pk, key, build) if ids else []
+    return page_cache.chat_api_history(stream.pk, key, build) if ids else "[]"
 
 
 def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:

@@ -202,7 +202,7 @@ def chat_history(stream_id, history: Callable[[], str]) -> str:
     return _kept(f"pages:chat:{stream_id}", history)
 
 
-def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> list[dict]:
+def chat_api_history(stream_id, ids: list, build: Callable[[], str]) -> str:
     """The chat API's history of a channel, kept for FRAGMENT_TTL under the ids of the
     messages it holds (and anything else their JSON shows that may change, such as a reply's
     parent being deleted), which the caller has just read: exact in every process, no hook."""
@@ -290,7 +290,7 @@ def chat_version_key(stream_id) -> str:
     return f"pages:chat-version:{stream_id}"
 
 
-def chat_api_answer(stream_id, build: Callable[[], T]) -> T:
+def chat_api_answer(stream_id, build: Callable[[], str]) -> str:
     """With a cache every process shares, the chat API's history of a channel (its JSON
     text) kept under the channel's chat version, which every message saved, deleted or
     hidden drops now and once it commits (`chat_changed`), as the streams version is

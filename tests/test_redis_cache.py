@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 
 from devservers.servers import free_port, install_redis, wait_until
 from social.models import Follow
@@ -102,3 +103,22 @@ def test_with_redis_the_chat_rules_read_from_the_cache_hold_at_once(
     response = alice_client.post(f"/api/stream/{alice.pk}/ban", json.dumps(ban), "application/json")
     assert response.status_code == 200
     assert _say(bob_client, alice, "again").json()["code"] == "blocked"  # a user's ban blocks
+
+
+@pytest.mark.django_db
+def test_with_redis_the_chat_history_shows_a_new_and_a_deleted_message_at_once(
+    redis_shared, live, alice, bob_client, alice_client
+):
+    guest = Client()
+    url = f"/api/stream/{alice.pk}/chat"
+
+    def texts(client) -> list[str]:
+        response = client.get(url)
+        assert response["Content-Type"] == "application/json"
+        return [m["text"] for m in response.json()["messages"]]
+
+    assert texts(guest) == [] and texts(bob_client) == []  # kept now
+    sent = _say(bob_client, alice, "hello <b>").json()
+    assert texts(guest) == ["hello <b>"] and texts(bob_client) == ["hello <b>"]
+    assert alice_client.post(f"{url}/{sent['id']}/delete").status_code == 200
+    assert texts(guest) == [] and texts(bob_client) == []
