@@ -69,29 +69,34 @@ _request = threading.local()
 def request_started() -> None:
     _request.version = None
     _request.active = True
-    _request.preloaded = {}
     _request.chat_answer_keys = {}
+    _request.names, _request.keys = [], []
+    _request.preloaded = {}
 
 
 def request_finished() -> None:
     _request.active = False
     _request.version = None
-    _request.preloaded = {}
     _request.chat_answer_keys = {}
+    _request.names, _request.keys = [], []
+    _request.preloaded = {}
 
 
 # Entries a request read ahead in one round trip (`preload`), each used once by the first
-# reader of its key (`_get`) and dropped by any write to it: a view that knows every key it
-# will read (the chat POST) pays one round trip for them rather than one each.
+# reader of its key (`_get`) and dropped by any write to it (`_forget`): a view that knows the
+# keys it will read pays one round trip for them rather than one each. Emptied at the start
+# and end of every request. (social.unread reads the bell's count through them too: set up
+# in streams.apps.)
 def preload(keys: list[str]) -> None:
     """Read `keys` from the cache in one round trip for this request's next readers."""
-    if not getattr(_request, "active", False):
+    if not getattr(_request, "active", False) or not keys:
         return
     found = cache.get_many(keys)
     _request.preloaded.update({key: found.get(key) for key in keys})
 
 
 def _get(key: str):
+    """cache.get(key), or the entry preloaded for it (once)."""
     preloaded = getattr(_request, "preloaded", None)
     if preloaded and key in preloaded:
         return preloaded.pop(key)
@@ -99,9 +104,52 @@ def _get(key: str):
 
 
 def _forget(*keys: str) -> None:
+    """These keys are being written: a preloaded entry of theirs is no longer true."""
     preloaded = getattr(_request, "preloaded", None)
     for key in keys if preloaded else ():
         preloaded.pop(key, None)
+
+
+# For readers in other apps (social.unread, set up in streams.apps).
+read, forget = _get, _forget
+
+
+# What the last page of each kind read, in this process (`learn`): the next request for it
+# reads the same entries ahead in two round trips (`preload_learned`). Only a hint: an entry
+# the page no longer reads costs a slot in the read, one it newly reads its own round trip.
+_learned: dict[str, tuple[tuple, tuple]] = {}
+MAX_LEARNED = 10_000
+
+
+def _note_name(name: str) -> None:
+    if getattr(_request, "active", False):
+        _request.names.append(name)
+
+
+def _learned_get(key: str):
+    """_get for an entry about a host (not a viewer), noted for `learn`."""
+    if getattr(_request, "active", False):
+        _request.keys.append(key)
+    return _get(key)
+
+
+def learn(page: str) -> None:
+    """Note what this request read under `page` (e.g. a channel page by username)."""
+    if not getattr(_request, "active", False):
+        return
+    if len(_learned) > MAX_LEARNED:
+        _learned.clear()
+    _learned[page] = (tuple(dict.fromkeys(_request.names)), tuple(dict.fromkeys(_request.keys)))
+
+
+def preload_learned(page: str, keys: list[str]) -> None:
+    """Read ahead, in two round trips, `keys` (the viewer's own entries) and what the last
+    request for `page` read: the streams version and the host's entries, then the entries
+    kept under the version."""
+    names, host_keys = _learned.get(page, ((), ()))
+    preload([STREAMS_VERSION_KEY, *host_keys, *keys])
+    if names:
+        preload([cached_key(name) for name in names])
 
 
 def streams_version() -> str:
@@ -141,12 +189,13 @@ def _now_and_on_commit(change: Callable[[], None]) -> None:
 def cached(name: str, compute: Callable[[], T | None]) -> T | None:
     """What `compute()` returns, kept under the streams version for FRAGMENT_TTL (None is
     not kept: an unknown name is looked up every time)."""
+    _note_name(name)
     return _kept(cached_key(name), compute)
 
 
-def _kept(key: str, compute: Callable[[], T | None]) -> T | None:
+def _kept(key: str, compute: Callable[[], T | None], read=_get) -> T | None:
     """The value cached under `key`, or `compute()`'s, then kept for FRAGMENT_TTL."""
-    value = _get(key)
+    value = read(key)
     if value is None and (value := compute()) is not None:
         cache.set(key, value, FRAGMENT_TTL)
     return value
@@ -193,13 +242,13 @@ def guest_page(
 def follower_count(host_id, count: Callable[[], int]) -> int:
     """A channel's follower count, kept for FRAGMENT_TTL; any follow or unfollow of the host
     drops it (`followers_changed`)."""
-    return _kept(f"pages:followers:{host_id}", count)
+    return _kept(f"pages:followers:{host_id}", count, _learned_get)
 
 
 def chat_history(stream_id, history: Callable[[], str]) -> str:
     """A channel's chat history as its page shows it (HTML), kept for FRAGMENT_TTL; any
     message saved or deleted drops it (`chat_changed`)."""
-    return _kept(f"pages:chat:{stream_id}", history)
+    return _kept(f"pages:chat:{stream_id}", history, _learned_get)
 
 
 def chat_api_history(stream_id, ids: list, build: Callable[[], str]) -> str:
@@ -255,7 +304,7 @@ def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
     """The ids of a host's moderators (Moderator.objects.role_of), kept only in a cache every
     process shares; any moderator saved or deleted drops them (`moderators_changed`)."""
     key = moderators_key(host_id)
-    value = _get(key)
+    value = _learned_get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)

@@ -11,8 +11,10 @@ from django.core.cache import caches
 from django.test import Client
 
 from devservers.servers import free_port, install_redis, wait_until
+from social import services
 from social.models import Follow
 from streams.models import ChatMessage, Stream
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -122,3 +124,25 @@ def test_with_redis_the_chat_history_shows_a_new_and_a_deleted_message_at_once(
     assert texts(guest) == ["hello <b>"] and texts(bob_client) == ["hello <b>"]
     assert alice_client.post(f"{url}/{sent['id']}/delete").status_code == 200
     assert texts(guest) == [] and texts(bob_client) == []
+
+
+@pytest.mark.django_db
+def test_with_redis_two_signed_in_viewers_of_a_channel_each_see_only_their_own_page(
+    redis_shared, live, alice, bob, bob_client, client_for
+):
+    dave = UserFactory(username="dave")
+    dave_client = client_for(dave)
+    url = f"/{alice.username}/"
+    for _ in range(2):  # the second time, each page reads ahead what the first one read
+        bob_page = bob_client.get(url).content.decode()
+        dave_page = dave_client.get(url).content.decode()
+        assert "Account menu for bob" in bob_page and "dave" not in bob_page
+        assert "Account menu for dave" in dave_page and "Account menu for bob" not in dave_page
+        assert ">Unfollow</button>" in bob_page and ">Unfollow</button>" not in dave_page
+    services.notify_followers_live(channel=alice, broadcast="one", title="Live")
+    assert "bell-count" in bob_client.get(url).content.decode()  # bob follows alice
+    assert "bell-count" not in dave_client.get(url).content.decode()
+    assert dave_client.post(f"/{alice.username}/follow/").status_code in {200, 302}
+    assert ">Unfollow</button>" in dave_client.get(url).content.decode()
+    assert bob_client.post(f"/{alice.username}/block/").status_code in {200, 302}
+    assert ">Unblock</button>" in bob_client.get(url).content.decode()
