@@ -53,6 +53,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.safestring import mark_safe
 
 FRAGMENT_TTL = 5  # seconds
 STREAMS_VERSION_KEY = "pages:streams-version"
@@ -236,6 +237,34 @@ def guest_page(
         html = html.replace(hole("csrf"), get_token(request))
     for marker, value in (fill or {}).items():
         html = html.replace(marker, value)
+    return HttpResponse(html)
+
+
+def viewer_page(
+    request: HttpRequest,
+    name: str,
+    render: Callable[[dict], str],
+    fill: Callable[[], dict[str, str]],
+) -> HttpResponse:
+    """The page `name` as every signed-in viewer gets it, cached under the streams version,
+    with what is this viewer's own put in its holes: `render(extra)` renders the page with
+    `extra` added to its context, where the CSRF token and each of `fill()`'s keys (the
+    context variables the templates show as they are, e.g. `account_nav_html`) are holes;
+    `fill()` answers this request's HTML for each. The page must show nothing else of the
+    viewer's (the caller uses it only for viewers it looks the same for), and is used only
+    while no flash message waits for them."""
+    extra = {"csrf_token": hole("csrf")}
+    filled = fill()
+    extra |= {variable: mark_safe(hole(variable)) for variable in filled}
+    key = f"pages:{streams_version()}:viewer:{hashlib.sha256(name.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render(extra)
+        cache.set(key, html, FRAGMENT_TTL)
+    if hole("csrf") in html:
+        html = html.replace(hole("csrf"), get_token(request))
+    for variable, value in filled.items():
+        html = html.replace(hole(variable), value)
     return HttpResponse(html)
 
 
