@@ -47,7 +47,20 @@ def home(request: HttpRequest) -> HttpResponse:
         return page_cache.guest_page(request, f"home:{request.get_full_path()}", home_page)
     if settings.CACHE_IS_SHARED:
         _preload_for_viewer(request, "home")
-    return HttpResponse(home_page({}))
+    if get_messages(request):
+        return HttpResponse(home_page({}))
+
+    # The page as every signed-in viewer gets it, with holes for the header's account links,
+    # the sidebar and the feed (fragments per viewer's ties), and the CSRF token.
+    def fill() -> dict[str, str]:
+        feed = {"page": page, "page_number": number}
+        return {
+            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
+            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
+            "feed_html": render_to_string("streams/_home_feed.html", feed, request),
+        }
+
+    return page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
 
 
 @require_GET

@@ -247,6 +247,11 @@ def test_two_signed_in_viewers_share_one_channel_page_yet_each_sees_only_their_o
             for name in ("csrf", "account_nav_html", "sidebar_html", "controls_html", "chat"):
                 assert page_cache.hole(name) not in response.content.decode()
         assert secrets["bob"] != secrets["dave"]
+        for me, other, client in [("bob", "dave", bob_client), ("dave", "bob", dave_client)]:
+            home = client.get("/").content.decode()  # the home page is kept once too
+            assert f"Account menu for {me}" in home and f"Account menu for {other}" not in home
+            for name in ("csrf", "account_nav_html", "sidebar_html", "feed_html"):
+                assert page_cache.hole(name) not in home
     cached = b"".join(_cached_entries()).decode("latin-1")
     assert "Account menu for" not in cached and "chat-mention-me" not in cached
     assert "alice&#x27;s stream" in cached  # the signed-in page did use the cache
