@@ -1,10 +1,10 @@
 """What the browse and channel pages keep in Django's cache, and how a change reaches them.
 
-Kept: guest pages (home and channel pages as every guest gets them), the channel page as
-every signed-in viewer but its host gets it (`viewer_page`), fragments (the home
-feed's cards and the sidebar, for signed-in viewers too), hosts as selectors.find_host
-returns them, and follower counts. A key names everything its entry shows, so a change
-makes new keys rather than deleting old entries:
+Kept: guest pages (home and channel pages as every guest gets them), the home and channel
+pages as every signed-in viewer (but the channel's host) gets them (`viewer_page`),
+fragments (the home feed's cards and the sidebar, for signed-in viewers too), hosts as
+selectors.find_host returns them, and follower counts. A key names everything its entry
+shows, so a change makes new keys rather than deleting old entries:
 
 - the *streams version*: one token for everything shown about streams and their people
   (live state, title, thumbnail, username, avatar, active or not). Saving a Stream or a
@@ -35,10 +35,10 @@ Nothing kept holds a CSRF token, a flash message or anything else meant for one 
 a guest page has holes where each request puts its own CSRF token (and the channel's chat
 history, kept on its own as above), and is used only while no flash message waits. The home
 and channel pages have no token for guests at all, so that a proxy may share them too
-(streams/public_cache.py). The signed-in channel page has more holes, filled from small
-templates on every request: the header's account links and bell, the sidebar, the Follow and
-Block controls, the page's data for its script, the chat history with the viewer's own
-mentions marked, and the CSRF token.
+(streams/public_cache.py). The signed-in pages have more holes, filled from small templates
+on every request: the header's account links and bell, the sidebar, the CSRF token, and for
+a channel the Follow and Block controls, the page's data for its script and the chat history
+with the viewer's own mentions marked, for the home page its feed.
 
 With a shared cache a request may read the entries it needs ahead, several in one round trip
 (`preload`; `preload_learned` for what the last request for the same page read): the chat
