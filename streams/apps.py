@@ -6,4 +6,8 @@ class StreamsConfig(AppConfig):
     name = "streams"
 
     def ready(self) -> None:
-        from streams import signals  # noqa: F401  (connects the receivers)
+        from social import unread
+        from streams import page_cache, signals  # noqa: F401  (connects the receivers)
+
+        # The bell's count is read through what a page read ahead (page_cache.preload).
+        unread.reader, unread.forget = page_cache.read, page_cache.forget

@@ -4,6 +4,7 @@ then broadcast to the room with LiveKit's SendData (viewer tokens cannot publish
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import re
@@ -11,11 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.avatars import avatar_hue
-from social.models import Follow
 from streams import events, flood, livekit, moderation, page_cache, rooms, selectors
 from streams.client_address import client_network
 from streams.errors import ApiError
@@ -126,19 +127,20 @@ def history(stream: Stream) -> list[ChatMessage]:
     return list(reversed(recent))
 
 
-def history_json(stream: Stream) -> list[dict]:
-    """The last messages as the chat API answers them, oldest first. With a cache every
-    process shares, the answer is kept under the channel's chat version, which every change
-    replaces (page_cache.chat_api_answer). Otherwise which messages they are is read every
-    time (their ids: one narrow query), their JSON is kept in the cache under those ids
-    (page_cache.chat_api_history). Either way a message saved or deleted is in or out of the
-    next answer whichever process gives it, while a raid's viewers share one build."""
+def history_json(stream: Stream) -> str:
+    """The last messages as the chat API answers them, oldest first: the JSON text of their
+    list, kept in the cache as text so that a raid's viewers share one build and one
+    encoding. With a cache every process shares, the answer is kept under the channel's
+    chat version, which every change replaces (page_cache.chat_api_answer). Otherwise which
+    messages they are is read every time (their ids: one narrow query), their JSON is kept
+    in the cache under those ids (page_cache.chat_api_history). Either way a message saved
+    or deleted is in or out of the next answer whichever process gives it."""
     if settings.CACHE_IS_SHARED:
         return page_cache.chat_api_answer(stream.pk, lambda: _history_json(stream))
     return _history_json(stream)
 
 
-def _history_json(stream: Stream) -> list[dict]:
+def _history_json(stream: Stream) -> str:
     rows = list(
         ChatMessage.objects.shown()
         .filter(stream=stream)
@@ -149,12 +151,12 @@ def _history_json(stream: Stream) -> list[dict]:
     # A reply's JSON says whether its parent is deleted: a deletion changes the key too.
     key = [f"{pk}d" if parent_deleted else pk for pk, parent_deleted in rows]
 
-    def build() -> list[dict]:
+    def build() -> str:
         messages = ChatMessage.objects.filter(pk__in=ids).order_by("created_at", "pk")
         messages = messages.select_related("reply_to").only(*MESSAGE_FIELDS)
-        return [message_json(m) for m in messages]
+        return json.dumps([message_json(m) for m in messages], cls=DjangoJSONEncoder)
 
-    return page_cache.chat_api_history(stream.pk, key, build) if ids else []
+    return page_cache.chat_api_history(stream.pk, key, build) if ids else "[]"
 
 
 def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:
@@ -168,25 +170,28 @@ def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> Non
         raise ChatRefused(403, "offline", f"{host.username} is offline: chat opens when live.")
     if sender is None:
         raise ChatRefused(403, "no_identity", "Open the channel page before chatting.")
-    if sender.user is not None and host.pk in selectors.ties_of(sender.user).hidden_by:
+    # The sender's ties (one query, or the shared cache) say whether the host blocked them
+    # and since when they follow the host.
+    ties = selectors.ties_of(sender.user) if sender.user is not None else selectors.Ties()
+    if host.pk in ties.hidden_by:
         raise ChatRefused(403, "blocked", "You cannot chat here.")
     if sender.user is None and stream.is_chat_signed_in_only:
         raise ChatRefused(403, "signed_in_only", "Only signed-in viewers can chat here: log in.")
     if role != moderation.HOST:
         moderation.check_may_chat(host, sender.user, sender.guest_identity, sender.network)
     if stream.followers_only_minutes is not None and not role:
-        _check_followers_only(stream, sender)
+        _check_followers_only(stream, dict(ties.following).get(host.pk))
 
 
-def _check_followers_only(stream: Stream, sender: Sender) -> None:
-    """Refuse a sender who does not follow the host, or not for long enough; a new follower
-    is told how long is left, and from when (`until`, shown in their own time zone)."""
+def _check_followers_only(stream: Stream, since) -> None:
+    """Refuse a sender who does not follow the host (`since`: when they followed, None if
+    they do not), or not for long enough; a new follower is told how long is left, and from
+    when (`until`, shown in their own time zone)."""
     host, minutes = stream.user.username, stream.followers_only_minutes
     age = human_duration(minutes * 60)
     rule = f"Only followers of {host} can chat" + (
         f", once they have followed for {age}" if minutes else ""
     )
-    since = Follow.objects.of(sender.user, stream.user).values_list("created_at", flat=True).first()
     if since is None:
         then = f"and you can chat in {age}" if minutes else "to chat"
         raise ChatRefused(403, "followers_only", f"{rule}: follow {host} {then}.")

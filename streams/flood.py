@@ -4,9 +4,10 @@ all channels), and any other `Limit` (videos: clips made per person).
 
 Counts live in Django's cache (CACHE_URL: Redis when several processes serve the site), one
 counter per subject and step (a second for chat), changed only with the cache's atomic add
-and incr, so concurrent requests, in one process or many, never both take the last place. A
-use counts against every counter of the last window + one step: at the edges of a step the
-limit is a little stricter than the window, never looser.
+and incr (with Redis, SET NX and INCR, in one pipeline with the read), so concurrent
+requests, in one process or many, never both take the last place. A use counts against
+every counter of the last window + one step: at the edges of a step the limit is a little
+stricter than the window, never looser.
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ class Limit:
         except ValueError:  # expired between the add and the incr
             cache.add(key, 1, timeout=timeout)
 
+    def _count_and_read(self, key: str, keys: list[str]) -> dict:
+        """Count one use in the counter `key`, then read the counters `keys`: in one round
+        trip with Redis (streamsite.cache.RedisCache.count_and_get_many)."""
+        count_and_get_many = getattr(cache, "count_and_get_many", None)
+        if count_and_get_many is not None:
+            return count_and_get_many(key, (self.span + 1) * self.step, keys)
+        self._increment(key)
+        return cache.get_many(keys)
+
     @staticmethod
     def _decrement(key: str) -> None:
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to take back
@@ -65,10 +75,9 @@ class Limit:
         wait = 0.0
         for subject in subjects:
             key = self._key(subject, index)
-            self._increment(key)
-            taken.append(key)
             keys = [self._key(subject, i) for i in range(first, index + 1)]
-            counts = cache.get_many(keys)
+            counts = self._count_and_read(key, keys)
+            taken.append(key)
             total = sum(counts.get(k, 0) for k in keys)
             if total <= self.count:
                 continue

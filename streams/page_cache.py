@@ -1,9 +1,10 @@
 """What the browse and channel pages keep in Django's cache, and how a change reaches them.
 
-Kept: guest pages (home and channel pages as every guest gets them), fragments (the home
-feed's cards and the sidebar, for signed-in viewers too), hosts as selectors.find_host
-returns them, and follower counts. A key names everything its entry shows, so a change
-makes new keys rather than deleting old entries:
+Kept: guest pages (home and channel pages as every guest gets them), the home and channel
+pages as every signed-in viewer (but the channel's host) gets them (`viewer_page`),
+fragments (the home feed's cards and the sidebar, for signed-in viewers too), hosts as
+selectors.find_host returns them, and follower counts. A key names everything its entry
+shows, so a change makes new keys rather than deleting old entries:
 
 - the *streams version*: one token for everything shown about streams and their people
   (live state, title, thumbnail, username, avatar, active or not). Saving a Stream or a
@@ -34,7 +35,14 @@ Nothing kept holds a CSRF token, a flash message or anything else meant for one 
 a guest page has holes where each request puts its own CSRF token (and the channel's chat
 history, kept on its own as above), and is used only while no flash message waits. The home
 and channel pages have no token for guests at all, so that a proxy may share them too
-(streams/public_cache.py).
+(streams/public_cache.py). The signed-in pages have more holes, filled from small templates
+on every request: the header's account links and bell, the sidebar, the CSRF token, and for
+a channel the Follow and Block controls, the page's data for its script and the chat history
+with the viewer's own mentions marked, for the home page its feed.
+
+With a shared cache a request may read the entries it needs ahead, several in one round trip
+(`preload`; `preload_learned` for what the last request for the same page read): the chat
+POST, the chat history API and the signed-in pages do.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.safestring import mark_safe
 
 FRAGMENT_TTL = 5  # seconds
 STREAMS_VERSION_KEY = "pages:streams-version"
@@ -69,17 +78,93 @@ _request = threading.local()
 def request_started() -> None:
     _request.version = None
     _request.active = True
+    _request.chat_answer_keys = {}
+    _request.names, _request.keys = [], []
+    _request.preloaded = {}
 
 
 def request_finished() -> None:
     _request.active = False
     _request.version = None
+    _request.chat_answer_keys = {}
+    _request.names, _request.keys = [], []
+    _request.preloaded = {}
+
+
+# Entries a request read ahead in one round trip (`preload`), each used once by the first
+# reader of its key (`_get`) and dropped by any write to it (`_forget`): a view that knows the
+# keys it will read pays one round trip for them rather than one each. Emptied at the start
+# and end of every request. (social.unread reads the bell's count through them too: set up
+# in streams.apps.)
+def preload(keys: list[str]) -> None:
+    """Read `keys` from the cache in one round trip for this request's next readers."""
+    if not getattr(_request, "active", False) or not keys:
+        return
+    found = cache.get_many(keys)
+    _request.preloaded.update({key: found.get(key) for key in keys})
+
+
+def _get(key: str):
+    """cache.get(key), or the entry preloaded for it (once)."""
+    preloaded = getattr(_request, "preloaded", None)
+    if preloaded and key in preloaded:
+        return preloaded.pop(key)
+    return cache.get(key)
+
+
+def _forget(*keys: str) -> None:
+    """These keys are being written: a preloaded entry of theirs is no longer true."""
+    preloaded = getattr(_request, "preloaded", None)
+    for key in keys if preloaded else ():
+        preloaded.pop(key, None)
+
+
+# For readers in other apps (social.unread, set up in streams.apps).
+read, forget = _get, _forget
+
+
+# What the last page of each kind read, in this process (`learn`): the next request for it
+# reads the same entries ahead in two round trips (`preload_learned`). Only a hint: an entry
+# the page no longer reads costs a slot in the read, one it newly reads its own round trip.
+_learned: dict[str, tuple[tuple, tuple]] = {}
+MAX_LEARNED = 10_000
+
+
+def _note_name(name: str) -> None:
+    if getattr(_request, "active", False):
+        _request.names.append(name)
+
+
+def _learned_get(key: str):
+    """_get for an entry about a host (not a viewer), noted for `learn`."""
+    if getattr(_request, "active", False):
+        _request.keys.append(key)
+    return _get(key)
+
+
+def learn(page: str) -> None:
+    """Note what this request read under `page` (e.g. a channel page by username)."""
+    if not getattr(_request, "active", False):
+        return
+    if len(_learned) > MAX_LEARNED:
+        _learned.clear()
+    _learned[page] = (tuple(dict.fromkeys(_request.names)), tuple(dict.fromkeys(_request.keys)))
+
+
+def preload_learned(page: str, keys: list[str]) -> None:
+    """Read ahead, in two round trips, `keys` (the viewer's own entries) and what the last
+    request for `page` read: the streams version and the host's entries, then the entries
+    kept under the version."""
+    names, host_keys = _learned.get(page, ((), ()))
+    preload([STREAMS_VERSION_KEY, *host_keys, *keys])
+    if names:
+        preload([cached_key(name) for name in names])
 
 
 def streams_version() -> str:
     if getattr(_request, "active", False) and _request.version is not None:
         return _request.version
-    version = cache.get(STREAMS_VERSION_KEY)
+    version = _get(STREAMS_VERSION_KEY)
     if version is None:
         # Another process may be setting one at the same moment: the first one stays.
         cache.add(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
@@ -100,6 +185,7 @@ def streams_changed() -> None:
 
 def _new_streams_version() -> None:
     _request.version = None
+    _forget(STREAMS_VERSION_KEY)
     cache.set(STREAMS_VERSION_KEY, secrets.token_hex(8), timeout=None)
 
 
@@ -112,12 +198,13 @@ def _now_and_on_commit(change: Callable[[], None]) -> None:
 def cached(name: str, compute: Callable[[], T | None]) -> T | None:
     """What `compute()` returns, kept under the streams version for FRAGMENT_TTL (None is
     not kept: an unknown name is looked up every time)."""
-    return _kept(f"pages:{streams_version()}:{name}", compute)
+    _note_name(name)
+    return _kept(cached_key(name), compute)
 
 
-def _kept(key: str, compute: Callable[[], T | None]) -> T | None:
+def _kept(key: str, compute: Callable[[], T | None], read=_get) -> T | None:
     """The value cached under `key`, or `compute()`'s, then kept for FRAGMENT_TTL."""
-    value = cache.get(key)
+    value = read(key)
     if value is None and (value := compute()) is not None:
         cache.set(key, value, FRAGMENT_TTL)
     return value
@@ -161,19 +248,47 @@ def guest_page(
     return HttpResponse(html)
 
 
+def viewer_page(
+    request: HttpRequest,
+    name: str,
+    render: Callable[[dict], str],
+    fill: Callable[[], dict[str, str]],
+) -> HttpResponse:
+    """The page `name` as every signed-in viewer gets it, cached under the streams version,
+    with what is this viewer's own put in its holes: `render(extra)` renders the page with
+    `extra` added to its context, where the CSRF token and each of `fill()`'s keys (the
+    context variables the templates show as they are, e.g. `account_nav_html`) are holes;
+    `fill()` answers this request's HTML for each. The page must show nothing else of the
+    viewer's (the caller uses it only for viewers it looks the same for), and is used only
+    while no flash message waits for them."""
+    extra = {"csrf_token": hole("csrf")}
+    filled = fill()
+    extra |= {variable: mark_safe(hole(variable)) for variable in filled}
+    key = f"pages:{streams_version()}:viewer:{hashlib.sha256(name.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render(extra)
+        cache.set(key, html, FRAGMENT_TTL)
+    if hole("csrf") in html:
+        html = html.replace(hole("csrf"), get_token(request))
+    for variable, value in filled.items():
+        html = html.replace(hole(variable), value)
+    return HttpResponse(html)
+
+
 def follower_count(host_id, count: Callable[[], int]) -> int:
     """A channel's follower count, kept for FRAGMENT_TTL; any follow or unfollow of the host
     drops it (`followers_changed`)."""
-    return _kept(f"pages:followers:{host_id}", count)
+    return _kept(f"pages:followers:{host_id}", count, _learned_get)
 
 
 def chat_history(stream_id, history: Callable[[], str]) -> str:
     """A channel's chat history as its page shows it (HTML), kept for FRAGMENT_TTL; any
     message saved or deleted drops it (`chat_changed`)."""
-    return _kept(f"pages:chat:{stream_id}", history)
+    return _kept(f"pages:chat:{stream_id}", history, _learned_get)
 
 
-def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> list[dict]:
+def chat_api_history(stream_id, ids: list, build: Callable[[], str]) -> str:
     """The chat API's history of a channel, kept for FRAGMENT_TTL under the ids of the
     messages it holds (and anything else their JSON shows that may change, such as a reply's
     parent being deleted), which the caller has just read: exact in every process, no hook."""
@@ -184,13 +299,30 @@ def chat_api_history(stream_id, ids: list, build: Callable[[], list[dict]]) -> l
 TIES_TTL = 600  # seconds; the safety net for a write no hook sees
 
 
+def ties_key(user_id) -> str:
+    return f"pages:ties:{user_id}"
+
+
+def moderators_key(host_id) -> str:
+    return f"pages:moderators:{host_id}"
+
+
+def chat_bans_key(host_id) -> str:
+    return f"pages:chat-bans:{host_id}"
+
+
+def cached_key(name: str) -> str:
+    """The key `cached(name, ...)` reads under the current streams version."""
+    return f"pages:{streams_version()}:{name}"
+
+
 def ties(user_id, read: Callable[[], T]) -> T:
     """A signed-in viewer's ties (selectors.ties_of), kept only in a cache every process
     shares: with one per process, another process would show a follow or block late."""
     if not settings.CACHE_IS_SHARED:
         return read()
-    key = f"pages:ties:{user_id}"
-    value = cache.get(key)
+    key = ties_key(user_id)
+    value = _get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)
@@ -200,15 +332,16 @@ def ties(user_id, read: Callable[[], T]) -> T:
 def ties_changed(*user_ids) -> None:
     """A follow or block between these people was saved or deleted."""
     if settings.CACHE_IS_SHARED:
-        keys = [f"pages:ties:{user_id}" for user_id in user_ids]
+        keys = [ties_key(user_id) for user_id in user_ids]
+        _forget(*keys)
         _now_and_on_commit(lambda: cache.delete_many(keys))
 
 
 def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
     """The ids of a host's moderators (Moderator.objects.role_of), kept only in a cache every
     process shares; any moderator saved or deleted drops them (`moderators_changed`)."""
-    key = f"pages:moderators:{host_id}"
-    value = cache.get(key)
+    key = moderators_key(host_id)
+    value = _learned_get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)
@@ -219,8 +352,8 @@ def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
     """A host's chat bans and timeouts in force (ChatBan.objects.in_force_rows), kept only in
     a cache every process shares; any ban saved or deleted drops them (`chat_bans_changed`).
     Expiry is checked by the reader against the times they hold."""
-    key = f"pages:chat-bans:{host_id}"
-    value = cache.get(key)
+    key = chat_bans_key(host_id)
+    value = _get(key)
     if value is None:
         value = read()
         cache.set(key, value, TIES_TTL)
@@ -229,35 +362,63 @@ def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
 
 def chat_bans_changed(host_id) -> None:
     if settings.CACHE_IS_SHARED:
-        _now_and_on_commit(lambda: cache.delete(f"pages:chat-bans:{host_id}"))
+        _forget(chat_bans_key(host_id))
+        _now_and_on_commit(lambda: cache.delete(chat_bans_key(host_id)))
 
 
 def moderators_changed(host_id) -> None:
     if settings.CACHE_IS_SHARED:
-        _now_and_on_commit(lambda: cache.delete(f"pages:moderators:{host_id}"))
+        _forget(moderators_key(host_id))
+        _now_and_on_commit(lambda: cache.delete(moderators_key(host_id)))
 
 
-def chat_api_answer(stream_id, build: Callable[[], list[dict]]) -> list[dict]:
-    """With a cache every process shares, the chat API's history of a channel kept under the
-    channel's chat version, which every message saved, deleted or hidden drops now and once
-    it commits (`chat_changed`), as the streams version is replaced: exact in every process
-    without reading which messages there are. (With a cache per process the caller reads
-    their ids every time: chat_api_history.)"""
-    key = f"pages:chat-version:{stream_id}"
-    version = cache.get(key)
+def chat_version_key(stream_id) -> str:
+    return f"pages:chat-version:{stream_id}"
+
+
+def chat_api_answer(stream_id, build: Callable[[], str]) -> str:
+    """With a cache every process shares, the chat API's history of a channel (its JSON
+    text) kept under the channel's chat version, which every message saved, deleted or
+    hidden drops now and once it commits (`chat_changed`), as the streams version is
+    replaced: exact in every process without reading which messages there are. (With a
+    cache per process the caller reads their ids every time: chat_api_history.)
+
+    A caller that preloaded the chat version (`preload`) has the answer's key read in the
+    same round trip as anything else it preloads then (`chat_answer_key`)."""
+    return _kept(chat_answer_key(stream_id), build)
+
+
+def chat_answer_key(stream_id) -> str:
+    """The key of the chat API's answer under the channel's chat version (made if none),
+    read once per request as the streams version is (dropped by `chat_changed`)."""
+    known = getattr(_request, "chat_answer_keys", None)
+    if known and stream_id in known:
+        return known[stream_id]
+    key = chat_version_key(stream_id)
+    version = _get(key)
     if version is None:
         cache.add(key, secrets.token_hex(8), timeout=None)
         version = cache.get(key, "uncached")
-    return _kept(f"pages:chat-answer:{stream_id}:{version}", build)
+    answer_key = f"pages:chat-answer:{stream_id}:{version}"
+    if getattr(_request, "active", False):
+        _request.chat_answer_keys[stream_id] = answer_key
+    return answer_key
 
 
 def chat_changed(stream_id) -> None:
     # Without its chat version the next reader makes a new one (chat_api_answer).
-    keys = [f"pages:chat:{stream_id}", f"pages:chat-version:{stream_id}"]
-    _now_and_on_commit(lambda: cache.delete_many(keys))
+    keys = [f"pages:chat:{stream_id}", chat_version_key(stream_id)]
+    _forget(*keys)
+    _now_and_on_commit(lambda: _chat_changed(stream_id, keys))
+
+
+def _chat_changed(stream_id, keys: list[str]) -> None:
+    getattr(_request, "chat_answer_keys", {}).pop(stream_id, None)
+    cache.delete_many(keys)
 
 
 def followers_changed(host_id) -> None:
+    _forget(f"pages:followers:{host_id}")
     _now_and_on_commit(lambda: cache.delete(f"pages:followers:{host_id}"))
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
 from social import selectors as social_selectors
+from social import unread
 from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
 from streams.forms import SearchForm
 from streams.models import Moderator
@@ -41,7 +45,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
     if page_cache.for_guests(request):
         return page_cache.guest_page(request, f"home:{request.get_full_path()}", home_page)
-    return HttpResponse(home_page({}))
+    if settings.CACHE_IS_SHARED:
+        _preload_for_viewer(request, "home")
+    if get_messages(request):
+        return HttpResponse(home_page({}))
+
+    # The page as every signed-in viewer gets it, with holes for the header's account links,
+    # the sidebar and the feed (fragments per viewer's ties), and the CSRF token.
+    def fill() -> dict[str, str]:
+        feed = {"page": page, "page_number": number}
+        return {
+            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
+            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
+            "feed_html": render_to_string("streams/_home_feed.html", feed, request),
+        }
+
+    return page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
 
 
 @require_GET
@@ -62,13 +81,22 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @public_for_guests
 def channel(request: HttpRequest, username: str) -> HttpResponse:
+    signed_in_and_shared = settings.CACHE_IS_SHARED and request.user.is_authenticated
+    if signed_in_and_shared:
+        _preload_for_viewer(request, f"channel:{username.lower()}")
     ties = selectors.viewer_ties(request)
     host = selectors.find_host(request.user, ties=ties, username=username)
     stream = host.stream
     history = page_cache.chat_history(stream.pk, lambda: chat_history_html(stream))
     if not page_cache.for_guests(request):
+        viewer = request.user.is_authenticated and request.user.pk != host.pk
+        if viewer and not get_messages(request):
+            return _viewer_channel_page(request, host, history, signed_in_and_shared)
         history = with_own_mentions(history, request.user.get_username())
-        return HttpResponse(_channel_page(request, host, history))
+        page = _channel_page(request, host, history)
+        if signed_in_and_shared:
+            page_cache.learn(f"channel:{username.lower()}")
+        return HttpResponse(page)
     # Every guest gets the same page but for their CSRF token and the chat history, which
     # is kept on its own (page_cache.chat_history): a deleted message is gone on the next load.
     chat_hole = page_cache.hole("chat")
@@ -81,14 +109,52 @@ def channel(request: HttpRequest, username: str) -> HttpResponse:
     )
 
 
+def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) -> HttpResponse:
+    """The channel page as every signed-in viewer but the host gets it, kept once (under the
+    streams version, page_cache.viewer_page) with holes for what is the viewer's own: the
+    header's account links and bell, the sidebar (a fragment per viewer's ties), the Follow
+    and Block controls, the page's data for its script, the chat history with their own
+    mentions marked, and their CSRF token."""
+
+    context = channel_context(request, host)
+
+    def fill() -> dict[str, str]:
+        data = channel_page_data(request, context)
+        return {
+            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
+            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
+            "controls_html": render_to_string("streams/_channel_controls.html", context, request),
+            "page_data_html": json_script(data, "channel-data"),
+            "chat_history_html": with_own_mentions(history, request.user.get_username()),
+        }
+
+    name = f"channel:{host.pk}:{_follower_count(host)}:{request.get_full_path()}"
+    response = page_cache.viewer_page(
+        request, name, lambda extra: _channel_page(request, host, "", extra, context), fill
+    )
+    if learn:
+        page_cache.learn(f"channel:{host.username.lower()}")
+    return response
+
+
+def _preload_for_viewer(request: HttpRequest, page: str) -> None:
+    """A signed-in page's reads from the shared cache, ahead in two round trips: the viewer's
+    ties and bell count, and what the last request for `page` read (page_cache.learn)."""
+    user_id = request.user.pk
+    page_cache.preload_learned(page, [page_cache.ties_key(user_id), unread.key(user_id)])
+
+
 def chat_history_html(stream) -> str:
     messages = [chat.message_json(m) for m in chat.history(stream)]
     context = {"chat_history": messages, "text_html": chat_markup.text_to_html(stream)}
     return render_to_string("streams/_chat_history.html", context)
 
 
-def _channel_page(request: HttpRequest, host, history: str, extra: dict | None = None) -> str:
-    context = {**channel_context(request, host), "chat_history_html": history, **(extra or {})}
+def _channel_page(
+    request: HttpRequest, host, history: str, extra: dict | None = None, base: dict | None = None
+) -> str:
+    base = base if base is not None else channel_context(request, host)
+    context = {**base, "chat_history_html": history, **(extra or {})}
     context["page_data"] = channel_page_data(request, context)
     return render_to_string("streams/channel.html", context, request)
 

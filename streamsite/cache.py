@@ -29,3 +29,22 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def count_and_get_many(self, key: str, timeout: int, keys: list[str]) -> dict:
+        """Add one to the counter `key` (made at 0, expiring in `timeout` seconds, if missing),
+        then read `keys` (the counter among them if asked): one round trip, a pipeline of
+        SET NX, INCR and MGET. Each command is atomic, so concurrent counts are never lost;
+        what is read may already include another request's count, as with incr then
+        get_many. The cache's plain API does the same in two or three round trips."""
+        # The keys are the caller's own, short and plain: made, not checked one by one for
+        # memcached's rules (a counter read covers a whole window of keys).
+        counter = self.make_key(key)
+        names = {self.make_key(name): name for name in keys}
+        client = self._cache.get_client(counter, write=True)
+        with client.pipeline(transaction=False) as pipe:
+            pipe.set(counter, 0, ex=timeout, nx=True)
+            pipe.incr(counter)
+            pipe.mget(list(names))
+            *_, values = pipe.execute()
+        loads = self._cache._serializer.loads
+        return {names[k]: loads(v) for k, v in zip(names, values, strict=True) if v is not None}

@@ -11,6 +11,7 @@ import time
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.utils import timezone
 
@@ -220,6 +221,44 @@ def test_each_viewer_gets_their_own_page_data_and_a_signed_in_one_their_csrf_tok
         pages[name].select_one("[name=csrfmiddlewaretoken]")["value"] for name in ("bob", "alice")
     }
     assert len(tokens) == 2
+
+
+def test_two_signed_in_viewers_share_one_channel_page_yet_each_sees_only_their_own(
+    bob_client, client_for, alice, live
+):
+    dave_client = client_for(UserFactory(username="dave"))
+    ChatMessageFactory(stream=live, text="hi @bob and @dave")
+    secrets = {}
+    for _ in range(2):  # rendered for the first viewer, then taken from the cache
+        for me, other, client, button in [
+            ("bob", "dave", bob_client, "Unfollow"),
+            ("dave", "bob", dave_client, "Follow"),
+        ]:
+            response = client.get("/alice/")
+            soup = _soup(response)
+            assert soup.select_one(".user-menu .visually-hidden").string == f"Account menu for {me}"
+            assert f"Account menu for {other}" not in response.content.decode()
+            assert _page_data(soup)["viewer"]["username"] == me
+            assert soup.select_one("[data-follow-form] button").string == button
+            assert [m["data-mention"] for m in soup.select(".chat-mention-me")] == [me]
+            fields = soup.select("[name=csrfmiddlewaretoken]")
+            secrets[me] = {_unmask_cipher_token(field["value"]) for field in fields}
+            assert len(secrets[me]) == 1  # every form of the page: this viewer's own token
+            for name in ("csrf", "account_nav_html", "sidebar_html", "controls_html", "chat"):
+                assert page_cache.hole(name) not in response.content.decode()
+        assert secrets["bob"] != secrets["dave"]
+        for me, other, client in [("bob", "dave", bob_client), ("dave", "bob", dave_client)]:
+            home = client.get("/").content.decode()  # the home page is kept once too
+            assert f"Account menu for {me}" in home and f"Account menu for {other}" not in home
+            for name in ("csrf", "account_nav_html", "sidebar_html", "feed_html"):
+                assert page_cache.hole(name) not in home
+    cached = b"".join(_cached_entries()).decode("latin-1")
+    assert "Account menu for" not in cached and "chat-mention-me" not in cached
+    assert "alice&#x27;s stream" in cached  # the signed-in page did use the cache
+    dave_client.post("/alice/follow/")
+    assert _soup(dave_client.get("/alice/")).select_one("[data-follow-form] button").string == (
+        "Unfollow"
+    )
 
 
 def test_a_change_in_a_transaction_is_announced_again_once_it_commits(

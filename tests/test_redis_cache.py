@@ -3,12 +3,18 @@ with one redis-py client per connection pool."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 
 from devservers.servers import free_port, install_redis, wait_until
+from social import services
+from social.models import Follow
+from streams.models import ChatMessage, Stream
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -44,3 +50,99 @@ def test_the_redis_cache_stores_counts_and_forgets_with_one_client(settings, red
     assert cache.get_many(["a", "n"]) == {}
     client = cache._cache.get_client("a")
     assert cache._cache.get_client("b", write=True) is client
+
+
+@pytest.fixture
+def redis_shared(settings, redis_url):
+    """The site on a Redis cache every process would share, as production runs it."""
+    settings.CACHES = {"default": {"BACKEND": "streamsite.cache.RedisCache", "LOCATION": redis_url}}
+    settings.CACHE_IS_SHARED = True
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def _say(client, host, text: str):
+    body = json.dumps({"message": text})
+    return client.post(f"/api/stream/{host.pk}/chat", body, "application/json")
+
+
+def test_a_count_and_a_read_in_one_round_trip_count_every_use(redis_shared):
+    assert redis_shared.count_and_get_many("c:1", 30, ["c:0", "c:1"]) == {"c:1": 1}
+    redis_shared.set("c:0", 5, 30)
+    assert redis_shared.count_and_get_many("c:1", 30, ["c:0", "c:1"]) == {"c:0": 5, "c:1": 2}
+    assert redis_shared.incr("c:1") == 3
+    key = redis_shared.make_and_validate_key("c:1")
+    assert 0 < redis_shared._cache.get_client(key).ttl(key) <= 30  # the counter expires
+
+
+@pytest.mark.django_db
+def test_with_redis_the_chat_counts_20_messages_then_refuses_and_refusals_do_not_count(
+    redis_shared, live, alice, bob_client
+):
+    for n in range(20):
+        assert _say(bob_client, alice, f"m{n}").status_code == 201
+    for _ in range(3):
+        response = _say(bob_client, alice, "one too many")
+        assert (response.status_code, response.json()["code"]) == (429, "rate_limited")
+    assert ChatMessage.objects.count() == 20
+
+
+@pytest.mark.django_db
+def test_with_redis_the_chat_rules_read_from_the_cache_hold_at_once(
+    redis_shared, live, alice, bob, bob_client, alice_client
+):
+    Stream.objects.filter(pk=live.pk).update(followers_only_minutes=0)
+    live.refresh_from_db()
+    live.save()  # the hosts kept in the cache show the setting
+    assert _say(bob_client, alice, "a follower").status_code == 201
+    Follow.objects.filter(follower=bob, following=alice).delete()
+    assert _say(bob_client, alice, "hi").json()["code"] == "followers_only"
+    Follow.objects.create(follower=bob, following=alice)
+    assert _say(bob_client, alice, "hi").status_code == 201
+    ban = {"person": str(bob.pk)}
+    response = alice_client.post(f"/api/stream/{alice.pk}/ban", json.dumps(ban), "application/json")
+    assert response.status_code == 200
+    assert _say(bob_client, alice, "again").json()["code"] == "blocked"  # a user's ban blocks
+
+
+@pytest.mark.django_db
+def test_with_redis_the_chat_history_shows_a_new_and_a_deleted_message_at_once(
+    redis_shared, live, alice, bob_client, alice_client
+):
+    guest = Client()
+    url = f"/api/stream/{alice.pk}/chat"
+
+    def texts(client) -> list[str]:
+        response = client.get(url)
+        assert response["Content-Type"] == "application/json"
+        return [m["text"] for m in response.json()["messages"]]
+
+    assert texts(guest) == [] and texts(bob_client) == []  # kept now
+    sent = _say(bob_client, alice, "hello <b>").json()
+    assert texts(guest) == ["hello <b>"] and texts(bob_client) == ["hello <b>"]
+    assert alice_client.post(f"{url}/{sent['id']}/delete").status_code == 200
+    assert texts(guest) == [] and texts(bob_client) == []
+
+
+@pytest.mark.django_db
+def test_with_redis_two_signed_in_viewers_of_a_channel_each_see_only_their_own_page(
+    redis_shared, live, alice, bob, bob_client, client_for
+):
+    dave = UserFactory(username="dave")
+    dave_client = client_for(dave)
+    url = f"/{alice.username}/"
+    for _ in range(2):  # the second time, each page reads ahead what the first one read
+        bob_page = bob_client.get(url).content.decode()
+        dave_page = dave_client.get(url).content.decode()
+        assert "Account menu for bob" in bob_page and "dave" not in bob_page
+        assert "Account menu for dave" in dave_page and "Account menu for bob" not in dave_page
+        assert ">Unfollow</button>" in bob_page and ">Unfollow</button>" not in dave_page
+    services.notify_followers_live(channel=alice, broadcast="one", title="Live")
+    assert "bell-count" in bob_client.get(url).content.decode()  # bob follows alice
+    assert "bell-count" not in dave_client.get(url).content.decode()
+    assert dave_client.post(f"/{alice.username}/follow/").status_code in {200, 302}
+    assert ">Unfollow</button>" in dave_client.get(url).content.decode()
+    assert bob_client.post(f"/{alice.username}/block/").status_code in {200, 302}
+    assert ">Unblock</button>" in bob_client.get(url).content.decode()

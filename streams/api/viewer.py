@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -86,8 +86,13 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     """GET: the last 50 messages, oldest first. POST `message` (and `reply_to`, the id of
     the message it answers): send one (201)."""
     if request.method == "GET":
+        if settings.CACHE_IS_SHARED:
+            _preload_chat_history(request, host_id)
         host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
-        return JsonResponse({"messages": chat.history_json(host.stream)})
+        _stream_ids[host_id] = host.stream.pk
+        # The history is kept as JSON text: put in the answer as it is.
+        body = f'{{"messages": {chat.history_json(host.stream)}}}'
+        return HttpResponse(body, content_type="application/json")
     data = posted(request)
     # The rules are checked against the stream as saved now: with a cache every process
     # shares, the copy find_host reads from it (every save and live-status change replaces
@@ -95,6 +100,13 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     # be seconds behind a settings change). A viewer the host blocked is refused by
     # chat.check_can_chat.
     if settings.CACHE_IS_SHARED:
+        # What the rules read from the cache, in one round trip: the streams version (the
+        # host's key), the host's moderators and bans in force, the sender's ties.
+        keys = [page_cache.STREAMS_VERSION_KEY]
+        keys += [page_cache.moderators_key(host_id), page_cache.chat_bans_key(host_id)]
+        if request.user.is_authenticated:
+            keys.append(page_cache.ties_key(request.user.pk))
+        page_cache.preload(keys)
         stream = selectors.active_host(pk=host_id).stream
     else:
         stream = get_object_or_404(
@@ -108,6 +120,32 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     )
     metrics.chat_accepted()
     return JsonResponse(chat.message_json(message), status=201)
+
+
+# Each host's stream id as this process last saw it (a host keeps their stream for good): a
+# hint that lets the chat history's first round trip to the cache read the channel's chat
+# version too. A wrong or missing hint costs a round trip, never a wrong answer.
+_stream_ids: dict[uuid.UUID, int] = {}
+MAX_STREAM_IDS = 10_000
+
+
+def _preload_chat_history(request: HttpRequest, host_id: uuid.UUID) -> None:
+    """What the chat history reads from the shared cache, in two round trips: the streams
+    version, the channel's chat version and the viewer's ties; then the host and the answer
+    kept under those versions."""
+    if len(_stream_ids) > MAX_STREAM_IDS:
+        _stream_ids.clear()
+    stream_id = _stream_ids.get(host_id)
+    keys = [page_cache.STREAMS_VERSION_KEY]
+    if stream_id is not None:
+        keys.append(page_cache.chat_version_key(stream_id))
+    if request.user.is_authenticated:
+        keys.append(page_cache.ties_key(request.user.pk))
+    page_cache.preload(keys)
+    keys = [page_cache.cached_key(f"host:pk:{host_id}")]
+    if stream_id is not None:
+        keys.append(page_cache.chat_answer_key(stream_id))
+    page_cache.preload(keys)
 
 
 MAX_LIVE_IDS = 100  # a page shows at most 50 followed and 10 recommended channels, 24 cards
