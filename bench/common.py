@@ -576,12 +576,15 @@ class Pinning:
             self.reason = "taskset (util-linux) is not installed"
         self.saved: dict[int, set[int]] = {}
 
-    def pin(self, root: int, cpus: list[int]) -> None:
-        """`root` and every process under it on `cpus`; restore() can put it back."""
+    def pin(self, root: int, cpus: list[int], tree: bool = True) -> None:
+        """`root` and (with `tree`) every process under it on `cpus`; restore() can put it
+        back. The bench's own process is pinned alone: the servers it started are its
+        children, and stay on the site's cores."""
         if self.reason:
             return
         self.saved.setdefault(root, os.sched_getaffinity(root))
-        for proc in descendants(root, process_table()):
+        procs = descendants(root, process_table()) if tree else [process_table()[root]]
+        for proc in procs:
             self._taskset(proc.pid, cpus, must=proc.pid == root)
 
     def restore(self) -> None:

@@ -620,7 +620,7 @@ def main(argv: list[str]) -> None:
                 pinning.pin(root, pinning.site)
             log(f"a publisher and {args.subscribers} rtc viewers join the room")
             audience.join(nginx.port, host, args.subscribers)
-            pinning.pin(os.getpid(), pinning.load)  # the rtc sample's threads
+            pinning.pin(os.getpid(), pinning.load, tree=False)  # the rtc sample's threads
             config = {"base_url": f"http://127.0.0.1:{nginx.port}", "channel": HOST}
             config |= {"host_id": str(host.pk), "session_cookie": settings.SESSION_COOKIE_NAME}
             config |= {"sessions": sessions, "logged_in": args.logged_in}
