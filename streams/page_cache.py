@@ -76,16 +76,15 @@ _request = threading.local()
 
 
 def request_started() -> None:
-    _request.version = None
-    _request.active = True
-    _request.chat_answer_keys = {}
-    _request.names, _request.keys = [], []
-    _request.preloaded = {}
+    _reset(active=True)
 
 
 def request_finished() -> None:
-    _request.active = False
-    _request.version = None
+    _reset(active=False)
+
+
+def _reset(active: bool) -> None:
+    _request.active, _request.version = active, None
     _request.chat_answer_keys = {}
     _request.names, _request.keys = [], []
     _request.preloaded = {}
@@ -202,11 +201,13 @@ def cached(name: str, compute: Callable[[], T | None]) -> T | None:
     return _kept(cached_key(name), compute)
 
 
-def _kept(key: str, compute: Callable[[], T | None], read=_get) -> T | None:
-    """The value cached under `key`, or `compute()`'s, then kept for FRAGMENT_TTL."""
+def _kept(
+    key: str, compute: Callable[[], T | None], read=_get, ttl: int = FRAGMENT_TTL
+) -> T | None:
+    """The value cached under `key`, or `compute()`'s, then kept for `ttl` seconds."""
     value = read(key)
     if value is None and (value := compute()) is not None:
-        cache.set(key, value, FRAGMENT_TTL)
+        cache.set(key, value, ttl)
     return value
 
 
@@ -321,12 +322,7 @@ def ties(user_id, read: Callable[[], T]) -> T:
     shares: with one per process, another process would show a follow or block late."""
     if not settings.CACHE_IS_SHARED:
         return read()
-    key = ties_key(user_id)
-    value = _get(key)
-    if value is None:
-        value = read()
-        cache.set(key, value, TIES_TTL)
-    return value
+    return _kept(ties_key(user_id), read, ttl=TIES_TTL)
 
 
 def ties_changed(*user_ids) -> None:
@@ -340,24 +336,14 @@ def ties_changed(*user_ids) -> None:
 def moderators(host_id, read: Callable[[], frozenset]) -> frozenset:
     """The ids of a host's moderators (Moderator.objects.role_of), kept only in a cache every
     process shares; any moderator saved or deleted drops them (`moderators_changed`)."""
-    key = moderators_key(host_id)
-    value = _learned_get(key)
-    if value is None:
-        value = read()
-        cache.set(key, value, TIES_TTL)
-    return value
+    return _kept(moderators_key(host_id), read, _learned_get, TIES_TTL)
 
 
 def chat_bans(host_id, read: Callable[[], tuple]) -> tuple:
     """A host's chat bans and timeouts in force (ChatBan.objects.in_force_rows), kept only in
     a cache every process shares; any ban saved or deleted drops them (`chat_bans_changed`).
     Expiry is checked by the reader against the times they hold."""
-    key = chat_bans_key(host_id)
-    value = _get(key)
-    if value is None:
-        value = read()
-        cache.set(key, value, TIES_TTL)
-    return value
+    return _kept(chat_bans_key(host_id), read, ttl=TIES_TTL)
 
 
 def chat_bans_changed(host_id) -> None:

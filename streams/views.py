@@ -128,7 +128,7 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
             "chat_history_html": with_own_mentions(history, request.user.get_username()),
         }
 
-    name = f"channel:{host.pk}:{_follower_count(host)}:{request.get_full_path()}"
+    name = f"channel:{host.pk}:{context['follower_count']}:{request.get_full_path()}"
     response = page_cache.viewer_page(
         request, name, lambda extra: _channel_page(request, host, "", extra, context), fill
     )
