@@ -1,9 +1,9 @@
 """The one module that talks to LiveKit: small synchronous functions over the asyncio SDK.
 
-One `LiveKitAPI` per process, with its pool of keep-alive connections, lives on an event
-loop in a background thread (`_Connection`); the synchronous functions below hand it their
-calls and wait for the answer. Every network failure or Twirp error becomes `LiveKitError`
-with a message a person can act on. Token signing and webhook verification are local.
+A persistent `LiveKitAPI`, with its pool of keep-alive connections, lives on an event loop:
+the main thread's own, which it runs for each call, or one in a background thread that other
+threads hand their calls to (`_Connection`). Every network failure or Twirp error becomes
+`LiveKitError` with a message a person can act on. Token signing and webhook verification are local.
 """
 
 from __future__ import annotations
@@ -91,40 +91,17 @@ class Participant:
 NOT_FOUND = frozenset({api.TwirpErrorCode.NOT_FOUND})
 
 
-class _Connection:
-    """The process's LiveKit client: one `LiveKitAPI` (an aiohttp session whose connections
-    are kept alive between calls) owned by an event loop running in a daemon thread.
+class _Client:
+    """One `LiveKitAPI` (an aiohttp session whose connections are kept alive between calls)
+    and the event loop it belongs to, in the process that made it. A change of LIVEKIT_URL
+    or keys (tests do that) replaces the client."""
 
-    A client belongs to the loop that made it, so the loop must outlive every call: it is
-    made lazily, in the process that calls (after gunicorn forks its workers, a worker
-    starts its own; one inherited from the parent is never used), and any thread may hand
-    it work. A change of LIVEKIT_URL or keys (tests do that) replaces the client.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.pid, self.loop = os.getpid(), loop
         self._client: api.LiveKitAPI | None = None
         self._client_for: tuple[str, str, str] | None = None
 
-    def call(self, operation: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
-        target = (settings.LIVEKIT_URL, settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
-        work = self._run(target, operation, timeout)
-        return asyncio.run_coroutine_threadsafe(work, self._running_loop()).result()
-
-    def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._pid != os.getpid():
-                self._pid, self._client, self._client_for = os.getpid(), None, None
-                self._loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=self._loop.run_forever, name="livekit-client", daemon=True
-                )
-                thread.start()
-            return self._loop
-
-    async def _run(self, target, operation, timeout: float):
+    async def run(self, target, operation, timeout: float):
         if self._client_for != target:
             if self._client is not None:
                 await self._client.aclose()
@@ -138,13 +115,66 @@ class _Connection:
                 # message carries its id, and the other calls are idempotent.
                 return await operation(self._client)
 
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client, self._client_for = None, None
+
+
+class _Connection:
+    """The process's LiveKit clients, made lazily in the process that calls (after gunicorn
+    forks its workers, a worker starts its own; one inherited from the parent is never used).
+
+    The main thread (a sync gunicorn worker's requests, a management command) runs its calls
+    on an event loop of its own, in its own thread: no hand-over between threads, which
+    costs about as much as a quick call itself. Any other thread (a threaded server's
+    requests, which may be a new thread each time) and a thread already running an event
+    loop hand their calls to one loop running in a daemon thread and wait for the answer.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._main: _Client | None = None  # the main thread's, run in it
+        self._shared: _Client | None = None  # every other thread's, run in a daemon thread
+
+    def call(self, operation: Callable[[api.LiveKitAPI], Awaitable[T]], timeout: float) -> T:
+        target = (settings.LIVEKIT_URL, settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+        if threading.current_thread() is threading.main_thread() and not _loop_running():
+            if self._main is None or self._main.pid != os.getpid():
+                self._main = _Client(asyncio.new_event_loop())
+            client = self._main
+            return client.loop.run_until_complete(client.run(target, operation, timeout))
+        client = self._shared_client()
+        work = client.run(target, operation, timeout)
+        return asyncio.run_coroutine_threadsafe(work, client.loop).result()
+
+    def _shared_client(self) -> _Client:
+        with self._lock:
+            if self._shared is None or self._shared.pid != os.getpid():
+                self._shared = _Client(asyncio.new_event_loop())
+                thread = threading.Thread(
+                    target=self._shared.loop.run_forever, name="livekit-client", daemon=True
+                )
+                thread.start()
+            return self._shared
+
     def close(self) -> None:
-        """Close the client's connections (at exit, so nothing is left half-closed)."""
-        if self._loop is None or self._pid != os.getpid() or self._client is None:
-            return
-        closing = asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop)
-        closing.result(timeout=5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        """Close the clients' connections (at exit, so nothing is left half-closed)."""
+        main, shared = self._main, self._shared
+        if main is not None and main.pid == os.getpid() and not main.loop.is_running():
+            main.loop.run_until_complete(main.aclose())
+            main.loop.close()
+        if shared is not None and shared.pid == os.getpid():
+            asyncio.run_coroutine_threadsafe(shared.aclose(), shared.loop).result(timeout=5)
+            shared.loop.call_soon_threadsafe(shared.loop.stop)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 _connection = _Connection()
