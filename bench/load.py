@@ -7,7 +7,8 @@ ports of 127.0.0.1. The host's own identity publishes a synthetic camera into th
 Ingress would, and a sample of real rtc viewers watches. Locust (bench/locustfile.py, its own
 process) brings the raid: at each arrival rate, that many new viewers per second, each loading
 the channel page with its CSS and JavaScript, the stream info, a token and the chat history
-once; a share of them are logged in and also chat. The site's processes (nginx, gunicorn,
+(and, as the page does after a history a shared cache may have kept, once more when that copy
+has expired); a share of them are logged in and also chat. The site's processes (nginx, gunicorn,
 PostgreSQL, livekit-server, Redis) run on one half of the cores, Locust and the rtc sample on
 the other (taskset), or the output says why not.
 
@@ -55,7 +56,7 @@ HOST = "raidhost"  # the channel raided
 HISTORY = 50  # chat messages already there: the page and the history API show a full chat
 P95_BUDGET = 0.5  # seconds: a rate is admitted with no error and every endpoint's p95 under it
 ENDPOINTS = ["channel page", "static css", "static js", "stream info", "token"]
-ENDPOINTS += ["chat history", "chat post", "viewer"]  # "viewer": one that did not finish
+ENDPOINTS += ["chat history", "chat again", "chat post", "viewer"]  # "viewer": one unfinished
 MODES = {False: "viewer", True: "ceiling"}
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 LOG_LAG = 0.3  # seconds: nginx writes a request's log line just after the client has its answer
@@ -625,6 +626,7 @@ def main(argv: list[str]) -> None:
             config |= {"host_id": str(host.pk), "session_cookie": settings.SESSION_COOKIE_NAME}
             config |= {"sessions": sessions, "logged_in": args.logged_in}
             config |= {"seconds": args.seconds, "drain": args.drain}
+            config["public_cache_seconds"] = settings.PUBLIC_CACHE_SECONDS
             meter = common.CpuMeter({**roots, "bench (rtc)": os.getpid()})
             timeout = len(rates) * len(modes) * (args.seconds + args.drain + 45) + 60
             raid = Raid(config, meter, Site(port, token, nginx.access_log), pinning, timeout)

@@ -1,9 +1,11 @@
 """A raid's viewer for Locust, and the arrivals bench/load.py asks for.
 
 `RaidViewer` arrives on the channel once: the page with its CSS and JavaScript bundle, the
-stream info, a viewer token and the chat history; a logged-in one (session prepared in the
-database, CSRF cookie and header as the page's script sends them) also says something in
-chat, each message's text a unique marker. Then it leaves.
+stream info, a viewer token and the chat history, and, as the page's script does when a shared
+cache may have kept that history from before it arrived (a guest's: `public, s-maxage=N`), the
+chat history once more N + 1.2 seconds later ("chat again"); a logged-in one (session
+prepared in the database, CSRF cookie and header as the page's script sends them) also says
+something in chat, each message's text a unique marker. Then it leaves.
 
 `python bench/locustfile.py CONFIG.json` (what bench/load.py runs: Locust's gevent patches this
 whole process, so it runs apart from the bench's rtc clients) warms the site up with a few
@@ -17,7 +19,7 @@ markers answered 201.
 In a step with `"ceiling": true` every request of the same viewers goes to `/robots.txt` (GET,
 no database, no template, answered by Django through its whole middleware stack, never from a
 cache): how many arrivals per second the site admits when a request costs nothing but Django's
-per-request overhead.
+per-request overhead. Its guests ask "chat again" too, after the same wait.
 `RAID_CONFIG=CONFIG.json locust -f bench/locustfile.py --host URL` runs the same viewers from
 Locust's own command line or web UI (each of its users arrives once).
 """
@@ -46,6 +48,8 @@ REQUEST_TIMEOUT = 10.0  # seconds; a request still unanswered then is a failure 
 WARM_UP = (5, 2)  # viewers per second, seconds: before the rates, not counted
 # A ceiling viewer's page is /robots.txt, with no CSS or JS in it: it asks for these two instead.
 CEILING_STATIC = {"/static/a.css": "css", "/static/a.js": "js"}
+SHARED = re.compile(r"(?:^|[\s,])s-maxage=(\d+)", re.IGNORECASE)
+SHARED_MARGIN_SECONDS = 1.2  # as frontend/channel/chat.js waits past a shared copy's life
 
 
 class Step:
@@ -84,13 +88,15 @@ class RaidViewer(FastHttpUser):
             self.headers = {"Cookie": cookie}
 
     def call(self, name: str, path: str, expect=200, method="GET", **kwargs) -> str | None:
-        """One request, counted under `name`; its body, or None when it failed."""
+        """One request, counted under `name`; its body, or None when it failed. Its answer's
+        Cache-Control is kept in `self.cache_control`."""
         if self.step.ceiling:
             method, path, expect, kwargs = "GET", "/robots.txt", 200, {}
         kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
         with self.client.request(
             method, path, name=name, catch_response=True, **kwargs
         ) as response:
+            self.cache_control = response.headers.get("Cache-Control") or ""
             if response.status_code == expect:
                 response.success()
                 return response.text
@@ -109,11 +115,25 @@ class RaidViewer(FastHttpUser):
                 self.call(f"static {kind}", path)
             self.call("stream info", api)
             self.call("token", f"/api/stream/token/{host_id}")
-            self.call("chat history", f"{api}/chat")
+            if self.call("chat history", f"{api}/chat") is not None:
+                self.catch_up_again(f"{api}/chat")
             if self.headers:
                 self.chat(f"{api}/chat")
             self.step.finished += 1
         raise StopUser
+
+    def catch_up_again(self, path: str) -> None:
+        """What frontend/channel/chat.js does after a history a shared cache may have kept:
+        once more when that copy has expired. A ceiling guest waits as long as a viewer."""
+        if self.step.ceiling:
+            seconds = 0 if self.headers else CONFIG["public_cache_seconds"]
+        else:
+            shared = SHARED.search(self.cache_control)
+            public = re.search(r"(^|[\s,])public([\s,]|$)", self.cache_control)
+            seconds = int(shared.group(1)) if shared and public else 0
+        if seconds > 0:
+            gevent.sleep(seconds + SHARED_MARGIN_SECONDS)
+            self.call("chat again", path)
 
     def chat(self, path: str) -> None:
         marker = f"raid-{self.label}-{secrets.token_hex(4)}"

@@ -1,8 +1,8 @@
 """What a shared cache in front of the site (nginx with deploy/nginx.conf, a CDN) may keep.
 
-The pages and APIs every guest gets alike (home, a channel page, stream info, the live
-markers) are marked `Cache-Control: public, max-age=0, s-maxage=<PUBLIC_CACHE_SECONDS>`
-with `Vary: Cookie`, so that a raid of guests is answered by the proxy, and Django renders
+The pages and APIs every guest gets alike (home, a channel page, stream info, a channel's
+chat history, the live markers) are marked
+`Cache-Control: public, max-age=0, s-maxage=<PUBLIC_CACHE_SECONDS>` with `Vary: Cookie`, so that a raid of guests is answered by the proxy, and Django renders
 each page about once per PUBLIC_CACHE_SECONDS. Browsers keep nothing (max-age=0): after
 signing in, the next page is asked for again.
 

@@ -9,15 +9,18 @@ import io
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from PIL import Image
 
 from devservers.media import RtmpEncoder
+from devservers.proxy import nginx, nginx_installed
 from devservers.rtc import RtcClient, publisher_token
 from devservers.servers import (
     LiveKitConfig,
@@ -322,3 +325,31 @@ def livekit_cluster(live_server, tmp_path_factory):
     stack = LiveKitStack(config, tmp_path_factory.mktemp("livekit-cluster"), nodes=2).start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """collectstatic's output as production makes it (hashed names, .gz beside them), for the
+    site's own files; compressing only CSS keeps it quick."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    skip = ["js", "txt", "map", "svg", "png", "jpg", "woff2"]
+    with override_settings(
+        STATIC_ROOT=root, STORAGES=storages, WHITENOISE_SKIP_COMPRESS_EXTENSIONS=skip
+    ):
+        call_command("collectstatic", "--noinput", "--ignore", "admin", verbosity=0)
+    return root
+
+
+@pytest.fixture
+def proxy(live_server, static_root, settings, tmp_path):
+    """nginx in front of the live server, with an empty cache for each test."""
+    need(nginx_installed(), "nginx", "scripts/system-deps.sh")
+    upstream = urlsplit(live_server.url).port
+    with nginx(
+        upstream, static_root=static_root, media_root=settings.MEDIA_ROOT, out_dir=tmp_path
+    ) as running:
+        yield running

@@ -65,3 +65,8 @@ def test_a_short_raid_fails_no_request_and_loses_no_chat_message(tmp_path):
     assert answered["static css"] == {"nginx": 32}
     assert answered["static js"]["nginx"] >= 32
     assert sum(answered["token"].values()) == answered["token"]["gunicorn"] == 32
+    # Every guest's history twice (the second once the proxy's copy has expired), some from
+    # the proxy's cache; each signed-in viewer's once, from gunicorn.
+    assert raid["endpoints"]["chat again"]["requests"] == 16
+    assert sum(answered["chat history"].values()) == 16 * 2 + 16
+    assert answered["chat history"]["proxy cache"] > 0

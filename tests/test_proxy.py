@@ -7,52 +7,21 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from django.core.management import call_command
-from django.test import Client, override_settings
+from django.test import Client
 
 from devservers import proxy as proxy_module
-from devservers.proxy import answered_by, nginx, nginx_installed
+from devservers.proxy import answered_by, nginx
 from devservers.servers import SetupError
 from streams.models import ChatMessage, Stream
-from tests.conftest import need
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECONDS = 2  # PUBLIC_CACHE_SECONDS by default; nginx counts whole seconds, so up to 1 more
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    """collectstatic's output as production makes it (hashed names, .gz beside them), for the
-    site's own files; compressing only CSS keeps it quick."""
-    root = tmp_path_factory.mktemp("staticfiles")
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
-    skip = ["js", "txt", "map", "svg", "png", "jpg", "woff2"]
-    with override_settings(
-        STATIC_ROOT=root, STORAGES=storages, WHITENOISE_SKIP_COMPRESS_EXTENSIONS=skip
-    ):
-        call_command("collectstatic", "--noinput", "--ignore", "admin", verbosity=0)
-    return root
-
-
-@pytest.fixture
-def proxy(live_server, static_root, settings, tmp_path):
-    """nginx in front of the live server, with an empty cache for each test."""
-    need(nginx_installed(), "nginx", "scripts/system-deps.sh")
-    upstream = urlsplit(live_server.url).port
-    with nginx(
-        upstream, static_root=static_root, media_root=settings.MEDIA_ROOT, out_dir=tmp_path
-    ) as running:
-        yield running
 
 
 def _browser(proxy, user=None) -> requests.Session:
@@ -119,11 +88,29 @@ def test_a_guest_page_comes_from_the_proxy_the_second_time_and_changes_within_se
 
 
 def test_a_raid_of_new_guests_is_answered_from_the_cache(proxy, alice, bob):
-    addresses = ["/", "/alice/", f"/api/stream/{alice.pk}", f"/api/live?ids={alice.pk},{bob.pk}"]
+    addresses = ["/", "/alice/", f"/api/stream/{alice.pk}", f"/api/stream/{alice.pk}/chat"]
+    addresses.append(f"/api/live?ids={alice.pk},{bob.pk}")
     for address in addresses:
         statuses = [get(_browser(proxy), address).headers["X-Cache-Status"] for _ in range(5)]
         assert statuses == ["MISS", "HIT", "HIT", "HIT", "HIT"], address
-    assert answered_by(proxy.access_log) == {"site": 4, "cache": 16}
+    assert answered_by(proxy.access_log) == {"site": 5, "cache": 20}
+
+
+def test_a_signed_in_viewers_chat_history_and_every_chat_post_skip_the_cache(proxy, alice, bob):
+    Stream.objects.filter(user=alice).update(is_live=True)
+    chat = f"/api/stream/{alice.pk}/chat"
+    assert get(_browser(proxy), chat).headers["X-Cache-Status"] == "MISS"  # a guest's, kept
+    bob_browser = _browser(proxy, bob)
+    history = get(bob_browser, chat)
+    assert history.headers["X-Cache-Status"] == "BYPASS"
+    assert "private" in history.headers["Cache-Control"]
+    csrf = get(bob_browser, f"/api/stream/token/{alice.pk}").cookies["csrftoken"]
+    for text in ("first", "second"):
+        sent = bob_browser.post(
+            proxy.url + chat, json={"message": text}, headers={"X-CSRFToken": csrf}, timeout=10
+        )
+        assert (sent.status_code, sent.headers.get("X-Cache-Status")) == (201, None), sent.text
+    assert [m["text"] for m in get(bob_browser, chat).json()["messages"]] == ["first", "second"]
 
 
 def test_a_signed_in_viewer_is_never_answered_from_the_cache(proxy, alice, bob):
@@ -159,7 +146,7 @@ def test_what_the_site_never_marks_public_does_not_go_through_the_proxys_cache(p
     lock, waiting for each other's answer that the cache could not keep anyway."""
     Stream.objects.filter(user=alice).update(is_live=True)
     guest = _browser(proxy)
-    for path in (f"/api/stream/token/{alice.pk}", f"/api/stream/{alice.pk}/chat", "/robots.txt"):
+    for path in (f"/api/stream/token/{alice.pk}", "/robots.txt"):
         assert get(guest, path).headers["X-Cache-Status"] == "BYPASS", path
     assert get(guest, f"/api/stream/{alice.pk}").headers["X-Cache-Status"] == "MISS"
 

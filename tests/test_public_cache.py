@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shared(alice, bob):
     """The addresses a proxy may share between guests."""
-    return ["/", "/alice/", f"/api/stream/{alice.pk}", f"/api/live?ids={alice.pk},{bob.pk}"]
+    api = f"/api/stream/{alice.pk}"
+    return ["/", "/alice/", api, f"{api}/chat", f"/api/live?ids={alice.pk},{bob.pk}"]
 
 
 def _directives(response) -> set[str]:
@@ -80,15 +81,22 @@ def test_the_seconds_come_from_the_setting(settings, alice):
     assert "s-maxage=5" in _directives(Client().get("/alice/"))
 
 
-def test_errors_tokens_and_chat_are_never_public(guest_client, alice):
+def test_errors_tokens_and_chat_posts_are_never_public(guest_client, live):
     for url in [
         "/nobody-here/",
         "/api/live?ids=not-an-id",
-        f"/api/stream/token/{alice.pk}",
-        f"/api/stream/{alice.pk}/chat",
+        f"/api/stream/token/{live.user.pk}",
         "/search/?term=alice",
     ]:
         assert "public" not in _directives(guest_client.get(url)), url
+    chat = f"/api/stream/{live.user.pk}/chat"
+    guest_client.get(f"/api/stream/token/{live.user.pk}")  # a guest's chat needs its cookies
+    csrf = guest_client.cookies["csrftoken"].value
+    sent = guest_client.post(
+        chat, {"message": "hi"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert sent.status_code == 201, sent.content
+    assert "public" not in _directives(sent)
 
 
 def test_an_answer_that_sets_a_cookie_or_used_a_csrf_token_is_not_made_public():

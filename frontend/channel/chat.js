@@ -88,6 +88,16 @@ function messageItem(message, emotes, me) {
 
 const idOf = (item) => Number(item.dataset.messageId);
 
+// A shared cache counts whole seconds (nginx keeps a copy up to a second longer than s-maxage).
+const SHARED_MARGIN_SECONDS = 1.2;
+
+/** How long a shared cache may have kept this answer: its `public, s-maxage=N`'s N, else 0. */
+function sharedFor(headers) {
+  const control = (headers && headers.get("Cache-Control")) || "";
+  const maxAge = /(?:^|[\s,])s-maxage=(\d+)/i.exec(control);
+  return /(?:^|[\s,])public(?:[\s,]|$)/i.test(control) && maxAge ? Number(maxAge[1]) : 0;
+}
+
 export function createChat(root, page, moderation, hooks) {
   const list = qs("[data-chat-messages]", root);
   const empty = qs("[data-chat-empty]", root);
@@ -430,12 +440,19 @@ export function createChat(root, page, moderation, hooks) {
     },
 
     /** Catch up with what was said or deleted while the room connection was down. */
-    async sync() {
+    async sync({ again = true } = {}) {
       let result;
       try {
         result = await request(page.urls.chat);
       } catch {
         return;
+      }
+      // A shared cache in front of the site (streams/public_cache.py) may answer a guest with
+      // a copy up to s-maxage seconds old, taken before this connection: what was said in
+      // between came neither live nor in it. Once that copy has expired, catch up again.
+      const shared = sharedFor(result.headers);
+      if (again && shared > 0) {
+        setTimeout(() => this.sync({ again: false }), (shared + SHARED_MARGIN_SECONDS) * 1000);
       }
       const messages = result.ok && Array.isArray(result.data.messages) ? result.data.messages : null;
       if (!messages) return;

@@ -81,10 +81,16 @@ def _iso(moment) -> str | None:
 
 
 @require_http_methods(["GET", "POST"])
+@public_for_guests
 @json_api
 def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     """GET: the last 50 messages, oldest first. POST `message` (and `reply_to`, the id of
-    the message it answers): send one (201)."""
+    the message it answers): send one (201).
+
+    A guest's GET is the same for every guest: a shared cache in front may keep it for
+    PUBLIC_CACHE_SECONDS, so the page's catch-up after connecting to the room may get a copy
+    taken just before. The page then catches up once more when that copy has expired
+    (frontend/channel/chat.js), so that nothing said around its arrival is missed."""
     if request.method == "GET":
         if settings.CACHE_IS_SHARED:
             _preload_chat_history(request, host_id)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -327,6 +328,36 @@ def test_chat_between_a_follower_and_a_guest_survives_a_reload(open_page, publis
     expect(messages(bob_page)).to_have_text(["hello from bob <b>not bold</b>", "hi bob"])
     guest_page.reload()
     expect(messages(guest_page)).to_have_text(["hello from bob <b>not bold</b>", "hi bob"])
+
+
+def test_a_message_said_as_a_guest_arrives_shows_though_the_proxy_kept_older_copies(
+    browser, proxy, publisher, alice, bob, settings
+):
+    """Through nginx, a guest's channel page and chat history may be copies taken before
+    their connection to the room: what was said in between came neither live nor in them,
+    until the page catches up once more when the copies have expired."""
+    settings.PUBLIC_CACHE_SECONDS = 5  # room to open the page while the copies still hold
+    publisher(alice)
+    go_live(alice)
+    for path in ("/alice/", f"/api/stream/{alice.pk}/chat"):  # a guest before: kept
+        assert requests.get(proxy.url + path, timeout=10).headers["X-Cache-Status"] == "MISS"
+    # Said just now, and to nobody in the room yet: only a history can bring it.
+    ChatMessage.objects.create(stream=alice.stream, user=bob, author_name="bob", text="o/")
+    context = browser.new_context(base_url=proxy.url)
+    try:
+        page = context.new_page()
+        histories = []
+        page.on(
+            "response",
+            lambda r: r.url.endswith("/chat") and histories.append(r.headers["x-cache-status"]),
+        )
+        assert page.goto("/alice/").headers["x-cache-status"] == "HIT"
+        expect(page.locator("[data-chat-empty]")).to_have_text("Welcome to the chat!")
+        expect(messages(page)).to_have_text(["o/"], timeout=15_000)
+        assert histories[0] == "HIT"  # the first catch-up's copy did not have it
+        assert len(histories) == 2
+    finally:
+        context.close()
 
 
 def test_a_follower_too_new_to_chat_is_told_when_in_their_own_time_zone(open_page, alice, bob):
