@@ -415,8 +415,10 @@ class FragmentKeys:
 
     ttl = FRAGMENT_TTL
 
-    def __init__(self, ties) -> None:
+    def __init__(self, ties, sidebar: Callable[[], str] | None = None) -> None:
         self._ties = ties  # selectors.Ties, or a lazy object that reads it when first used
+        # What the sidebar shows the viewer, as a digest (selectors.sidebar_digest).
+        self._sidebar = sidebar or (lambda: self._ties.digest)
 
     @cached_property
     def version(self) -> str:
@@ -424,8 +426,9 @@ class FragmentKeys:
 
     @cached_property
     def sidebar(self) -> str:
-        """Following and Recommended: one per viewer and their follows and blocks."""
-        return f"{self.version}:{self._ties.digest}"
+        """Following and Recommended: one per list of people they show, which the viewer's
+        follows and blocks make, shared by every viewer they are the same for."""
+        return f"{self.version}:{self._sidebar()}"
 
     @cached_property
     def feed(self) -> str:

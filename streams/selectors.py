@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -161,6 +162,68 @@ def recommended_for(viewer, limit: int = RECOMMENDED_LIMIT) -> list:
         Exists(Follow.objects.of(viewer, OuterRef("user_id")))
     )
     return [stream.user for stream in streams[:limit]]
+
+
+# How many of the streamed channels, in the order a guest gets them, sidebar_of reads
+# from the cache to tell a viewer's Recommended list without a query.
+SIDEBAR_CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """What the sidebar shows a viewer, as a digest (`digest`: the key of its fragment in the
+    cache) and, when the cached candidates tell them, the ids of their Recommended."""
+
+    digest: str
+    recommended_ids: tuple | None = None
+    loaded: dict | None = None  # users (with their stream) this request read, by id
+
+    def recommended(self, viewer) -> list:
+        """recommended_for(viewer), from the ids when known."""
+        if self.recommended_ids is None:
+            return recommended_for(viewer)
+        users = self.loaded or {}
+        if not all(user_id in users for user_id in self.recommended_ids):
+            users = User.objects.select_related("stream").in_bulk(self.recommended_ids)
+        return [users[user_id] for user_id in self.recommended_ids if user_id in users]
+
+
+def viewer_sidebar(request) -> Sidebar:
+    """sidebar_of the request's user, read once per request."""
+    if not hasattr(request, "_viewer_sidebar"):
+        request._viewer_sidebar = sidebar_of(request.user, viewer_ties(request))
+    return request._viewer_sidebar
+
+
+def sidebar_of(viewer, ties: Ties) -> Sidebar:
+    """The people the sidebar shows `viewer` (following_for, then recommended_for) as a
+    digest, told from their `ties` and the channels a guest would be recommended (kept in the
+    cache under the streams version): viewers with the same lists, e.g. a raid's newcomers
+    who follow the same channel, share one fragment rather than one each (streams.page_cache).
+    Live first is the same for all of them (the streams version holds it). Should the
+    candidates run out before the viewer's list is full, the digest of their ties."""
+    if not viewer.is_authenticated:
+        return Sidebar(ties.digest)
+    hidden_by = set(ties.hidden_by)
+    followed = [user_id for user_id, _ in ties.following]
+    shown = [user_id for user_id in followed if user_id not in hidden_by]
+    left_out = {*followed, *hidden_by, *ties.blocking, viewer.pk}
+    loaded: dict = {}
+    candidates = page_cache.cached("sidebar-candidates", lambda: _sidebar_candidates(loaded))
+    recommended = [user_id for user_id in candidates if user_id not in left_out]
+    if len(recommended) < RECOMMENDED_LIMIT and len(candidates) >= SIDEBAR_CANDIDATES:
+        return Sidebar(ties.digest)
+    recommended = tuple(recommended[:RECOMMENDED_LIMIT])
+    return Sidebar(_digest(("sidebar", tuple(shown), recommended)), recommended, loaded)
+
+
+def _sidebar_candidates(loaded: dict) -> list:
+    """The ids of the hosts of the first SIDEBAR_CANDIDATES streamed channels, as a guest
+    gets them: a viewer's Recommended are the first of them they neither follow nor block
+    either way, nor host. The hosts read, with their stream, are put in `loaded`."""
+    streams = list(streamed_streams(AnonymousUser())[:SIDEBAR_CANDIDATES])
+    loaded.update((stream.user_id, stream.user) for stream in streams)
+    return [stream.user_id for stream in streams]
 
 
 @dataclass(frozen=True)
