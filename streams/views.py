@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import RequestContext, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -54,11 +55,14 @@ def home(request: HttpRequest) -> HttpResponse:
     # the sidebar and the feed (fragments per viewer's ties), and the CSRF token.
     def fill() -> dict[str, str]:
         feed = {"page": page, "page_number": number}
-        return {
-            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
-            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
-            "feed_html": render_to_string("streams/_home_feed.html", feed, request),
-        }
+        return render_holes(
+            request,
+            {
+                "account_nav_html": ("includes/account_nav.html", {}),
+                "sidebar_html": ("includes/sidebar.html", {}),
+                "feed_html": ("streams/_home_feed.html", feed),
+            },
+        )
 
     return page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
 
@@ -120,10 +124,16 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
 
     def fill() -> dict[str, str]:
         data = channel_page_data(request, context)
+        holes = render_holes(
+            request,
+            {
+                "account_nav_html": ("includes/account_nav.html", {}),
+                "sidebar_html": ("includes/sidebar.html", {}),
+                "controls_html": ("streams/_channel_controls.html", context),
+            },
+        )
         return {
-            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
-            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
-            "controls_html": render_to_string("streams/_channel_controls.html", context, request),
+            **holes,
             "page_data_html": json_script(data, "channel-data"),
             "chat_history_html": with_own_mentions(history, request.user.get_username()),
         }
@@ -135,6 +145,21 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
     if learn:
         page_cache.learn(f"channel:{host.username.lower()}")
     return response
+
+
+def render_holes(request: HttpRequest, holes: dict[str, tuple[str, dict]]) -> dict[str, str]:
+    """Each hole's template (name: (template, context)) rendered as render_to_string renders
+    it with the request, in one context whose processors run once for all of them (as for a
+    page and its includes) rather than once each."""
+    engine = engines["django"].engine
+    templates = {name: engine.get_template(template) for name, (template, _) in holes.items()}
+    context = RequestContext(request)
+    html = {}
+    with context.bind_template(next(iter(templates.values()))):
+        for name, (_, extra) in holes.items():
+            with context.push(extra):
+                html[name] = templates[name].render(context)
+    return html
 
 
 def _preload_for_viewer(request: HttpRequest, page: str) -> None:
