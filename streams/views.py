@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
@@ -9,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import RequestContext, engines
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
@@ -231,22 +233,32 @@ def channel_page_data(request: HttpRequest, context: dict) -> dict:
         "chat": chat.settings_json(stream),
         "timeouts": moderation.TIMEOUTS,
         "max_length": chat.MAX_LENGTH,
-        "urls": {
-            "token": reverse("api_viewer_token", args=[host_id]),
-            "info": reverse("api_stream_info", args=[host_id]),
-            "chat": reverse("api_chat", args=[host_id]),
-            "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
-            "timeout": reverse("api_timeout", args=[host_id]),
-            "ban": reverse("api_ban", args=[host_id]),
-            # "-" is no username (they have 3 characters or more): only the placeholder.
-            **{
-                name: reverse(name, args=["-"]).replace("/-/", "/{username}/")
-                for name in ("channel", "block", "unblock")
-            },
-            "login": reverse("account_login"),
-            # Where the host and moderators see and lift the timeouts and bans.
-            "moderation": reverse("dashboard_moderation", args=[host.username]),
+        "urls": _channel_urls(
+            host_id, host.username, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+        ),
+    }
+
+
+@lru_cache(maxsize=4096)
+def _channel_urls(host_id: str, username: str, prefix: str, urlconf: str) -> dict:
+    """The channel page's URLs for its script: the same for every request for the channel
+    (with the same script prefix and URLconf), worked out once per process rather than by
+    each page."""
+    return {
+        "token": reverse("api_viewer_token", args=[host_id]),
+        "info": reverse("api_stream_info", args=[host_id]),
+        "chat": reverse("api_chat", args=[host_id]),
+        "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
+        "timeout": reverse("api_timeout", args=[host_id]),
+        "ban": reverse("api_ban", args=[host_id]),
+        # "-" is no username (they have 3 characters or more): only the placeholder.
+        **{
+            name: reverse(name, args=["-"]).replace("/-/", "/{username}/")
+            for name in ("channel", "block", "unblock")
         },
+        "login": reverse("account_login"),
+        # Where the host and moderators see and lift the timeouts and bans.
+        "moderation": reverse("dashboard_moderation", args=[username]),
     }
 
 
