@@ -26,6 +26,18 @@ USER_TTL = 600  # seconds
 T = TypeVar("T")
 
 
+# How the user is read from the cache, and told it is being written: cache.get, or (set by
+# the streams app) a reader that may hold what a page read ahead (a page may read `key`
+# ahead with other entries in one round trip).
+reader: Callable = lambda key: cache.get(key)  # noqa: E731
+forget: Callable = lambda *keys: None  # noqa: E731
+
+
+def key(user_id) -> str:
+    """The cache key of the kept user."""
+    return _key(user_id)
+
+
 def _key(user_id) -> str:
     return f"accounts:user:{user_id}"
 
@@ -39,7 +51,7 @@ def cached_user(user_id, load: Callable[[], T | None]) -> T | None:
     """The user `load()` reads, from the shared cache when there is one (None not kept)."""
     if not settings.CACHE_IS_SHARED:
         return load()
-    user = cache.get(_key(user_id))
+    user = reader(_key(user_id))
     if user is None and (user := load()) is not None:
         cache.set(_key(user_id), _kept(user), USER_TTL)
     return user
@@ -62,6 +74,7 @@ def user_changed(user_id) -> None:
     the two could keep the row as it was before."""
     if not settings.CACHE_IS_SHARED:
         return
+    forget(_key(user_id))
     cache.delete(_key(user_id))
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: cache.delete(_key(user_id)))

@@ -150,14 +150,18 @@ def learn(page: str) -> None:
     _learned[page] = (tuple(dict.fromkeys(_request.names)), tuple(dict.fromkeys(_request.keys)))
 
 
-def preload_learned(page: str, keys: list[str]) -> None:
-    """Read ahead, in two round trips, `keys` (the viewer's own entries) and what the last
-    request for `page` read: the streams version and the host's entries, then the entries
-    kept under the version."""
+def preload_learned(
+    page: str, keys: list[str], then: Callable[[], list[str]] | None = None
+) -> None:
+    """Read ahead, in two round trips, `keys` and what the last request for `page` read: the
+    streams version and the host's entries, then the entries kept under the version, with the
+    keys `then()` answers once the first are read (the viewer's own entries, known from
+    their session)."""
     names, host_keys = _learned.get(page, ((), ()))
     preload([STREAMS_VERSION_KEY, *host_keys, *keys])
-    if names:
-        preload([cached_key(name) for name in names])
+    later = then() if then is not None else []
+    if names or later:
+        preload([*later, *(cached_key(name) for name in names)])
 
 
 def streams_version() -> str:
@@ -265,8 +269,11 @@ def viewer_page(
     extra = {"csrf_token": hole("csrf")}
     filled = fill()
     extra |= {variable: mark_safe(hole(variable)) for variable in filled}
-    key = f"pages:{streams_version()}:viewer:{hashlib.sha256(name.encode()).hexdigest()}"
-    html = cache.get(key)
+    # Read through `cached_key`, so that the next request for the page may read it ahead.
+    page = f"viewer:{hashlib.sha256(name.encode()).hexdigest()}"
+    _note_name(page)
+    key = cached_key(page)
+    html = _get(key)
     if html is None:
         html = render(extra)
         cache.set(key, html, FRAGMENT_TTL)

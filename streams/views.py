@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
+from accounts import cache as accounts_cache
+from accounts import sessions
 from social import selectors as social_selectors
 from social import unread
 from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
@@ -46,10 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context = {"page": page, "page_number": number, **extra}
         return render_to_string("streams/home.html", context, request)
 
+    preloaded = _preload_for_viewer(request, "home")
     if page_cache.for_guests(request):
         return page_cache.guest_page(request, f"home:{request.get_full_path()}", home_page)
-    if settings.CACHE_IS_SHARED:
-        _preload_for_viewer(request, "home")
     if get_messages(request):
         return HttpResponse(home_page({}))
 
@@ -66,7 +68,10 @@ def home(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    return page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
+    response = page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
+    if preloaded:
+        page_cache.learn("home")
+    return response
 
 
 @require_GET
@@ -87,9 +92,8 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @public_for_guests
 def channel(request: HttpRequest, username: str) -> HttpResponse:
-    signed_in_and_shared = settings.CACHE_IS_SHARED and request.user.is_authenticated
-    if signed_in_and_shared:
-        _preload_for_viewer(request, f"channel:{username.lower()}")
+    preloaded = _preload_for_viewer(request, f"channel:{username.lower()}")
+    signed_in_and_shared = preloaded and request.user.is_authenticated
     ties = selectors.viewer_ties(request)
     host = selectors.find_host(request.user, ties=ties, username=username)
     stream = host.stream
@@ -164,11 +168,23 @@ def render_holes(request: HttpRequest, holes: dict[str, tuple[str, dict]]) -> di
     return html
 
 
-def _preload_for_viewer(request: HttpRequest, page: str) -> None:
-    """A signed-in page's reads from the shared cache, ahead in two round trips: the viewer's
-    ties and bell count, and what the last request for `page` read (page_cache.learn)."""
-    user_id = request.user.pk
-    page_cache.preload_learned(page, [page_cache.ties_key(user_id), unread.key(user_id)])
+def _preload_for_viewer(request: HttpRequest, page: str) -> bool:
+    """With a shared cache and a session cookie, a signed-in page's reads from the cache,
+    ahead in two round trips (page_cache.preload_learned): their session and what the last
+    request for `page` read (page_cache.learn), then their user, ties and bell count. Whether
+    it read ahead. Before anything reads the session or the user."""
+    if not settings.CACHE_IS_SHARED or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    session_key = sessions.cache_key(request.session)
+
+    def viewer_keys() -> list[str]:
+        user_id = request.session.get(SESSION_KEY)  # the session read ahead, if it was
+        if user_id is None:
+            return []
+        return [accounts_cache.key(user_id), page_cache.ties_key(user_id), unread.key(user_id)]
+
+    page_cache.preload_learned(page, [session_key] if session_key else [], viewer_keys)
+    return True
 
 
 def chat_history_html(stream) -> str:
