@@ -284,6 +284,13 @@ def viewer_page(
     return HttpResponse(html)
 
 
+def fragment(key: str, render: Callable[[], str]) -> str:
+    """A template fragment (`{% page_fragment %}`: streams.templatetags.page_fragments) kept
+    under `key` for FRAGMENT_TTL, read through what the page read ahead and noted for the
+    next request for the same page (`learn`)."""
+    return _kept(key, render, _learned_get)
+
+
 def follower_count(host_id, count: Callable[[], int]) -> int:
     """A channel's follower count, kept for FRAGMENT_TTL; any follow or unfollow of the host
     drops it (`followers_changed`)."""
@@ -417,8 +424,8 @@ def followers_changed(host_id) -> None:
 
 class FragmentKeys:
     """The keys of the fragments one request may take from the cache; templates see it as
-    `page_cache` (`{% cache page_cache.ttl sidebar page_cache.sidebar %}`). Nothing is read
-    until a template asks."""
+    `page_cache` (`{% page_fragment sidebar page_cache.sidebar %}`). Nothing is read until
+    a template asks."""
 
     ttl = FRAGMENT_TTL
 
