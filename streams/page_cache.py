@@ -118,6 +118,20 @@ def _forget(*keys: str) -> None:
         preloaded.pop(key, None)
 
 
+def missing(key: str) -> bool:
+    """Whether `key` was read ahead and found in no entry (then still unread by anyone)."""
+    preloaded = getattr(_request, "preloaded", None)
+    return bool(preloaded) and key in preloaded and preloaded[key] is None
+
+
+def provide(key: str, value, ttl: int) -> None:
+    """Keep `value` under `key` for `ttl` seconds, and give it to this request's next reader
+    of the key (`_get`): an entry read ahead and missing, filled with another in one query."""
+    cache.set(key, value, ttl)
+    if getattr(_request, "active", False):
+        _request.preloaded[key] = value
+
+
 # For readers in other apps (social.unread, set up in streams.apps).
 read, forget = _get, _forget
 

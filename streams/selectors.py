@@ -17,7 +17,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from social.models import Block, Follow
+from social.models import Block, Follow, Notification
+from social.selectors import UNREAD_SHOWN
 from streams import page_cache
 from streams.models import Stream
 
@@ -309,7 +310,25 @@ def _ties_from_database(viewer) -> Ties:
     user_id = User._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(_ties_sql(), [user_id.get_db_prep_value(viewer.pk, connection)] * 3)
+        return _ties(viewer, cursor.fetchall())
+
+
+def ties_and_unread_of(viewer) -> tuple[Ties, int]:
+    """The viewer's Ties (as _ties_from_database reads them) and the bell's unread count (as
+    social.selectors.unread_count_label counts it, stopping after UNREAD_SHOWN + 1) in one
+    query: a signed-in viewer's first page, when the cache holds neither."""
+    user_id = User._meta.pk
+    sql = f"{_ties_sql()} UNION ALL {_unread_sql()}"
+    with connection.cursor() as cursor:
+        viewer_id = user_id.get_db_prep_value(viewer.pk, connection)
+        cursor.execute(sql, [viewer_id] * 3 + [viewer_id, UNREAD_SHOWN + 1])
         rows = cursor.fetchall()
+    unread = sum(kind == "unread" for kind, _, _ in rows)
+    return _ties(viewer, [row for row in rows if row[0] != "unread"]), unread
+
+
+def _ties(viewer, rows) -> Ties:
+    user_id = User._meta.pk
     ties: dict[str, list] = {"following": [], "hidden_by": [], "blocking": []}
     for kind, other, since in rows:
         ties[kind].append((user_id.to_python(other), since))
@@ -343,4 +362,22 @@ def _ties_sql() -> str:
             part("hidden_by", Block, "blocker", "blocked"),
             part("blocking", Block, "blocked", "blocker"),
         ]
+    )
+
+
+@functools.cache
+def _unread_sql() -> str:
+    """Rows ('unread', viewer id, when) for ties_and_unread_of, given the viewer's id and a
+    limit: Notification.objects.filter(recipient=viewer).unread(), over the unread index,
+    stopping at the limit; their number is the count."""
+    quote = connection.ops.quote_name
+    meta = Notification._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    recipient = column("recipient")
+    return (
+        f"(SELECT 'unread', {recipient}, {column('created_at')} FROM {quote(meta.db_table)} "
+        f"WHERE {recipient} = %s AND {column('read_at')} IS NULL LIMIT %s)"
     )

@@ -184,7 +184,25 @@ def _preload_for_viewer(request: HttpRequest, page: str) -> bool:
         return [accounts_cache.key(user_id), page_cache.ties_key(user_id), unread.key(user_id)]
 
     page_cache.preload_learned(page, [session_key] if session_key else [], viewer_keys)
+    _fill_ties_and_unread(request)
     return True
+
+
+def _fill_ties_and_unread(request: HttpRequest) -> None:
+    """A viewer's first page: when the cache held neither their ties nor their bell count,
+    both are read in one query (selectors.ties_and_unread_of) and kept as each is."""
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is None:
+        return
+    ties_key, unread_key = page_cache.ties_key(user_id), unread.key(user_id)
+    if not (page_cache.missing(ties_key) and page_cache.missing(unread_key)):
+        return
+    user = request.user
+    if not user.is_authenticated or str(user.pk) != str(user_id):
+        return
+    ties, count = selectors.ties_and_unread_of(user)
+    page_cache.provide(ties_key, ties, page_cache.TIES_TTL)
+    page_cache.provide(unread_key, count, unread.TTL)
 
 
 def chat_history_html(stream) -> str:

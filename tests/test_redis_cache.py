@@ -188,3 +188,23 @@ def test_with_redis_a_logged_out_session_read_ahead_is_a_guest_at_once(
     old.cookies[settings.SESSION_COOKIE_NAME] = cookie
     page = old.get(url).content.decode()
     assert "Account menu for bob" not in page and "Log in" in page
+
+
+@pytest.mark.django_db
+def test_with_redis_a_viewers_first_page_reads_their_ties_and_bell_count_in_one_query(
+    redis_shared, live, alice, bob_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.notify_followers_live(channel=alice, broadcast="one", title="Live")
+    redis_shared.clear()  # bob's first page after the session was made: nothing kept
+    with CaptureQueriesContext(connection) as queries:
+        page = bob_client.get(f"/{alice.username}/").content.decode()
+    assert "Account menu for bob" in page
+    assert ">Unfollow</button>" in page  # bob follows alice
+    assert "data-bell-count>1</span>" in page
+    reads = [q["sql"] for q in queries.captured_queries if "social_notification" in q["sql"]]
+    assert len(reads) == 1 and "social_follow" in reads[0]
+    page = bob_client.get(f"/{alice.username}/").content.decode()  # kept as each is read
+    assert ">Unfollow</button>" in page and "data-bell-count>1</span>" in page
