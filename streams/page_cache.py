@@ -42,7 +42,13 @@ with the viewer's own mentions marked, for the home page its feed.
 
 With a shared cache a request may read the entries it needs ahead, several in one round trip
 (`preload`; `preload_learned` for what the last request for the same page read): the chat
-POST, the chat history API and the signed-in pages do.
+POST, the chat history API and the signed-in pages do. A signed-in home or channel page reads
+the cache in two round trips once the page was seen: the viewer's session (accounts.sessions),
+the streams version, the channel's entries and the fragments the last page read (the sidebar,
+the feed: `fragment`), then the viewer's user, ties and bell count with the entries kept under
+the version (the host, the page as every signed-in viewer gets it). The sidebar is kept once per
+list of people it shows (selectors.sidebar_of), so that viewers who follow the same channels
+share it, e.g. a raid's newcomers.
 """
 
 from __future__ import annotations
