@@ -130,12 +130,13 @@ def missing(key: str) -> bool:
     return bool(preloaded) and key in preloaded and preloaded[key] is None
 
 
-def provide(key: str, value, ttl: int) -> None:
-    """Keep `value` under `key` for `ttl` seconds, and give it to this request's next reader
-    of the key (`_get`): an entry read ahead and missing, filled with another in one query."""
-    cache.set(key, value, ttl)
+def provide(entries: dict, ttl: int) -> None:
+    """Keep each of `entries` (key: value) for `ttl` seconds, in one round trip, and give it
+    to this request's next reader of its key (`_get`): entries read ahead and missing, filled
+    together in one query."""
+    cache.set_many(entries, ttl)
     if getattr(_request, "active", False):
-        _request.preloaded[key] = value
+        _request.preloaded.update(entries)
 
 
 # For readers in other apps (social.unread, set up in streams.apps).

@@ -201,8 +201,11 @@ def _fill_ties_and_unread(request: HttpRequest) -> None:
     if not user.is_authenticated or str(user.pk) != str(user_id):
         return
     ties, count = selectors.ties_and_unread_of(user)
-    page_cache.provide(ties_key, ties, page_cache.TIES_TTL)
-    page_cache.provide(unread_key, count, unread.TTL)
+    if page_cache.TIES_TTL == unread.TTL:
+        page_cache.provide({ties_key: ties, unread_key: count}, unread.TTL)
+    else:
+        page_cache.provide({ties_key: ties}, page_cache.TIES_TTL)
+        page_cache.provide({unread_key: count}, unread.TTL)
 
 
 def chat_history_html(stream) -> str:
