@@ -17,5 +17,6 @@ def sidebar(request: HttpRequest) -> dict:
         "page_cache": FragmentKeys(
             SimpleLazyObject(lambda: viewer_ties(request)),
             lambda: viewer_sidebar(request).digest,
+            lambda: viewer_sidebar(request).feed_digest,
         ),
     }

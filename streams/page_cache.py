@@ -48,7 +48,7 @@ the streams version, the channel's entries and the fragments the last page read 
 the feed: `fragment`), then the viewer's user, ties and bell count with the entries kept under
 the version (the host, the page as every signed-in viewer gets it). The sidebar is kept once per
 list of people it shows (selectors.sidebar_of), so that viewers who follow the same channels
-share it, e.g. a raid's newcomers.
+share it, e.g. a raid's newcomers; the home feed once per set of channels it leaves out.
 """
 
 from __future__ import annotations
@@ -450,10 +450,16 @@ class FragmentKeys:
 
     ttl = FRAGMENT_TTL
 
-    def __init__(self, ties, sidebar: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        ties,
+        sidebar: Callable[[], str] | None = None,
+        feed: Callable[[], str] | None = None,
+    ) -> None:
         self._ties = ties  # selectors.Ties, or a lazy object that reads it when first used
-        # What the sidebar shows the viewer, as a digest (selectors.sidebar_digest).
+        # What the sidebar and the home feed show the viewer, as digests (selectors.Sidebar).
         self._sidebar = sidebar or (lambda: self._ties.digest)
+        self._feed = feed or (lambda: self._ties.digest)
 
     @cached_property
     def version(self) -> str:
@@ -467,6 +473,6 @@ class FragmentKeys:
 
     @cached_property
     def feed(self) -> str:
-        """The home feed: one per signed-in viewer (it leaves out their own channel and
-        blocks either way), one for every guest."""
-        return f"{self.version}:{self._ties.digest}"
+        """The home feed: one per channels it leaves out (the viewer's own, blocks either
+        way), shared by every signed-in viewer it leaves out the same for; one for guests."""
+        return f"{self.version}:{self._feed()}"

@@ -178,6 +178,7 @@ class Sidebar:
     digest: str
     recommended_ids: tuple | None = None
     loaded: dict | None = None  # users (with their stream) this request read, by id
+    feed_digest: str = ""  # the home feed's (feed_for) the same way; "" for their ties'
 
     def recommended(self, viewer) -> list:
         """recommended_for(viewer), from the ids when known."""
@@ -202,20 +203,29 @@ def sidebar_of(viewer, ties: Ties) -> Sidebar:
     cache under the streams version): viewers with the same lists, e.g. a raid's newcomers
     who follow the same channel, share one fragment rather than one each (streams.page_cache).
     Live first is the same for all of them (the streams version holds it). Should the
-    candidates run out before the viewer's list is full, the digest of their ties."""
+    candidates run out before the viewer's list is full, the digest of their ties.
+
+    The home feed's digest too: what it leaves out (blocks either way, the viewer's own
+    channel when it is among the streamed ones), so that viewers it leaves out the same
+    channels for share its fragment."""
     if not viewer.is_authenticated:
-        return Sidebar(ties.digest)
+        return Sidebar(ties.digest, feed_digest=ties.digest)
     hidden_by = set(ties.hidden_by)
     followed = [user_id for user_id, _ in ties.following]
     shown = [user_id for user_id in followed if user_id not in hidden_by]
     left_out = {*followed, *hidden_by, *ties.blocking, viewer.pk}
     loaded: dict = {}
     candidates = page_cache.cached("sidebar-candidates", lambda: _sidebar_candidates(loaded))
+    # The feed leaves out the blocks either way and the viewer's own channel, when streamed:
+    # known from the candidates if among them, or if they are every streamed channel.
+    own = viewer.pk in candidates or len(candidates) >= SIDEBAR_CANDIDATES
+    feed = ("feed", tuple(sorted({*hidden_by, *ties.blocking})), viewer.pk if own else None)
     recommended = [user_id for user_id in candidates if user_id not in left_out]
     if len(recommended) < RECOMMENDED_LIMIT and len(candidates) >= SIDEBAR_CANDIDATES:
-        return Sidebar(ties.digest)
+        return Sidebar(ties.digest, feed_digest=_digest(feed))
     recommended = tuple(recommended[:RECOMMENDED_LIMIT])
-    return Sidebar(_digest(("sidebar", tuple(shown), recommended)), recommended, loaded)
+    sidebar = _digest(("sidebar", tuple(shown), recommended))
+    return Sidebar(sidebar, recommended, loaded, _digest(feed))
 
 
 def _sidebar_candidates(loaded: dict) -> list:

@@ -398,9 +398,9 @@ def test_viewers_who_follow_the_same_people_share_one_sidebar(
     for viewer in (dave, frank):
         viewer.post("/erin/follow/")
     assert _sidebar(dave) == {"Following": ["erin"], "Recommended": ["alice"]}
-    # Frank's session, user, ties, bell count and home feed (his own: three): his sidebar is
-    # the one dave's page kept, no query.
-    with django_assert_num_queries(7):
+    # Frank's session, user, ties and bell count: his sidebar (and home feed) are the ones
+    # dave's page kept, no query.
+    with django_assert_num_queries(4):
         assert _sidebar(frank) == {"Following": ["erin"], "Recommended": ["alice"]}
     assert erin.pk
 
@@ -428,3 +428,17 @@ def test_a_viewer_blocked_by_a_host_they_follow_gets_a_sidebar_of_their_own(
     assert _sidebar(frank) == {"Following": ["erin"]}
     assert _sidebar(dave) == {"Following": ["erin", "alice"]}
     assert erin.pk
+
+
+def test_viewers_with_no_blocks_share_one_home_feed_which_never_shows_their_own_channel(
+    client_for, alice, django_assert_num_queries
+):
+    erin = client_for(UserFactory(username="erin", streamed=True))
+    dave, frank = (client_for(UserFactory(username=name)) for name in ("dave", "frank"))
+    assert set(_cards(dave)) == {"alice", "erin"}
+    # Frank's session, user, ties, bell count: his sidebar and feed are the ones dave's page
+    # kept.
+    with django_assert_num_queries(4):
+        assert set(_cards(frank)) == {"alice", "erin"}
+    assert set(_cards(erin)) == {"alice"}
+    assert set(_cards(dave)) == {"alice", "erin"}
