@@ -2,12 +2,12 @@
 
 Every request of a signed-in viewer reads their session and their user. With a cache that
 every server process shares (settings.CACHE_IS_SHARED: Redis, Memcached), sessions live in it
-as well as in the database (accounts.sessions, Django's cached_db engine: a log-out deletes both
-at once), and
-the user is kept there too (accounts.backends), so neither costs a query. The user is dropped
-beside every write to it: any save or deletion (accounts.signals), and the few updates that
-bypass save() call `user_changed` themselves. A password change is a save, so a session made
-with the old password stops at once. USER_TTL bounds the rest (a write in a shell).
+as well as in the database (accounts.sessions, Django's cached_db engine: a log-out deletes
+both at once), and the user is kept there too (accounts.backends), so neither costs a query.
+The user is dropped beside every write to it: any save or deletion (accounts.signals), and the
+few updates that bypass save() call `user_changed` themselves. A password change is a save, so
+a session made with the old password stops at once. USER_TTL bounds the rest (a write in a
+shell).
 
 With a cache each process keeps for itself (local memory) nothing is kept: another process
 could go on reading a user who logged out or was deactivated.
