@@ -18,6 +18,10 @@ The cache is the stack's Redis (its database 1), as production shares one betwee
 (sessions, signed-in users and their ties are read from it: settings' CACHE_IS_SHARED);
 `--cache local` gives the worker a local-memory cache instead.
 
+"channel page, first visit" is the signed-in channel page as a raider first gets it: each
+request with the session of a follower of its own that no request used before, so their
+session, user, ties and bell count are in no cache yet (a raid's cold signed-in arrival).
+
 `.venv/bin/python bench/profile.py [--quick]`; see bench/README.md. Options: --requests and
 --profiled per endpoint, --chatters (signed-in accounts taking turns on the chat POST, under
 the flood limit), --threshold (fraction of an endpoint's time below which a call is not shown),
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,7 +55,9 @@ WARMUP = 10  # requests per endpoint before any is counted
 class Endpoint:
     label: str
     path: str
-    who: str = "guest"  # or "signed in": a chatter's session cookie
+    # or "signed in": a chatter's session cookie; or "first visit": signed in, each request
+    # with the session of an account the worker has never seen (as a raider's first page)
+    who: str = "guest"
     post: dict | None = None  # a JSON body: a POST (with the CSRF token a browser sends)
     expect: int = 200
 
@@ -66,26 +73,27 @@ def endpoints(host) -> list[Endpoint]:
         Endpoint("chat history API", f"/api/stream/{host.pk}/chat", "signed in"),
         Endpoint("home", "/", "signed in"),
         Endpoint("channel page", f"/{host.username}/", "signed in"),
+        Endpoint("channel page", f"/{host.username}/", "first visit"),
         Endpoint("chat POST", f"/api/stream/{host.pk}/chat", "signed in", {"message": "hi"}, 201),
     ]
 
 
 class Client:
     """Requests to the bench's gunicorn: a guest (no cookie), or signed-in chatters taking
-    turns, each with their session cookie and a CSRF token as a browser sends them."""
+    turns, each with their session cookie and a CSRF token as a browser sends them, or
+    first visitors: each request a session (and account) not used before."""
 
-    def __init__(self, port: int, sessions: list[str]) -> None:
-        from django.conf import settings
-
-        self.port, self.turn, self.chatters = port, 0, []
-        for session in sessions:
-            csrf = secrets.token_hex(16)
-            cookie = f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}"
-            self.chatters.append({"X-CSRFToken": csrf, "Cookie": cookie})
+    def __init__(self, port: int, sessions: list[str], first_visits: list[str]) -> None:
+        self.port, self.turn = port, 0
+        self.chatters = [signed_in(session) for session in sessions]
+        self.first_visits = [signed_in(session) for session in first_visits]
 
     def send(self, endpoint: Endpoint, mark: str = "") -> None:
         headers = {"X-Bench": f"{mark} {key(endpoint)}"} if mark else {}
-        if endpoint.who == "signed in":
+        if endpoint.who == "first visit":
+            headers |= self.first_visits.pop()
+
+        elif endpoint.who == "signed in":
             # GETs as one viewer; POSTs in turn, so that nobody reaches the flood limit.
             self.turn += endpoint.post is not None
             headers |= self.chatters[self.turn % len(self.chatters)]
@@ -99,6 +107,15 @@ class Client:
         status, answer = common.request(self.port, endpoint.path, body, **headers)
         if status != endpoint.expect:
             raise RuntimeError(f"{key(endpoint)}: HTTP {status}: {answer[:200]!r}")
+
+
+def signed_in(session: str) -> dict[str, str]:
+    """The headers a browser signed in with `session` sends (with a CSRF token)."""
+    from django.conf import settings
+
+    csrf = secrets.token_hex(16)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}"
+    return {"X-CSRFToken": csrf, "Cookie": cookie}
 
 
 def key(endpoint: Endpoint) -> str:
@@ -220,8 +237,12 @@ def main(argv: list[str]) -> None:
     livekit, web_port, pg_version = common.start_site(args)
     if args.cache == "redis":  # for gunicorn, started once the stack's Redis is up
         os.environ["CACHE_URL"] = f"redis://127.0.0.1:{livekit.redis_port}/1"
-    log(f"seed: a live channel with its chat history, {args.chatters} signed-in followers")
-    host, sessions = seed(args.chatters)
+    # Each first visit a follower of its own, never seen by the worker (nor by the cache).
+    anyone = SimpleNamespace(pk=0, username="-")
+    first = sum(endpoint.who == "first visit" for endpoint in endpoints(anyone))
+    visits = first * (WARMUP + args.requests + args.profiled)
+    log(f"seed: a live channel with its chat history, {args.chatters + visits} signed-in followers")
+    host, sessions = seed(args.chatters + visits)
     software = common.versions("django", "gunicorn", "psycopg", "pyinstrument")
     software += [f"PostgreSQL {pg_version}", common.first_line([str(LIVEKIT_SERVER), "--version"])]
     site = "gunicorn -w 1 (sync, production settings, bench/profile_wsgi.py) on PostgreSQL, "
@@ -244,7 +265,8 @@ def main(argv: list[str]) -> None:
         )
         publisher = RtcClient(livekit.ws_url, token).connect()  # the room exists: SendData lands
         try:
-            results = measure(Client(web_port, sessions), targets, args)
+            client = Client(web_port, sessions[: args.chatters], sessions[args.chatters :])
+            results = measure(client, targets, args)
         finally:
             publisher.close()
     report(targets, results, args)

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from streams.page_cache import FragmentKeys
-from streams.selectors import following_for, recommended_for, viewer_ties
+from streams.selectors import following_for, viewer_sidebar, viewer_ties
 
 
 def sidebar(request: HttpRequest) -> dict:
@@ -13,6 +13,10 @@ def sidebar(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     return {
         "sidebar_following": SimpleLazyObject(lambda: following_for(user)),
-        "sidebar_recommended": SimpleLazyObject(lambda: list(recommended_for(user))),
-        "page_cache": FragmentKeys(SimpleLazyObject(lambda: viewer_ties(request))),
+        "sidebar_recommended": SimpleLazyObject(lambda: viewer_sidebar(request).recommended(user)),
+        "page_cache": FragmentKeys(
+            SimpleLazyObject(lambda: viewer_ties(request)),
+            lambda: viewer_sidebar(request).digest,
+            lambda: viewer_sidebar(request).feed_digest,
+        ),
     }

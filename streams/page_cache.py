@@ -42,7 +42,13 @@ with the viewer's own mentions marked, for the home page its feed.
 
 With a shared cache a request may read the entries it needs ahead, several in one round trip
 (`preload`; `preload_learned` for what the last request for the same page read): the chat
-POST, the chat history API and the signed-in pages do.
+POST, the chat history API and the signed-in pages do. A signed-in home or channel page reads
+the cache in two round trips once the page was seen: the viewer's session (accounts.sessions),
+the streams version, the channel's entries and the fragments the last page read (the sidebar,
+the feed: `fragment`), then the viewer's user, ties and bell count with the entries kept under
+the version (the host, the page as every signed-in viewer gets it). The sidebar is kept once per
+list of people it shows (selectors.sidebar_of), so that viewers who follow the same channels
+share it, e.g. a raid's newcomers; the home feed once per set of channels it leaves out.
 """
 
 from __future__ import annotations
@@ -118,6 +124,21 @@ def _forget(*keys: str) -> None:
         preloaded.pop(key, None)
 
 
+def missing(key: str) -> bool:
+    """Whether `key` was read ahead and found in no entry (then still unread by anyone)."""
+    preloaded = getattr(_request, "preloaded", None)
+    return bool(preloaded) and key in preloaded and preloaded[key] is None
+
+
+def provide(entries: dict, ttl: int) -> None:
+    """Keep each of `entries` (key: value) for `ttl` seconds, in one round trip, and give it
+    to this request's next reader of its key (`_get`): entries read ahead and missing, filled
+    together in one query."""
+    cache.set_many(entries, ttl)
+    if getattr(_request, "active", False):
+        _request.preloaded.update(entries)
+
+
 # For readers in other apps (social.unread, set up in streams.apps).
 read, forget = _get, _forget
 
@@ -150,14 +171,18 @@ def learn(page: str) -> None:
     _learned[page] = (tuple(dict.fromkeys(_request.names)), tuple(dict.fromkeys(_request.keys)))
 
 
-def preload_learned(page: str, keys: list[str]) -> None:
-    """Read ahead, in two round trips, `keys` (the viewer's own entries) and what the last
-    request for `page` read: the streams version and the host's entries, then the entries
-    kept under the version."""
+def preload_learned(
+    page: str, keys: list[str], then: Callable[[], list[str]] | None = None
+) -> None:
+    """Read ahead, in two round trips, `keys` and what the last request for `page` read: the
+    streams version and the host's entries, then the entries kept under the version, with the
+    keys `then()` answers once the first are read (the viewer's own entries, known from
+    their session)."""
     names, host_keys = _learned.get(page, ((), ()))
     preload([STREAMS_VERSION_KEY, *host_keys, *keys])
-    if names:
-        preload([cached_key(name) for name in names])
+    later = then() if then is not None else []
+    if names or later:
+        preload([*later, *(cached_key(name) for name in names)])
 
 
 def streams_version() -> str:
@@ -265,8 +290,11 @@ def viewer_page(
     extra = {"csrf_token": hole("csrf")}
     filled = fill()
     extra |= {variable: mark_safe(hole(variable)) for variable in filled}
-    key = f"pages:{streams_version()}:viewer:{hashlib.sha256(name.encode()).hexdigest()}"
-    html = cache.get(key)
+    # Read through `cached_key`, so that the next request for the page may read it ahead.
+    page = f"viewer:{hashlib.sha256(name.encode()).hexdigest()}"
+    _note_name(page)
+    key = cached_key(page)
+    html = _get(key)
     if html is None:
         html = render(extra)
         cache.set(key, html, FRAGMENT_TTL)
@@ -275,6 +303,13 @@ def viewer_page(
     for variable, value in filled.items():
         html = html.replace(hole(variable), value)
     return HttpResponse(html)
+
+
+def fragment(key: str, render: Callable[[], str]) -> str:
+    """A template fragment (`{% page_fragment %}`: streams.templatetags.page_fragments) kept
+    under `key` for FRAGMENT_TTL, read through what the page read ahead and noted for the
+    next request for the same page (`learn`)."""
+    return _kept(key, render, _learned_get)
 
 
 def follower_count(host_id, count: Callable[[], int]) -> int:
@@ -410,13 +445,21 @@ def followers_changed(host_id) -> None:
 
 class FragmentKeys:
     """The keys of the fragments one request may take from the cache; templates see it as
-    `page_cache` (`{% cache page_cache.ttl sidebar page_cache.sidebar %}`). Nothing is read
-    until a template asks."""
+    `page_cache` (`{% page_fragment sidebar page_cache.sidebar %}`). Nothing is read until
+    a template asks."""
 
     ttl = FRAGMENT_TTL
 
-    def __init__(self, ties) -> None:
+    def __init__(
+        self,
+        ties,
+        sidebar: Callable[[], str] | None = None,
+        feed: Callable[[], str] | None = None,
+    ) -> None:
         self._ties = ties  # selectors.Ties, or a lazy object that reads it when first used
+        # What the sidebar and the home feed show the viewer, as digests (selectors.Sidebar).
+        self._sidebar = sidebar or (lambda: self._ties.digest)
+        self._feed = feed or (lambda: self._ties.digest)
 
     @cached_property
     def version(self) -> str:
@@ -424,11 +467,12 @@ class FragmentKeys:
 
     @cached_property
     def sidebar(self) -> str:
-        """Following and Recommended: one per viewer and their follows and blocks."""
-        return f"{self.version}:{self._ties.digest}"
+        """Following and Recommended: one per list of people they show, which the viewer's
+        follows and blocks make, shared by every viewer they are the same for."""
+        return f"{self.version}:{self._sidebar()}"
 
     @cached_property
     def feed(self) -> str:
-        """The home feed: one per signed-in viewer (it leaves out their own channel and
-        blocks either way), one for every guest."""
-        return f"{self.version}:{self._ties.digest}"
+        """The home feed: one per channels it leaves out (the viewer's own, blocks either
+        way), shared by every signed-in viewer it leaves out the same for; one for guests."""
+        return f"{self.version}:{self._feed()}"

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from social.models import Block, Follow
+from social.models import Block, Follow, Notification
+from social.selectors import UNREAD_SHOWN
 from streams import page_cache
 from streams.models import Stream
 
@@ -163,6 +165,78 @@ def recommended_for(viewer, limit: int = RECOMMENDED_LIMIT) -> list:
     return [stream.user for stream in streams[:limit]]
 
 
+# How many of the streamed channels, in the order a guest gets them, sidebar_of reads
+# from the cache to tell a viewer's Recommended list without a query.
+SIDEBAR_CANDIDATES = 100
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """What the sidebar shows a viewer, as a digest (`digest`: the key of its fragment in the
+    cache) and, when the cached candidates tell them, the ids of their Recommended."""
+
+    digest: str
+    recommended_ids: tuple | None = None
+    loaded: dict | None = None  # users (with their stream) this request read, by id
+    feed_digest: str = ""  # the home feed's (feed_for) the same way; "" for their ties'
+
+    def recommended(self, viewer) -> list:
+        """recommended_for(viewer), from the ids when known."""
+        if self.recommended_ids is None:
+            return recommended_for(viewer)
+        users = self.loaded or {}
+        if not all(user_id in users for user_id in self.recommended_ids):
+            users = User.objects.select_related("stream").in_bulk(self.recommended_ids)
+        return [users[user_id] for user_id in self.recommended_ids if user_id in users]
+
+
+def viewer_sidebar(request) -> Sidebar:
+    """sidebar_of the request's user, read once per request."""
+    if not hasattr(request, "_viewer_sidebar"):
+        request._viewer_sidebar = sidebar_of(request.user, viewer_ties(request))
+    return request._viewer_sidebar
+
+
+def sidebar_of(viewer, ties: Ties) -> Sidebar:
+    """The people the sidebar shows `viewer` (following_for, then recommended_for) as a
+    digest, told from their `ties` and the channels a guest would be recommended (kept in the
+    cache under the streams version): viewers with the same lists, e.g. a raid's newcomers
+    who follow the same channel, share one fragment rather than one each (streams.page_cache).
+    Live first is the same for all of them (the streams version holds it). Should the
+    candidates run out before the viewer's list is full, the digest of their ties.
+
+    The home feed's digest too: what it leaves out (blocks either way, the viewer's own
+    channel when it is among the streamed ones), so that viewers it leaves out the same
+    channels for share its fragment."""
+    if not viewer.is_authenticated:
+        return Sidebar(ties.digest, feed_digest=ties.digest)
+    hidden_by = set(ties.hidden_by)
+    followed = [user_id for user_id, _ in ties.following]
+    shown = [user_id for user_id in followed if user_id not in hidden_by]
+    left_out = {*followed, *hidden_by, *ties.blocking, viewer.pk}
+    loaded: dict = {}
+    candidates = page_cache.cached("sidebar-candidates", lambda: _sidebar_candidates(loaded))
+    # The feed leaves out the blocks either way and the viewer's own channel, when streamed:
+    # known from the candidates if among them, or if they are every streamed channel.
+    own = viewer.pk in candidates or len(candidates) >= SIDEBAR_CANDIDATES
+    feed = ("feed", tuple(sorted({*hidden_by, *ties.blocking})), viewer.pk if own else None)
+    recommended = [user_id for user_id in candidates if user_id not in left_out]
+    if len(recommended) < RECOMMENDED_LIMIT and len(candidates) >= SIDEBAR_CANDIDATES:
+        return Sidebar(ties.digest, feed_digest=_digest(feed))
+    recommended = tuple(recommended[:RECOMMENDED_LIMIT])
+    sidebar = _digest(("sidebar", tuple(shown), recommended))
+    return Sidebar(sidebar, recommended, loaded, _digest(feed))
+
+
+def _sidebar_candidates(loaded: dict) -> list:
+    """The ids of the hosts of the first SIDEBAR_CANDIDATES streamed channels, as a guest
+    gets them: a viewer's Recommended are the first of them they neither follow nor block
+    either way, nor host. The hosts read, with their stream, are put in `loaded`."""
+    streams = list(streamed_streams(AnonymousUser())[:SIDEBAR_CANDIDATES])
+    loaded.update((stream.user_id, stream.user) for stream in streams)
+    return [stream.user_id for stream in streams]
+
+
 @dataclass(frozen=True)
 class Ties:
     """A viewer's follows and blocks, both ways: all that makes the feed and the sidebar they
@@ -246,7 +320,25 @@ def _ties_from_database(viewer) -> Ties:
     user_id = User._meta.pk
     with connection.cursor() as cursor:
         cursor.execute(_ties_sql(), [user_id.get_db_prep_value(viewer.pk, connection)] * 3)
+        return _ties(viewer, cursor.fetchall())
+
+
+def ties_and_unread_of(viewer) -> tuple[Ties, int]:
+    """The viewer's Ties (as _ties_from_database reads them) and the bell's unread count (as
+    social.selectors.unread_count_label counts it, stopping after UNREAD_SHOWN + 1) in one
+    query: a signed-in viewer's first page, when the cache holds neither."""
+    user_id = User._meta.pk
+    sql = f"{_ties_sql()} UNION ALL {_unread_sql()}"
+    with connection.cursor() as cursor:
+        viewer_id = user_id.get_db_prep_value(viewer.pk, connection)
+        cursor.execute(sql, [viewer_id] * 3 + [viewer_id, UNREAD_SHOWN + 1])
         rows = cursor.fetchall()
+    unread = sum(kind == "unread" for kind, _, _ in rows)
+    return _ties(viewer, [row for row in rows if row[0] != "unread"]), unread
+
+
+def _ties(viewer, rows) -> Ties:
+    user_id = User._meta.pk
     ties: dict[str, list] = {"following": [], "hidden_by": [], "blocking": []}
     for kind, other, since in rows:
         ties[kind].append((user_id.to_python(other), since))
@@ -280,4 +372,22 @@ def _ties_sql() -> str:
             part("hidden_by", Block, "blocker", "blocked"),
             part("blocking", Block, "blocked", "blocker"),
         ]
+    )
+
+
+@functools.cache
+def _unread_sql() -> str:
+    """Rows ('unread', viewer id, when) for ties_and_unread_of, given the viewer's id and a
+    limit: Notification.objects.filter(recipient=viewer).unread(), over the unread index,
+    stopping at the limit; their number is the count."""
+    quote = connection.ops.quote_name
+    meta = Notification._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    recipient = column("recipient")
+    return (
+        f"(SELECT 'unread', {recipient}, {column('created_at')} FROM {quote(meta.db_table)} "
+        f"WHERE {recipient} = %s AND {column('read_at')} IS NULL LIMIT %s)"
     )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import RequestContext, engines
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
+from accounts import cache as accounts_cache
+from accounts import sessions
 from social import selectors as social_selectors
 from social import unread
 from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
@@ -43,10 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context = {"page": page, "page_number": number, **extra}
         return render_to_string("streams/home.html", context, request)
 
+    preloaded = _preload_for_viewer(request, "home")
     if page_cache.for_guests(request):
         return page_cache.guest_page(request, f"home:{request.get_full_path()}", home_page)
-    if settings.CACHE_IS_SHARED:
-        _preload_for_viewer(request, "home")
     if get_messages(request):
         return HttpResponse(home_page({}))
 
@@ -54,13 +59,19 @@ def home(request: HttpRequest) -> HttpResponse:
     # the sidebar and the feed (fragments per viewer's ties), and the CSRF token.
     def fill() -> dict[str, str]:
         feed = {"page": page, "page_number": number}
-        return {
-            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
-            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
-            "feed_html": render_to_string("streams/_home_feed.html", feed, request),
-        }
+        return render_holes(
+            request,
+            {
+                "account_nav_html": ("includes/account_nav.html", {}),
+                "sidebar_html": ("includes/sidebar.html", {}),
+                "feed_html": ("streams/_home_feed.html", feed),
+            },
+        )
 
-    return page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
+    response = page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
+    if preloaded:
+        page_cache.learn("home")
+    return response
 
 
 @require_GET
@@ -81,9 +92,8 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @public_for_guests
 def channel(request: HttpRequest, username: str) -> HttpResponse:
-    signed_in_and_shared = settings.CACHE_IS_SHARED and request.user.is_authenticated
-    if signed_in_and_shared:
-        _preload_for_viewer(request, f"channel:{username.lower()}")
+    preloaded = _preload_for_viewer(request, f"channel:{username.lower()}")
+    signed_in_and_shared = preloaded and request.user.is_authenticated
     ties = selectors.viewer_ties(request)
     host = selectors.find_host(request.user, ties=ties, username=username)
     stream = host.stream
@@ -120,10 +130,16 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
 
     def fill() -> dict[str, str]:
         data = channel_page_data(request, context)
+        holes = render_holes(
+            request,
+            {
+                "account_nav_html": ("includes/account_nav.html", {}),
+                "sidebar_html": ("includes/sidebar.html", {}),
+                "controls_html": ("streams/_channel_controls.html", context),
+            },
+        )
         return {
-            "account_nav_html": render_to_string("includes/account_nav.html", {}, request),
-            "sidebar_html": render_to_string("includes/sidebar.html", {}, request),
-            "controls_html": render_to_string("streams/_channel_controls.html", context, request),
+            **holes,
             "page_data_html": json_script(data, "channel-data"),
             "chat_history_html": with_own_mentions(history, request.user.get_username()),
         }
@@ -137,11 +153,59 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
     return response
 
 
-def _preload_for_viewer(request: HttpRequest, page: str) -> None:
-    """A signed-in page's reads from the shared cache, ahead in two round trips: the viewer's
-    ties and bell count, and what the last request for `page` read (page_cache.learn)."""
-    user_id = request.user.pk
-    page_cache.preload_learned(page, [page_cache.ties_key(user_id), unread.key(user_id)])
+def render_holes(request: HttpRequest, holes: dict[str, tuple[str, dict]]) -> dict[str, str]:
+    """Each hole's template (name: (template, context)) rendered as render_to_string renders
+    it with the request, in one context whose processors run once for all of them (as for a
+    page and its includes) rather than once each."""
+    engine = engines["django"].engine
+    templates = {name: engine.get_template(template) for name, (template, _) in holes.items()}
+    context = RequestContext(request)
+    html = {}
+    with context.bind_template(next(iter(templates.values()))):
+        for name, (_, extra) in holes.items():
+            with context.push(extra):
+                html[name] = templates[name].render(context)
+    return html
+
+
+def _preload_for_viewer(request: HttpRequest, page: str) -> bool:
+    """With a shared cache and a session cookie, a signed-in page's reads from the cache,
+    ahead in two round trips (page_cache.preload_learned): their session and what the last
+    request for `page` read (page_cache.learn), then their user, ties and bell count. Whether
+    it read ahead. Before anything reads the session or the user."""
+    if not settings.CACHE_IS_SHARED or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    session_key = sessions.cache_key(request.session)
+
+    def viewer_keys() -> list[str]:
+        user_id = request.session.get(SESSION_KEY)  # the session read ahead, if it was
+        if user_id is None:
+            return []
+        return [accounts_cache.key(user_id), page_cache.ties_key(user_id), unread.key(user_id)]
+
+    page_cache.preload_learned(page, [session_key] if session_key else [], viewer_keys)
+    _fill_ties_and_unread(request)
+    return True
+
+
+def _fill_ties_and_unread(request: HttpRequest) -> None:
+    """A viewer's first page: when the cache held neither their ties nor their bell count,
+    both are read in one query (selectors.ties_and_unread_of) and kept as each is."""
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is None:
+        return
+    ties_key, unread_key = page_cache.ties_key(user_id), unread.key(user_id)
+    if not (page_cache.missing(ties_key) and page_cache.missing(unread_key)):
+        return
+    user = request.user
+    if not user.is_authenticated or str(user.pk) != str(user_id):
+        return
+    ties, count = selectors.ties_and_unread_of(user)
+    if page_cache.TIES_TTL == unread.TTL:
+        page_cache.provide({ties_key: ties, unread_key: count}, unread.TTL)
+    else:
+        page_cache.provide({ties_key: ties}, page_cache.TIES_TTL)
+        page_cache.provide({unread_key: count}, unread.TTL)
 
 
 def chat_history_html(stream) -> str:
@@ -206,22 +270,32 @@ def channel_page_data(request: HttpRequest, context: dict) -> dict:
         "chat": chat.settings_json(stream),
         "timeouts": moderation.TIMEOUTS,
         "max_length": chat.MAX_LENGTH,
-        "urls": {
-            "token": reverse("api_viewer_token", args=[host_id]),
-            "info": reverse("api_stream_info", args=[host_id]),
-            "chat": reverse("api_chat", args=[host_id]),
-            "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
-            "timeout": reverse("api_timeout", args=[host_id]),
-            "ban": reverse("api_ban", args=[host_id]),
-            # "-" is no username (they have 3 characters or more): only the placeholder.
-            **{
-                name: reverse(name, args=["-"]).replace("/-/", "/{username}/")
-                for name in ("channel", "block", "unblock")
-            },
-            "login": reverse("account_login"),
-            # Where the host and moderators see and lift the timeouts and bans.
-            "moderation": reverse("dashboard_moderation", args=[host.username]),
+        "urls": _channel_urls(
+            host_id, host.username, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+        ),
+    }
+
+
+@lru_cache(maxsize=4096)
+def _channel_urls(host_id: str, username: str, prefix: str, urlconf: str) -> dict:
+    """The channel page's URLs for its script: the same for every request for the channel
+    (with the same script prefix and URLconf), worked out once per process rather than by
+    each page."""
+    return {
+        "token": reverse("api_viewer_token", args=[host_id]),
+        "info": reverse("api_stream_info", args=[host_id]),
+        "chat": reverse("api_chat", args=[host_id]),
+        "delete": reverse("api_chat_delete", args=[host_id, 0]).replace("/0/", "/{id}/"),
+        "timeout": reverse("api_timeout", args=[host_id]),
+        "ban": reverse("api_ban", args=[host_id]),
+        # "-" is no username (they have 3 characters or more): only the placeholder.
+        **{
+            name: reverse(name, args=["-"]).replace("/-/", "/{username}/")
+            for name in ("channel", "block", "unblock")
         },
+        "login": reverse("account_login"),
+        # Where the host and moderators see and lift the timeouts and bans.
+        "moderation": reverse("dashboard_moderation", args=[username]),
     }
 
 

@@ -135,11 +135,8 @@ CACHE_IS_SHARED = env.bool(
     "DJANGO_CACHE_SHARED",
     default=CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] not in {"LocMemCache", "DummyCache"},
 )
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if CACHE_IS_SHARED
-    else "django.contrib.sessions.backends.db"
-)
+# accounts.sessions: Django's cached_db, read ahead by the signed-in pages with what else they read.
+SESSION_ENGINE = "accounts.sessions" if CACHE_IS_SHARED else "django.contrib.sessions.backends.db"
 
 # How long a shared cache in front of the site (nginx with deploy/nginx.conf, a CDN) may keep
 # what every guest gets alike: the home and channel pages, stream info, the live markers

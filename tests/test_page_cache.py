@@ -388,3 +388,57 @@ def test_the_write_doors_leave_no_guest_page_stale(guest_client, alice):
     assert ChatMessage.objects.filter(pk=message.pk).hide() == 0  # hidden already
     Stream.objects.filter(user=alice).set_live(live=False, at=timezone.now())
     assert not _live_badge_shown(guest_client)
+
+
+def test_viewers_who_follow_the_same_people_share_one_sidebar(
+    client_for, alice, django_assert_num_queries
+):
+    erin = UserFactory(username="erin", streamed=True)
+    dave, frank = (client_for(UserFactory(username=name)) for name in ("dave", "frank"))
+    for viewer in (dave, frank):
+        viewer.post("/erin/follow/")
+    assert _sidebar(dave) == {"Following": ["erin"], "Recommended": ["alice"]}
+    # Frank's session, user, ties and bell count: his sidebar (and home feed) are the ones
+    # dave's page kept, no query.
+    with django_assert_num_queries(4):
+        assert _sidebar(frank) == {"Following": ["erin"], "Recommended": ["alice"]}
+    assert erin.pk
+
+
+def test_a_shared_sidebar_never_recommends_the_viewer_their_own_channel(client_for, alice):
+    erin = client_for(UserFactory(username="erin", streamed=True))
+    dave = client_for(UserFactory(username="dave", streamed=True))
+    assert _sidebar(erin) == {"Recommended": ["dave", "alice"]}
+    assert _sidebar(dave) == {"Recommended": ["erin", "alice"]}
+    assert _sidebar(client_for(UserFactory(username="gina"))) == {
+        "Recommended": ["dave", "erin", "alice"]
+    }
+
+
+def test_a_viewer_blocked_by_a_host_they_follow_gets_a_sidebar_of_their_own(
+    client_for, alice_client, alice
+):
+    erin = UserFactory(username="erin", streamed=True)
+    dave, frank = (client_for(UserFactory(username=name)) for name in ("dave", "frank"))
+    for viewer in (dave, frank):
+        viewer.post("/alice/follow/")
+        viewer.post("/erin/follow/")
+    assert _sidebar(dave) == {"Following": ["erin", "alice"]}
+    alice_client.post("/frank/block/")
+    assert _sidebar(frank) == {"Following": ["erin"]}
+    assert _sidebar(dave) == {"Following": ["erin", "alice"]}
+    assert erin.pk
+
+
+def test_viewers_with_no_blocks_share_one_home_feed_which_never_shows_their_own_channel(
+    client_for, alice, django_assert_num_queries
+):
+    erin = client_for(UserFactory(username="erin", streamed=True))
+    dave, frank = (client_for(UserFactory(username=name)) for name in ("dave", "frank"))
+    assert set(_cards(dave)) == {"alice", "erin"}
+    # Frank's session, user, ties, bell count: his sidebar and feed are the ones dave's page
+    # kept.
+    with django_assert_num_queries(4):
+        assert set(_cards(frank)) == {"alice", "erin"}
+    assert set(_cards(erin)) == {"alice"}
+    assert set(_cards(dave)) == {"alice", "erin"}

@@ -7,6 +7,7 @@ import json
 import subprocess
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.test import Client
 
@@ -57,7 +58,7 @@ def redis_shared(settings, redis_url):
     """The site on a Redis cache every process would share, as production runs it."""
     settings.CACHES = {"default": {"BACKEND": "streamsite.cache.RedisCache", "LOCATION": redis_url}}
     settings.CACHE_IS_SHARED = True
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.sessions"
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()
@@ -146,3 +147,64 @@ def test_with_redis_two_signed_in_viewers_of_a_channel_each_see_only_their_own_p
     assert ">Unfollow</button>" in dave_client.get(url).content.decode()
     assert bob_client.post(f"/{alice.username}/block/").status_code in {200, 302}
     assert ">Unblock</button>" in bob_client.get(url).content.decode()
+
+
+def _reads(redis) -> dict[str, int]:
+    """The reads Redis answered since the last call: GETs and MGETs, each a round trip."""
+    stats = redis.info("commandstats")
+    redis.config_resetstat()
+    return {name: stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget")}
+
+
+@pytest.mark.django_db
+def test_with_redis_a_signed_in_viewers_channel_page_reads_the_cache_in_two_round_trips(
+    redis_shared, live, alice, bob_client
+):
+    import redis
+
+    url = f"/{alice.username}/"
+    for _ in range(2):  # the second time, the page reads ahead what the first one read
+        assert bob_client.get(url).status_code == 200
+    server = redis.Redis.from_url(redis_shared._cache._servers[0])
+    _reads(server)
+    page = bob_client.get(url).content.decode()
+    assert "Account menu for bob" in page and ">Unfollow</button>" in page
+    # The session, the streams version, the channel's entries and the sidebar the last page
+    # showed; bob's user, ties and bell count with what is kept under the version (the host,
+    # the page).
+    assert _reads(server) == {"get": 0, "mget": 2}
+
+
+@pytest.mark.django_db
+def test_with_redis_a_logged_out_session_read_ahead_is_a_guest_at_once(
+    redis_shared, live, alice, bob_client
+):
+    url = f"/{alice.username}/"
+    cookie = bob_client.cookies[settings.SESSION_COOKIE_NAME].value
+    for _ in range(2):
+        assert "Account menu for bob" in bob_client.get(url).content.decode()
+    bob_client.post("/accounts/logout/")
+    old = Client()
+    old.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    page = old.get(url).content.decode()
+    assert "Account menu for bob" not in page and "Log in" in page
+
+
+@pytest.mark.django_db
+def test_with_redis_a_viewers_first_page_reads_their_ties_and_bell_count_in_one_query(
+    redis_shared, live, alice, bob_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.notify_followers_live(channel=alice, broadcast="one", title="Live")
+    redis_shared.clear()  # bob's first page after the session was made: nothing kept
+    with CaptureQueriesContext(connection) as queries:
+        page = bob_client.get(f"/{alice.username}/").content.decode()
+    assert "Account menu for bob" in page
+    assert ">Unfollow</button>" in page  # bob follows alice
+    assert "data-bell-count>1</span>" in page
+    reads = [q["sql"] for q in queries.captured_queries if "social_notification" in q["sql"]]
+    assert len(reads) == 1 and "social_follow" in reads[0]
+    page = bob_client.get(f"/{alice.username}/").content.decode()  # kept as each is read
+    assert ">Unfollow</button>" in page and "data-bell-count>1</span>" in page

@@ -21,7 +21,7 @@ from social.models import Notification
 from social.selectors import unread_count_label
 from tests.factories import PASSWORD
 
-CACHED_DB = "django.contrib.sessions.backends.cached_db"
+CACHED_DB = "accounts.sessions"  # cached_db, read ahead by the signed-in pages
 
 
 @pytest.fixture
