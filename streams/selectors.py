@@ -8,7 +8,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -341,7 +341,7 @@ def _ties(viewer, rows) -> Ties:
     user_id = User._meta.pk
     ties: dict[str, list] = {"following": [], "hidden_by": [], "blocking": []}
     for kind, other, since in rows:
-        ties[kind].append((user_id.to_python(other), since))
+        ties[kind].append((user_id.to_python(other), _aware(since)))
     following = sorted(ties["following"], key=lambda tie: (tie[1], tie[0]), reverse=True)
     return Ties(
         viewer=str(viewer.pk),
@@ -349,6 +349,14 @@ def _ties(viewer, rows) -> Ties:
         hidden_by=tuple(sorted(other for other, _ in ties["hidden_by"])),
         blocking=tuple(sorted(other for other, _ in ties["blocking"])),
     )
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """A time as plain SQL reads it: aware from PostgreSQL; from SQLite (which keeps UTC) naive,
+    or text where a UNION loses the column's type."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -132,3 +132,17 @@ def test_recommended_is_limited(db):
     for n in range(selectors.RECOMMENDED_LIMIT + 5):
         UserFactory(username=f"streamer{n}", streamed=True)
     assert len(selectors.recommended_for(AnonymousUser())) == selectors.RECOMMENDED_LIMIT
+
+
+def test_ties_read_from_sqlite_naive_or_as_text_are_aware_so_followers_only_chat_works(alice, bob):
+    """make run's SQLite keeps times as naive UTC, and a UNION's column may come back as
+    text: the followers-only rule subtracts them from an aware now."""
+    rows = [
+        ("following", alice.pk.hex, "2026-12-03 10:00:00.000001"),
+        ("blocking", bob.pk.hex, timezone.make_naive(timezone.now(), UTC)),
+    ]
+    ties = selectors._ties(carol := UserFactory(username="carol2"), rows)
+    ((host, since),) = ties.following
+    assert host == alice.pk and timezone.is_aware(since)
+    assert since.isoformat() == "2026-12-03T10:00:00.000001+00:00"
+    assert ties.blocking == (bob.pk,) and ties.viewer == str(carol.pk)
