@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -147,16 +148,36 @@ def _history_json(stream: Stream) -> str:
         .order_by("-created_at", "-pk")
         .values_list("pk", "reply_to__is_deleted")[:HISTORY_SIZE]
     )
-    ids = [pk for pk, _ in rows]
     # A reply's JSON says whether its parent is deleted: a deletion changes the key too.
     key = [f"{pk}d" if parent_deleted else pk for pk, parent_deleted in rows]
+    if not key:
+        return "[]"
+    # Oldest first; json.dumps of the list, made of each message's JSON text.
+    return page_cache.chat_api_history(
+        stream.pk, key, lambda: "[" + ", ".join(_messages_json(key[::-1])) + "]"
+    )
 
-    def build() -> str:
-        messages = ChatMessage.objects.filter(pk__in=ids).order_by("created_at", "pk")
-        messages = messages.select_related("reply_to").only(*MESSAGE_FIELDS)
-        return json.dumps([message_json(m) for m in messages], cls=DjangoJSONEncoder)
 
-    return page_cache.chat_api_history(stream.pk, key, build) if ids else "[]"
+MESSAGE_JSON_TTL = 600  # seconds
+
+
+def _messages_json(keys: list) -> list[str]:
+    """The JSON text of each message named in `keys` (a pk, "<pk>d" for a reply whose parent
+    is deleted), in their order. Each is kept in the cache apart: a message's JSON never
+    changes but for its parent's deletion, which its key says, so a new message makes the next
+    history build only its own."""
+    cache_keys = {key: f"chat:message-json:{key}" for key in keys}
+    found = cache.get_many(list(cache_keys.values()))
+    missing = {int(str(key).rstrip("d")): key for key in keys if cache_keys[key] not in found}
+    if missing:
+        messages = ChatMessage.objects.filter(pk__in=missing).select_related("reply_to")
+        built = {
+            cache_keys[missing[m.pk]]: json.dumps(message_json(m), cls=DjangoJSONEncoder)
+            for m in messages.only(*MESSAGE_FIELDS)
+        }
+        cache.set_many(built, MESSAGE_JSON_TTL)
+        found |= built
+    return [found[cache_keys[key]] for key in keys if cache_keys[key] in found]
 
 
 def check_can_chat(stream: Stream, sender: Sender | None, role: str = "") -> None:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import cache
 from django.test import Client
 
 from streams.models import ChatMessage, Stream
@@ -128,3 +129,24 @@ def test_replies_cost_no_query_each_in_the_history(live, bob, alice, django_asse
         ChatMessageFactory(stream=live, user=bob, reply_to=parent)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert history(Client(), alice)[-1]["reply"]["id"] == parent.pk
+
+
+def test_the_history_built_from_each_message_kept_apart_is_the_one_built_afresh(live, bob, alice):
+    """Each message's JSON is kept apart, so that a new message builds only its own: the
+    answer, after a new message and after a deleted parent, is exactly a fresh build's."""
+    parent = ChatMessageFactory(stream=live, user=alice, text="first")
+    ChatMessageFactory(stream=live, user=bob, text="second", reply_to=parent)
+    url = f"/api/stream/{alice.pk}/chat"
+    Client().get(url)  # each message kept
+    ChatMessageFactory(stream=live, user=bob, text="third")
+    kept = Client().get(url).content
+    cache.clear()
+    assert kept == Client().get(url).content
+    assert [m["text"] for m in json.loads(kept)["messages"]] == ["first", "second", "third"]
+    parent.is_deleted = True
+    parent.save()
+    kept = Client().get(url).content
+    (reply, third) = json.loads(kept)["messages"]
+    assert reply["reply"]["deleted"] and third["text"] == "third"
+    cache.clear()
+    assert kept == Client().get(url).content
