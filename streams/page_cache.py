@@ -185,7 +185,33 @@ def preload_learned(
         preload([*later, *(cached_key(name) for name in names)])
 
 
+# The streams version this process read last: a guess that lets a request read the entries
+# kept under the version in the same round trip as the version itself (`preload_hinted`). A
+# wrong guess costs the round trip it would have saved, never a wrong answer.
+_last_version: str | None = None
+
+
+def preload_hinted(
+    names: list[str], keys: list[str], then: Callable[[], list[str]] | None = None
+) -> None:
+    """Read ahead the streams version, `keys`, and what `cached(name)` keeps under the
+    version for each of `names`, in one round trip while the version is the one this
+    process read last; then, in a second one, `then()`'s keys (known once the first are
+    read, e.g. the viewer's own from their session) and, had the version moved, the entries
+    under the new one."""
+    if not getattr(_request, "active", False):
+        return
+    hint = _last_version
+    hinted = [f"pages:{hint}:{name}" for name in names] if hint is not None else []
+    preload([STREAMS_VERSION_KEY, *keys, *hinted])
+    later = then() if then is not None else []
+    if streams_version() != hint:
+        later += [cached_key(name) for name in names]
+    preload(later)
+
+
 def streams_version() -> str:
+    global _last_version
     if getattr(_request, "active", False) and _request.version is not None:
         return _request.version
     version = _get(STREAMS_VERSION_KEY)
@@ -195,6 +221,7 @@ def streams_version() -> str:
         version = cache.get(STREAMS_VERSION_KEY, "uncached")
     if getattr(_request, "active", False):
         _request.version = version
+    _last_version = version
     return version
 
 

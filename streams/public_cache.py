@@ -2,8 +2,9 @@
 
 The pages and APIs every guest gets alike (home, a channel page, stream info, a channel's
 chat history, the live markers) are marked
-`Cache-Control: public, max-age=0, s-maxage=<PUBLIC_CACHE_SECONDS>` with `Vary: Cookie`, so that a raid of guests is answered by the proxy, and Django renders
-each page about once per PUBLIC_CACHE_SECONDS. Browsers keep nothing (max-age=0): after
+`Cache-Control: public, max-age=0, s-maxage=<PUBLIC_CACHE_SECONDS>` with `Vary: Cookie`, so
+that a raid of guests is answered by the proxy, and Django renders each page about once per
+PUBLIC_CACHE_SECONDS. Browsers keep nothing (max-age=0): after
 signing in, the next page is asked for again.
 
 Marked public only when the request carries no session cookie and no flash message cookie

@@ -208,3 +208,30 @@ def test_with_redis_a_viewers_first_page_reads_their_ties_and_bell_count_in_one_
     assert len(reads) == 1 and "social_follow" in reads[0]
     page = bob_client.get(f"/{alice.username}/").content.decode()  # kept as each is read
     assert ">Unfollow</button>" in page and "data-bell-count>1</span>" in page
+
+
+@pytest.mark.django_db
+def test_with_redis_the_stream_apis_read_the_cache_in_one_round_trip_two_signed_in(
+    redis_shared, live, alice, bob_client
+):
+    import redis
+
+    server = redis.Redis.from_url(redis_shared._cache._servers[0])
+    api = f"/api/stream/{alice.pk}"
+    for path in (f"/api/stream/token/{alice.pk}", api):
+        for client in (Client(), bob_client):
+            assert client.get(path).status_code == 200  # kept now, and the version read
+        _reads(server)
+        assert Client().get(path).status_code == 200
+        # The streams version with the host kept under it (as this process read it last).
+        assert _reads(server) == {"get": 0, "mget": 1}, path
+        answer = bob_client.get(path)
+        assert answer.status_code == 200
+        # bob's session with them; then his user and ties.
+        assert _reads(server) == {"get": 0, "mget": 2}, path
+    # The chat history: the chat version too, then the answer kept under it.
+    for client in (Client(), bob_client):
+        assert client.get(f"{api}/chat").status_code == 200
+    _reads(server)
+    assert Client().get(f"{api}/chat").json() == {"messages": []}
+    assert _reads(server) == {"get": 0, "mget": 2}

@@ -4,14 +4,18 @@ page asks for to keep its LIVE markers true: which of the channels it shows are 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import cache as accounts_cache
+from accounts import sessions
 from streams import chat, livekit, metrics, moderation, page_cache, rooms, selectors
 from streams.api import json_api, posted
 from streams.errors import ApiError
@@ -27,6 +31,7 @@ from streams.selectors import find_host
 @require_GET
 @json_api
 def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
+    _read_ahead(request, host_id)
     host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
     person = rooms.person_watching(request, host)
     if person.role == "guest" and not rooms.is_new_guest(request):
@@ -62,6 +67,7 @@ def viewer_token(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 @public_for_guests
 @json_api
 def stream_info(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
+    _read_ahead(request, host_id)
     host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
     stream = host.stream
     return JsonResponse(
@@ -92,8 +98,14 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     taken just before. The page then catches up once more when that copy has expired
     (frontend/channel/chat.js), so that nothing said around its arrival is missed."""
     if request.method == "GET":
-        if settings.CACHE_IS_SHARED:
-            _preload_chat_history(request, host_id)
+        # The channel's chat version (with the stream id this process last saw for the host)
+        # read ahead too, then the answer kept under it.
+        stream_id = _stream_ids.get(host_id)
+        if stream_id is None:
+            _read_ahead(request, host_id)
+        else:
+            version = [page_cache.chat_version_key(stream_id)]
+            _read_ahead(request, host_id, version, lambda: [page_cache.chat_answer_key(stream_id)])
         host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
         _stream_ids[host_id] = host.stream.pk
         # The history is kept as JSON text: put in the answer as it is.
@@ -106,13 +118,10 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     # be seconds behind a settings change). A viewer the host blocked is refused by
     # chat.check_can_chat.
     if settings.CACHE_IS_SHARED:
-        # What the rules read from the cache, in one round trip: the streams version (the
-        # host's key), the host's moderators and bans in force, the sender's ties.
-        keys = [page_cache.STREAMS_VERSION_KEY]
-        keys += [page_cache.moderators_key(host_id), page_cache.chat_bans_key(host_id)]
-        if request.user.is_authenticated:
-            keys.append(page_cache.ties_key(request.user.pk))
-        page_cache.preload(keys)
+        # What the rules read from the cache, ahead: the host's moderators and bans in force
+        # with the host, and the sender's ties.
+        keys = [page_cache.moderators_key(host_id), page_cache.chat_bans_key(host_id)]
+        _read_ahead(request, host_id, keys)
         stream = selectors.active_host(pk=host_id).stream
     else:
         stream = get_object_or_404(
@@ -135,23 +144,32 @@ _stream_ids: dict[uuid.UUID, int] = {}
 MAX_STREAM_IDS = 10_000
 
 
-def _preload_chat_history(request: HttpRequest, host_id: uuid.UUID) -> None:
-    """What the chat history reads from the shared cache, in two round trips: the streams
-    version, the channel's chat version and the viewer's ties; then the host and the answer
-    kept under those versions."""
+def _read_ahead(
+    request: HttpRequest,
+    host_id: uuid.UUID,
+    keys: list[str] = (),
+    then: Callable[[], list[str]] | None = None,
+) -> None:
+    """With a cache every process shares, what a stream API reads from it, ahead
+    (page_cache.preload_hinted): the streams version, the host kept under it, the session
+    (with a cookie) and `keys` in one round trip; the viewer's user and ties (when the
+    session names one) and `then()`'s keys in a second, when there are any. Before anything
+    reads the session or the user."""
+    if not settings.CACHE_IS_SHARED:
+        return
     if len(_stream_ids) > MAX_STREAM_IDS:
         _stream_ids.clear()
-    stream_id = _stream_ids.get(host_id)
-    keys = [page_cache.STREAMS_VERSION_KEY]
-    if stream_id is not None:
-        keys.append(page_cache.chat_version_key(stream_id))
-    if request.user.is_authenticated:
-        keys.append(page_cache.ties_key(request.user.pk))
-    page_cache.preload(keys)
-    keys = [page_cache.cached_key(f"host:pk:{host_id}")]
-    if stream_id is not None:
-        keys.append(page_cache.chat_answer_key(stream_id))
-    page_cache.preload(keys)
+    session_key = None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        session_key = sessions.cache_key(request.session)
+
+    def later() -> list[str]:
+        user_id = request.session.get(SESSION_KEY) if session_key else None  # read ahead
+        viewer = [accounts_cache.key(user_id), page_cache.ties_key(user_id)] if user_id else []
+        return viewer + (then() if then is not None else [])
+
+    first = [*keys, session_key] if session_key else list(keys)
+    page_cache.preload_hinted([f"host:pk:{host_id}"], first, later)
 
 
 MAX_LIVE_IDS = 100  # a page shows at most 50 followed and 10 recommended channels, 24 cards
