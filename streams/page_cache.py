@@ -325,11 +325,34 @@ def viewer_page(
     if html is None:
         html = render(extra)
         cache.set(key, html, FRAGMENT_TTL)
-    if hole("csrf") in html:
-        html = html.replace(hole("csrf"), get_token(request))
     for variable, value in filled.items():
         html = html.replace(hole(variable), value)
+    # Last: a hole's own HTML may hold the CSRF token's hole too (viewer_fragment).
+    if hole("csrf") in html:
+        html = html.replace(hole("csrf"), get_token(request))
     return HttpResponse(html)
+
+
+VIEWER_FRAGMENT_TTL = 600  # seconds; what a fragment shows is in its stamp
+
+
+def viewer_fragment_key(name: str) -> str:
+    return f"pages:viewer-fragment:{name}"
+
+
+def viewer_fragment(name: str, stamp: tuple, render: Callable[[], str]) -> str:
+    """A fragment of one viewer's, the same on every page they load (e.g. the header's
+    account links), kept with `stamp` (everything it shows that may change): used while the
+    stamp is the same, rendered again otherwise. Read through what the page read ahead. It
+    may hold the CSRF token only as its hole (`hole("csrf")`, filled by viewer_page): the
+    viewer's other browsers have tokens of their own."""
+    key = viewer_fragment_key(name)
+    kept = _get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    html = render()
+    cache.set(key, (stamp, html), VIEWER_FRAGMENT_TTL)
+    return html
 
 
 def fragment(key: str, render: Callable[[], str]) -> str:

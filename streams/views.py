@@ -59,14 +59,14 @@ def home(request: HttpRequest) -> HttpResponse:
     # the sidebar and the feed (fragments per viewer's ties), and the CSRF token.
     def fill() -> dict[str, str]:
         feed = {"page": page, "page_number": number}
-        return render_holes(
+        holes = render_holes(
             request,
             {
-                "account_nav_html": ("includes/account_nav.html", {}),
                 "sidebar_html": ("includes/sidebar.html", {}),
                 "feed_html": ("streams/_home_feed.html", feed),
             },
         )
+        return {**holes, "account_nav_html": account_nav(request)}
 
     response = page_cache.viewer_page(request, f"home:{request.get_full_path()}", home_page, fill)
     if preloaded:
@@ -133,13 +133,13 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
         holes = render_holes(
             request,
             {
-                "account_nav_html": ("includes/account_nav.html", {}),
                 "sidebar_html": ("includes/sidebar.html", {}),
                 "controls_html": ("streams/_channel_controls.html", context),
             },
         )
         return {
             **holes,
+            "account_nav_html": account_nav(request),
             "page_data_html": json_script(data, "channel-data"),
             "chat_history_html": with_own_mentions(history, request.user.get_username()),
         }
@@ -151,6 +151,19 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
     if learn:
         page_cache.learn(f"channel:{host.username.lower()}")
     return response
+
+
+def account_nav(request: HttpRequest) -> str:
+    """The header's account links of a signed-in viewer (their name, avatar and bell), kept
+    for them apart (page_cache.viewer_fragment): the same on every page they load."""
+    user, unread_label = request.user, social_selectors.unread_count_label(request.user)
+    stamp = (user.username, user.avatar.name or "", unread_label)
+    extra = {"csrf_token": page_cache.hole("csrf"), "unread_notifications": unread_label}
+
+    def render() -> str:
+        return render_holes(request, {"nav": ("includes/account_nav.html", extra)})["nav"]
+
+    return page_cache.viewer_fragment(f"account-nav:{user.pk}", stamp, render)
 
 
 def render_holes(request: HttpRequest, holes: dict[str, tuple[str, dict]]) -> dict[str, str]:
@@ -181,7 +194,8 @@ def _preload_for_viewer(request: HttpRequest, page: str) -> bool:
         user_id = request.session.get(SESSION_KEY)  # the session read ahead, if it was
         if user_id is None:
             return []
-        return [accounts_cache.key(user_id), page_cache.ties_key(user_id), unread.key(user_id)]
+        nav = page_cache.viewer_fragment_key(f"account-nav:{user_id}")
+        return [accounts_cache.key(user_id), page_cache.ties_key(user_id), unread.key(user_id), nav]
 
     page_cache.preload_learned(page, [session_key] if session_key else [], viewer_keys)
     _fill_ties_and_unread(request)

@@ -53,8 +53,14 @@ def _page_data(soup: BeautifulSoup) -> dict:
     return json.loads(soup.select_one("#channel-data").string)
 
 
-def _cached_entries() -> list[bytes]:
-    return list(cache._cache.values())  # local memory keeps each value pickled
+def _cached_entries(*, but: str = "pages:viewer-fragment:") -> list[bytes]:
+    """The cache's values (local memory keeps each pickled), but those under keys holding
+    `but` (by default each viewer's own fragments)."""
+    return [value for key, value in cache._cache.items() if but not in key]
+
+
+def _viewer_fragments() -> list[bytes]:
+    return [v for k, v in cache._cache.items() if "pages:viewer-fragment:" in k]
 
 
 def test_a_follow_shows_on_the_followers_next_page_load(client_for, alice):
@@ -255,6 +261,12 @@ def test_two_signed_in_viewers_share_one_channel_page_yet_each_sees_only_their_o
     cached = b"".join(_cached_entries()).decode("latin-1")
     assert "Account menu for" not in cached and "chat-mention-me" not in cached
     assert "alice&#x27;s stream" in cached  # the signed-in page did use the cache
+    # Each viewer's account links are kept for them apart, with no CSRF token in them.
+    fragments = [f.decode("latin-1") for f in _viewer_fragments()]
+    assert len(fragments) == 2 and all(page_cache.hole("csrf") in f for f in fragments)
+    for me, other in [("bob", "dave"), ("dave", "bob")]:
+        (mine,) = [f for f in fragments if f"Account menu for {me}" in f]
+        assert f"Account menu for {other}" not in mine
     dave_client.post("/alice/follow/")
     assert _soup(dave_client.get("/alice/")).select_one("[data-follow-form] button").string == (
         "Unfollow"

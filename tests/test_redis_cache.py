@@ -7,13 +7,15 @@ import json
 import subprocess
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.cache import caches
+from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 
 from devservers.servers import free_port, install_redis, wait_until
 from social import services
-from social.models import Follow
+from social.models import Follow, Notification
 from streams.models import ChatMessage, Stream
 from tests.factories import UserFactory
 
@@ -235,3 +237,30 @@ def test_with_redis_the_stream_apis_read_the_cache_in_one_round_trip_two_signed_
     _reads(server)
     assert Client().get(f"{api}/chat").json() == {"messages": []}
     assert _reads(server) == {"get": 0, "mget": 2}
+
+
+@pytest.mark.django_db
+def test_with_redis_a_viewers_account_links_follow_their_bell_and_avatar_on_every_page(
+    redis_shared, live, alice, bob, bob_client
+):
+    """The header's account links are kept for each viewer apart, the same on every page:
+    a new notification or avatar shows on the next one, and another browser of theirs gets
+    a CSRF token of its own in the log-out form."""
+    for url in ("/alice/", "/"):
+        assert "data-bell-count" not in bob_client.get(url).content.decode()
+    Notification.objects.create(recipient=bob, channel=alice, broadcast="b1")
+    for url in ("/alice/", "/"):
+        page = BeautifulSoup(bob_client.get(url).content, "html.parser")
+        assert page.select_one("[data-bell-count]").string == "1", url
+    bob.avatar = "avatars/bob.png"
+    bob.save()
+    page = BeautifulSoup(bob_client.get("/alice/").content, "html.parser")
+    assert page.select_one(".user-menu summary img")["alt"] == "bob's avatar"
+    other_browser = Client()
+    other_browser.force_login(bob)
+    for browser in (bob_client, other_browser):
+        browser.get(f"/api/stream/token/{alice.pk}")  # the CSRF cookie, as the page's script
+        page = BeautifulSoup(browser.get("/alice/").content, "html.parser")
+        token = page.select_one("form[action='/accounts/logout/'] [name=csrfmiddlewaretoken]")
+        secret = browser.cookies[settings.CSRF_COOKIE_NAME].value
+        assert _unmask_cipher_token(token["value"]) == secret
