@@ -284,8 +284,11 @@ def channel_page_data(request: HttpRequest, context: dict) -> dict:
         "chat": chat.settings_json(stream),
         "timeouts": moderation.TIMEOUTS,
         "max_length": chat.MAX_LENGTH,
-        "urls": _channel_urls(
-            host_id, host.username, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+        # A copy: the dashboard's preview and the chat embed add to theirs.
+        "urls": dict(
+            _channel_urls(
+                host_id, host.username, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+            )
         ),
     }
 

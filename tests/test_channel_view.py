@@ -210,3 +210,21 @@ def test_a_guest_sees_when_an_offline_channel_was_last_live(guest_client, alice)
     soup = _soup(guest_client.get("/alice/"))
     assert "hidden" in soup.select_one("[data-uptime]").attrs
     assert soup.select_one("[data-last-live]").get_text(strip=True) == "Last live 3\xa0days ago"
+
+
+def test_the_dashboards_preview_and_the_chat_embed_leave_the_channel_pages_token_alone(
+    guest_client, alice_client, alice
+):
+    """The channel page's URLs are worked out once per channel: the host's preview and the
+    chat embed ask for their own kind of token without changing everybody's."""
+
+    def token_url(client, path: str) -> str:
+        soup = BeautifulSoup(client.get(path).content, "html.parser")
+        return json.loads(soup.select_one("#channel-data").string)["urls"]["token"]
+
+    plain = f"/api/stream/token/{alice.pk}"
+    assert token_url(guest_client, "/alice/") == plain
+    assert token_url(alice_client, "/u/alice/") == f"{plain}?for=preview"
+    assert token_url(guest_client, "/embed/alice/chat/") == f"{plain}?for=chat"
+    assert token_url(guest_client, "/alice/?fresh") == plain
+    assert token_url(alice_client, "/u/alice/") == f"{plain}?for=preview"
