@@ -598,16 +598,6 @@ def remove_participant(room: str, identity: str) -> None:
     _call(lambda lk: lk.room.remove_participant(request), "remove a participant", gone_ok=NOT_FOUND)
 
 
-# Rooms a lookup found open lately, by LiveKit and name (this process's): a broadcast to one
-# of them within ROOM_SEEN_OPEN_SECONDS skips the lookup, a round trip less for a chat message.
-# Should the room have closed meanwhile, the send gets no answer, is cut off after
-# BROADCAST_SEND_SECONDS and the lookup then made finds it gone, as for a room that closes
-# between lookup and send.
-ROOM_SEEN_OPEN_SECONDS = 5.0
-MAX_ROOMS_SEEN_OPEN = 10_000
-_rooms_seen_open: dict[tuple[str, str], float] = {}
-
-
 def send_data(room: str, payload: dict, *, topic: str) -> None:
     """Broadcast a JSON payload to everyone in the room, reliably.
 
@@ -618,7 +608,6 @@ def send_data(room: str, payload: dict, *, topic: str) -> None:
 
     A room that closes between the two (the last viewer of an offline channel left) is not
     an error either: the send then gets no answer, and a second lookup finds the room gone.
-    A room found open in the last ROOM_SEEN_OPEN_SECONDS is not looked up first.
     Only a room still there that does not answer, or a LiveKit that does not, is a failure.
     """
     request = api.SendDataRequest(
@@ -628,35 +617,21 @@ def send_data(room: str, payload: dict, *, topic: str) -> None:
         topic=topic,
     )
 
-    seen_open = (settings.LIVEKIT_URL, room)
-
     async def is_open(lk: api.LiveKitAPI) -> bool:
         found = await lk.room.list_rooms(api.ListRoomsRequest(names=[room]))
-        if found.rooms:
-            _rooms_seen_open[seen_open] = time.monotonic()
-        else:
-            _rooms_seen_open.pop(seen_open, None)
         return bool(found.rooms)
 
     async def send_if_open(lk: api.LiveKitAPI) -> None:
-        seen = _rooms_seen_open.get(seen_open)
-        if (seen is None or time.monotonic() - seen > ROOM_SEEN_OPEN_SECONDS) and not (
-            await is_open(lk)
-        ):
+        if not await is_open(lk):
             return
         try:
             async with asyncio.timeout(BROADCAST_SEND_SECONDS):
                 await lk.room.send_data(request)
-        except api.TwirpError:
-            _rooms_seen_open.pop(seen_open, None)  # looked up again next time
-            raise
         except TimeoutError:
             if await is_open(lk):
                 raise
             logger.debug("Room %s closed before a broadcast reached it", room)
 
-    if len(_rooms_seen_open) > MAX_ROOMS_SEEN_OPEN:
-        _rooms_seen_open.clear()
     _call(
         send_if_open,
         "send a message to the room",

@@ -14,7 +14,7 @@ from livekit import api
 from livekit.api.room_service import RoomService
 from livekit.rtc.participant import PublishDataError, PublishTrackError
 
-from streams import chat, livekit
+from streams import chat
 from streams.models import ChatMessage, Stream, WebhookEvent
 from tests.conftest import guest_of
 from tests.factories import ModeratorFactory, UserFactory
@@ -215,15 +215,11 @@ def _closed_room(livekit_server, rtc_clients, host) -> str:
     """The host's room, after its only participant left and LiveKit closed it."""
     room = str(host.pk)
     rtc_clients(livekit_server.config.ws_url, _last_viewer_token(room)).close()
-    _wait_until_closed(livekit_server, room)
-    return room
-
-
-def _wait_until_closed(livekit_server, room: str) -> None:
     deadline = time.monotonic() + 15
     while livekit_server.room_node(room) is not None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert livekit_server.room_node(room) is None, "the room never closed"
+    return room
 
 
 def _last_viewer_token(room: str) -> str:
@@ -258,27 +254,6 @@ def test_a_broadcast_to_a_room_that_closed_meanwhile_logs_nothing_above_debug(
     _room_still_listed(monkeypatch, room, times=1)
     caplog.set_level(logging.DEBUG, logger="streams")
     chat.broadcast(alice.stream, {"type": "settings", "is_live": False})
-    said = [r for r in caplog.records if r.name in {"streams.chat", "streams.livekit"}]
-    assert [r.getMessage() for r in said if r.levelno > logging.DEBUG] == []
-    assert f"Room {room} closed before a broadcast reached it" in caplog.text
-
-
-@pytest.mark.django_db
-def test_a_broadcast_soon_after_another_to_a_room_that_closed_between_is_cut_off_quietly(
-    livekit_server, rtc_clients, alice, monkeypatch, caplog
-):
-    """The first broadcast found the room open, so the next one skips the lookup: the room
-    having closed meanwhile, its send is cut off, and it says so only at debug level."""
-    monkeypatch.setattr(livekit, "ROOM_SEEN_OPEN_SECONDS", 120.0)  # however long closing takes
-    room = str(alice.pk)
-    viewer = rtc_clients(livekit_server.config.ws_url, _last_viewer_token(room))
-    chat.broadcast(alice.stream, {"type": "settings", "is_live": True})  # seen open
-    viewer.close()
-    _wait_until_closed(livekit_server, room)
-    caplog.set_level(logging.DEBUG, logger="streams")
-    started = time.monotonic()
-    chat.broadcast(alice.stream, {"type": "settings", "is_live": False})
-    assert time.monotonic() - started < livekit.BROADCAST_TIMEOUT_SECONDS + 0.5
     said = [r for r in caplog.records if r.name in {"streams.chat", "streams.livekit"}]
     assert [r.getMessage() for r in said if r.levelno > logging.DEBUG] == []
     assert f"Room {room} closed before a broadcast reached it" in caplog.text
