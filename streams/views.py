@@ -130,15 +130,10 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
 
     def fill() -> dict[str, str]:
         data = channel_page_data(request, context)
-        holes = render_holes(
-            request,
-            {
-                "sidebar_html": ("includes/sidebar.html", {}),
-                "controls_html": ("streams/_channel_controls.html", context),
-            },
-        )
+        holes = render_holes(request, {"sidebar_html": ("includes/sidebar.html", {})})
         return {
             **holes,
+            "controls_html": channel_controls(request, context),
             "account_nav_html": account_nav(request),
             "page_data_html": json_script(data, "channel-data"),
             "chat_history_html": with_own_mentions(history, request.user.get_username()),
@@ -151,6 +146,26 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
     if learn:
         page_cache.learn(f"channel:{host.username.lower()}")
     return response
+
+
+# The Follow and Block controls as a signed-in viewer who is not the host sees them: the same
+# for every such viewer with the same tie to the channel, but for the CSRF token, which is a
+# hole there (filled by page_cache.viewer_page). Kept in this process: they show nothing that
+# changes but what their key names.
+_controls: dict[tuple[str, bool, bool], str] = {}
+MAX_CONTROLS = 10_000
+
+
+def channel_controls(request: HttpRequest, context: dict) -> str:
+    key = (context["host"].username, context["is_following"], context["is_blocking"])
+    html = _controls.get(key)
+    if html is None:
+        if len(_controls) >= MAX_CONTROLS:
+            _controls.clear()
+        extra = {**context, "csrf_token": page_cache.hole("csrf")}
+        holes = render_holes(request, {"controls": ("streams/_channel_controls.html", extra)})
+        html = _controls[key] = holes["controls"]
+    return html
 
 
 def account_nav(request: HttpRequest) -> str:

@@ -273,6 +273,38 @@ def test_two_signed_in_viewers_share_one_channel_page_yet_each_sees_only_their_o
     )
 
 
+def test_each_viewers_follow_and_block_controls_are_their_own_and_post_with_their_token(bob, alice):
+    """The controls are kept once per tie to the channel (views.channel_controls): a viewer
+    who follows, one who does not and one who blocks the host each get their own buttons, and
+    each form posts with that viewer's own CSRF token."""
+    clients = {}
+    for user in (bob, UserFactory(username="dave"), UserFactory(username="erin")):
+        clients[user.username] = Client(enforce_csrf_checks=True)
+        clients[user.username].force_login(user)
+    erin = clients["erin"]
+    token = erin.get("/alice/").cookies["csrftoken"].value
+    erin.post("/alice/block/", {"next": "/alice/"}, HTTP_X_CSRFTOKEN=token)
+    erin.get("/alice/")  # the flash message shown: the next loads are the kept page's
+    expected = {"bob": ["Unfollow", "Block"], "dave": ["Follow", "Block"], "erin": ["Unblock"]}
+    for _ in range(2):
+        forms = {}
+        for name, client in clients.items():
+            soup = _soup(client.get("/alice/"))
+            buttons = [b.get_text() for b in soup.select(".channel-actions button")]
+            assert buttons == expected[name]
+            form = soup.select_one(".channel-actions form")
+            fields = soup.select("[name=csrfmiddlewaretoken]")
+            assert len({_unmask_cipher_token(f["value"]) for f in fields}) == 1
+            forms[name] = (form["action"], form.select_one("[name=csrfmiddlewaretoken]")["value"])
+        assert len({token for _, token in forms.values()}) == 3
+    action, token = forms["erin"]
+    assert action == "/alice/unblock/"
+    assert clients["bob"].post(action, {"csrfmiddlewaretoken": token}).status_code == 403
+    assert erin.post(action, {"csrfmiddlewaretoken": token, "next": "/alice/"}).status_code == 302
+    soup = _soup(erin.get("/alice/"))
+    assert [b.get_text() for b in soup.select(".channel-actions button")] == ["Follow", "Block"]
+
+
 def test_a_change_in_a_transaction_is_announced_again_once_it_commits(
     django_capture_on_commit_callbacks,
 ):
