@@ -362,6 +362,12 @@ def fragment(key: str, render: Callable[[], str]) -> str:
     return _kept(key, render, _learned_get)
 
 
+def kept_fragment(key: str) -> str | None:
+    """The fragment kept under `key` (as `fragment` keeps it), or None: read as `fragment`
+    reads it, for a view that can do without rendering its template when it is kept."""
+    return _learned_get(key)
+
+
 def follower_count(host_id, count: Callable[[], int]) -> int:
     """A channel's follower count, kept for FRAGMENT_TTL; any follow or unfollow of the host
     drops it (`followers_changed`)."""

@@ -7,6 +7,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from accounts import cache as accounts_cache
 from accounts import sessions
 from social import selectors as social_selectors
 from social import unread
-from streams import chat, chat_markup, moderation, page_cache, rooms, selectors
+from streams import chat, chat_markup, context_processors, moderation, page_cache, rooms, selectors
 from streams.forms import SearchForm
 from streams.models import Moderator
 from streams.public_cache import public_for_guests
@@ -130,9 +131,8 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
 
     def fill() -> dict[str, str]:
         data = channel_page_data(request, context)
-        holes = render_holes(request, {"sidebar_html": ("includes/sidebar.html", {})})
         return {
-            **holes,
+            "sidebar_html": sidebar_html(request),
             "controls_html": channel_controls(request, context),
             "account_nav_html": account_nav(request),
             "page_data_html": json_script(data, "channel-data"),
@@ -146,6 +146,16 @@ def _viewer_channel_page(request: HttpRequest, host, history: str, learn: bool) 
     if learn:
         page_cache.learn(f"channel:{host.username.lower()}")
     return response
+
+
+def sidebar_html(request: HttpRequest) -> str:
+    """The sidebar (includes/sidebar.html) as its `{% page_fragment %}` keeps it: when kept,
+    taken as it is, with no template rendered; rendered (and kept) by the template otherwise."""
+    keys = context_processors.sidebar(request)["page_cache"]
+    kept = page_cache.kept_fragment(make_template_fragment_key("sidebar", [keys.sidebar]))
+    if kept is not None:
+        return kept
+    return render_holes(request, {"sidebar": ("includes/sidebar.html", {})})["sidebar"]
 
 
 # The Follow and Block controls as a signed-in viewer who is not the host sees them: the same
