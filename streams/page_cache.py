@@ -479,7 +479,21 @@ def chat_answer_key(stream_id) -> str:
     answer_key = f"pages:chat-answer:{stream_id}:{version}"
     if getattr(_request, "active", False):
         _request.chat_answer_keys[stream_id] = answer_key
+    if len(_chat_answer_hints) > MAX_CHAT_ANSWER_HINTS:
+        _chat_answer_hints.clear()
+    _chat_answer_hints[stream_id] = answer_key
     return answer_key
+
+
+# The key of each channel's chat answer as this process last used it: a guess that lets the
+# chat API read the answer in the same round trip as the chat version it is kept under. A
+# wrong guess (a message since) costs the round trip it would have saved, never a wrong answer.
+_chat_answer_hints: dict = {}
+MAX_CHAT_ANSWER_HINTS = 10_000
+
+
+def chat_answer_hint(stream_id) -> str | None:
+    return _chat_answer_hints.get(stream_id)
 
 
 def chat_changed(stream_id) -> None:

@@ -99,13 +99,20 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
     (frontend/channel/chat.js), so that nothing said around its arrival is missed."""
     if request.method == "GET":
         # The channel's chat version (with the stream id this process last saw for the host)
-        # read ahead too, then the answer kept under it.
+        # read ahead too, with the answer kept under the version this process saw last; the
+        # answer under another version, should it have moved, in a second round trip.
         stream_id = _stream_ids.get(host_id)
         if stream_id is None:
             _read_ahead(request, host_id)
         else:
-            version = [page_cache.chat_version_key(stream_id)]
-            _read_ahead(request, host_id, version, lambda: [page_cache.chat_answer_key(stream_id)])
+            hint = page_cache.chat_answer_hint(stream_id)
+            first = [page_cache.chat_version_key(stream_id), *([hint] if hint else [])]
+
+            def answer() -> list[str]:
+                key = page_cache.chat_answer_key(stream_id)  # from the version read ahead
+                return [] if key == hint else [key]
+
+            _read_ahead(request, host_id, first, answer)
         host = find_host(request.user, ties=selectors.viewer_ties(request), pk=host_id)
         _stream_ids[host_id] = host.stream.pk
         # The history is kept as JSON text: put in the answer as it is.
