@@ -58,8 +58,11 @@ export function createModerationTools(list, page, moderation, { remove, showErro
       result = await moderation.deleteMessage(data.deleteMessage);
       if (result.ok) remove(data.deleteMessage);
     } else if (data.timeoutPerson) {
+      // Closed at once: the answer must not close them again if they were reopened meanwhile.
+      const choices = button.parentElement;
+      choices.hidden = true;
       result = await moderation.timeout(data.timeoutPerson, Number(data.timeoutSeconds));
-      if (result.ok) button.parentElement.hidden = true;
+      if (!result.ok) choices.hidden = false;
     } else if (data.banPerson) {
       result = await moderation.ban(data.banPerson, data.banName);
       if (!result) {
