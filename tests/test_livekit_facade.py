@@ -107,7 +107,8 @@ def test_a_broadcast_to_a_livekit_that_never_answers_is_cut_off(settings):
 
 
 def test_calls_from_many_threads_at_once_all_succeed(livekit_server):
-    """Threaded gunicorn workers and runserver share the process's one client."""
+    """Threaded gunicorn workers and runserver share the process's one background client,
+    while the main thread (a sync worker) keeps using its own."""
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: livekit.list_participants("room-threads"), range(40)))
         assert livekit.list_participants("room-threads") == []
@@ -115,14 +116,14 @@ def test_calls_from_many_threads_at_once_all_succeed(livekit_server):
 
 
 def test_a_call_from_code_running_an_event_loop_is_answered(livekit_server):
-    """Async code (a loop already running in the calling thread) gets its answer too: the
-    call runs on the client's own loop."""
+    """The main thread cannot run its own loop inside a running one: the call goes to the
+    background loop instead of failing."""
 
     async def inside_a_loop() -> list:
         return livekit.list_participants("room-async")
 
     assert asyncio.run(inside_a_loop()) == []
-    assert livekit.list_participants("room-async") == []
+    assert livekit.list_participants("room-async") == []  # and its own loop still works after
 
 
 def _list_in_child(queue) -> None:
