@@ -143,11 +143,25 @@ def provide(entries: dict, ttl: int) -> None:
 read, forget = _get, _forget
 
 
+class ProcessMemo(dict):
+    """What this process keeps between requests (hints, rendered pieces that never go stale),
+    at most `size` entries: emptied when full, which costs the next requests a lookup or a
+    render each, never a wrong answer."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and len(self) >= self.size:
+            self.clear()
+        super().__setitem__(key, value)
+
+
 # What the last page of each kind read, in this process (`learn`): the next request for it
 # reads the same entries ahead in two round trips (`preload_learned`). Only a hint: an entry
 # the page no longer reads costs a slot in the read, one it newly reads its own round trip.
-_learned: dict[str, tuple[tuple, tuple]] = {}
-MAX_LEARNED = 10_000
+_learned = ProcessMemo()
 
 
 def _note_name(name: str) -> None:
@@ -166,8 +180,6 @@ def learn(page: str) -> None:
     """Note what this request read under `page` (e.g. a channel page by username)."""
     if not getattr(_request, "active", False):
         return
-    if len(_learned) > MAX_LEARNED:
-        _learned.clear()
     _learned[page] = (tuple(dict.fromkeys(_request.names)), tuple(dict.fromkeys(_request.keys)))
 
 
@@ -364,8 +376,12 @@ def fragment(key: str, render: Callable[[], str]) -> str:
 
 def kept_fragment(key: str) -> str | None:
     """The fragment kept under `key` (as `fragment` keeps it), or None: read as `fragment`
-    reads it, for a view that can do without rendering its template when it is kept."""
-    return _learned_get(key)
+    reads it, for a view that can do without rendering its template when it is kept. A miss
+    is noted, so that the template then rendered does not read the cache for it again."""
+    value = _learned_get(key)
+    if value is None and getattr(_request, "active", False):
+        _request.preloaded[key] = None
+    return value
 
 
 def follower_count(host_id, count: Callable[[], int]) -> int:
@@ -479,8 +495,6 @@ def chat_answer_key(stream_id) -> str:
     answer_key = f"pages:chat-answer:{stream_id}:{version}"
     if getattr(_request, "active", False):
         _request.chat_answer_keys[stream_id] = answer_key
-    if len(_chat_answer_hints) > MAX_CHAT_ANSWER_HINTS:
-        _chat_answer_hints.clear()
     _chat_answer_hints[stream_id] = answer_key
     return answer_key
 
@@ -488,8 +502,7 @@ def chat_answer_key(stream_id) -> str:
 # The key of each channel's chat answer as this process last used it: a guess that lets the
 # chat API read the answer in the same round trip as the chat version it is kept under. A
 # wrong guess (a message since) costs the round trip it would have saved, never a wrong answer.
-_chat_answer_hints: dict = {}
-MAX_CHAT_ANSWER_HINTS = 10_000
+_chat_answer_hints = ProcessMemo()
 
 
 def chat_answer_hint(stream_id) -> str | None:

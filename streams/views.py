@@ -162,16 +162,13 @@ def sidebar_html(request: HttpRequest) -> str:
 # for every such viewer with the same tie to the channel, but for the CSRF token, which is a
 # hole there (filled by page_cache.viewer_page). Kept in this process: they show nothing that
 # changes but what their key names.
-_controls: dict[tuple[str, bool, bool], str] = {}
-MAX_CONTROLS = 10_000
+_controls = page_cache.ProcessMemo()
 
 
 def channel_controls(request: HttpRequest, context: dict) -> str:
     key = (context["host"].username, context["is_following"], context["is_blocking"])
     html = _controls.get(key)
     if html is None:
-        if len(_controls) >= MAX_CONTROLS:
-            _controls.clear()
         extra = {**context, "csrf_token": page_cache.hole("csrf")}
         holes = render_holes(request, {"controls": ("streams/_channel_controls.html", extra)})
         html = _controls[key] = holes["controls"]

@@ -147,8 +147,7 @@ def chat_messages(request: HttpRequest, host_id: uuid.UUID) -> JsonResponse:
 # Each host's stream id as this process last saw it (a host keeps their stream for good): a
 # hint that lets the chat history's first round trip to the cache read the channel's chat
 # version too. A wrong or missing hint costs a round trip, never a wrong answer.
-_stream_ids: dict[uuid.UUID, int] = {}
-MAX_STREAM_IDS = 10_000
+_stream_ids: page_cache.ProcessMemo = page_cache.ProcessMemo()
 
 
 def _read_ahead(
@@ -164,8 +163,6 @@ def _read_ahead(
     reads the session or the user."""
     if not settings.CACHE_IS_SHARED:
         return
-    if len(_stream_ids) > MAX_STREAM_IDS:
-        _stream_ids.clear()
     session_key = None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         session_key = sessions.cache_key(request.session)
